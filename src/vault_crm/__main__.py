@@ -1,0 +1,5 @@
+import sys
+
+from vault_crm.cli import main
+
+sys.exit(main())

@@ -1,0 +1,127 @@
+"""What every command shares: where the vault is, what day it is, the open index.
+
+This is the edge between the command line and the core: it reads the environment and the
+clock once, and hands plain values to the core.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+
+from vault_crm.config import CONFIG_DIR, Settings, load_settings
+from vault_crm.dates import parse_date
+from vault_crm.errors import VaultError
+from vault_crm.index import Index
+from vault_crm.model import IndexStats
+
+
+def find_vault(start: Path) -> Path:
+    """The nearest ancestor holding `.vault/` or `.obsidian/`, else `start` itself."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / CONFIG_DIR).is_dir() or (folder / ".obsidian").is_dir():
+            return folder
+    return start
+
+
+@dataclass
+class App:
+    vault_option: str | None
+    today_option: str | None
+    debug: bool
+    no_refresh: bool
+    _settings: Settings | None = None
+    _index: Index | None = None
+    last_stats: IndexStats | None = None
+    closers: list[Callable[[], None]] = field(default_factory=list)
+
+    @property
+    def vault(self) -> Path:
+        if self.vault_option:
+            path = Path(self.vault_option).expanduser()
+            if not path.is_dir():
+                raise VaultError(f"vault folder not found: {self.vault_option}")
+            return path.resolve()
+        return find_vault(Path.cwd())
+
+    @property
+    def today(self) -> dt.date:
+        if self.today_option:
+            try:
+                return parse_date(self.today_option)
+            except ValueError as exc:
+                raise VaultError(f"--today / VAULT_TODAY: {exc}") from None
+        return dt.date.today()
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(self.vault)
+        return self._settings
+
+    def index(self, *, refresh: bool | None = None, rebuild: bool = False) -> Index:
+        """The open index, refreshed first unless `--no-refresh` (or refresh=False)."""
+        if self._index is None:
+            self._index = Index.open(self.settings)
+            self.closers.append(self._index.close)
+            do_refresh = (not self.no_refresh) if refresh is None else refresh
+            if do_refresh or rebuild:
+                with ProgressBar("Indexing") as bar:
+                    self.last_stats = self._index.refresh(bar.update, rebuild=rebuild)
+        return self._index
+
+    def close(self) -> None:
+        while self.closers:
+            self.closers.pop()()
+
+
+class ProgressBar:
+    """A progress bar on stderr, shown only on a terminal and only once the work has taken
+    about a second (short runs stay quiet)."""
+
+    def __init__(self, label: str, delay: float = 1.0) -> None:
+        self.label = label
+        self.delay = delay
+        self.started = time.monotonic()
+        self.bar: Any = None
+        self.done = 0
+        self.enabled = sys.stderr.isatty() and not os.environ.get("CI")
+
+    def update(self, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        if self.bar is None:
+            if time.monotonic() - self.started < self.delay or done >= total:
+                return
+            self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(done - self.done)
+        self.done = done
+
+    def __enter__(self) -> ProgressBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
+def print_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def warn(message: str) -> None:
+    click.echo(message, err=True)
+
+
+pass_app = click.make_pass_decorator(App)

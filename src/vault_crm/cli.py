@@ -1,0 +1,114 @@
+"""The command line: options, output (text or --json), and errors mapped to exit codes.
+
+Exit codes: 0 success; 1 an error the user can fix; 2 bad usage; 3 an unexpected failure
+(the traceback is shown with --debug); 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Sequence
+
+import click
+
+from vault_crm import __version__
+from vault_crm.app import App
+from vault_crm.errors import VaultError
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+@click.group(context_settings=CONTEXT_SETTINGS)
+@click.option(
+    "--vault",
+    "vault",
+    envvar="VAULT_DIR",
+    metavar="PATH",
+    help="The vault folder. Default: the nearest folder above holding .vault/ or .obsidian/, "
+    "else the current folder. [env: VAULT_DIR]",
+)
+@click.option(
+    "--today",
+    envvar="VAULT_TODAY",
+    metavar="DATE",
+    help="Pretend today is DATE (YYYY-MM-DD). [env: VAULT_TODAY]",
+)
+@click.option("--debug", is_flag=True, help="Show tracebacks for unexpected errors.")
+@click.option(
+    "--no-refresh",
+    is_flag=True,
+    help="Read the index as it stands (e.g. while `vault watch` keeps it current).",
+)
+@click.version_option(__version__, "--version", prog_name="vault-crm")
+@click.pass_context
+def cli(
+    ctx: click.Context, vault: str | None, today: str | None, debug: bool, no_refresh: bool
+) -> None:
+    """vault-crm: a personal networking CRM inside your folder of markdown notes.
+
+    People and conversations are ordinary notes with YAML front-matter. vault-crm
+    indexes them, tells you who is due for reconnection, and writes that list back
+    into the vault as a note.
+
+    \b
+    Examples:
+      vault --vault ~/Notes due          who to reconnect with today
+      vault index                        refresh the index, count problems
+      vault check                        list notes it cannot read right
+    """
+    app = App(vault, today, debug, no_refresh)
+    if today and not ctx.resilient_parsing:
+        _ = app.today  # a bad --today is reported before any work starts
+    ctx.obj = app
+    ctx.call_on_close(app.close)
+
+
+def _register() -> None:
+    # Command modules register themselves on `cli`; importing them here keeps the import
+    # graph one-way (they never import this module).
+    from vault_crm.commands import ALL
+
+    for command in ALL:
+        cli.add_command(command)
+
+
+_register()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the `vault` command; return its exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    try:
+        result = cli.main(args=args, prog_name="vault", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        return 130
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except VaultError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        if debug:
+            traceback.print_exc()
+        return 1
+    except BrokenPipeError:
+        # `vault people | head`: the reader left; not an error worth a traceback.
+        return 0
+    except Exception as exc:
+        if debug:
+            traceback.print_exc()
+        else:
+            click.echo(
+                f"Unexpected error: {type(exc).__name__}: {exc}\n"
+                "Run again with --debug for the details, and please report it.",
+                err=True,
+            )
+        return 3
+    return result if isinstance(result, int) else 0

@@ -1,0 +1,11 @@
+"""The `vault` subcommands, grouped by topic. Each module exposes click commands."""
+
+from __future__ import annotations
+
+import click
+
+from vault_crm.commands.core import check, completion, index, init
+from vault_crm.commands.due import due, followups
+from vault_crm.commands.people import links, people, show
+
+ALL: list[click.Command] = [init, index, check, people, show, links, due, followups, completion]

@@ -1,0 +1,218 @@
+"""`vault due` (the main job) and `vault followups`."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+
+from vault_crm.app import App, pass_app, print_json, warn
+from vault_crm.commands.people import load_followups, person_arg
+from vault_crm.contacts import load_graph
+from vault_crm.dates import Cadence, parse_duration
+from vault_crm.due import DueEntry, DueReport, compute_due, followup_order
+from vault_crm.edit import write_generated
+from vault_crm.errors import VaultError
+from vault_crm.gitops import commit_files
+from vault_crm.render import render
+from vault_crm.views import Linker, due_json, reconnect_context, why
+
+
+def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> Cadence | None:
+    if value is None:
+        return None
+    try:
+        return parse_duration(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def reconnect_path(app: App, today: dt.date) -> str:
+    return app.settings.reconnect_note.replace("{date}", today.isoformat())
+
+
+def write_reconnect(
+    app: App, within: Cadence | None = None, tag: str | None = None, limit: int | None = None
+) -> tuple[str, bool]:
+    """Render and write the reconnect note; returns (vault path, changed)."""
+    idx = app.index()
+    graph = load_graph(idx)
+    today = app.today
+    report = compute_due(
+        graph, load_followups(idx, graph), idx.settings, today, within=within, tag=tag, limit=limit
+    )
+    return _write_report(app, report, within)
+
+
+def _write_report(app: App, report: DueReport, within: Cadence | None) -> tuple[str, bool]:
+    idx = app.index()
+    today = report.today
+    within = within or Cadence(7, "d", "7d")
+    window = parse_duration(idx.settings.dates_window)
+    context = reconnect_context(
+        report,
+        Linker(idx.ambiguous_titles()),
+        within.days_from(today),
+        window.days_from(today),
+    )
+    text = render(app.vault, "reconnect.md.j2", context)
+    shown = reconnect_path(app, today)
+    changed = write_generated(app.vault / shown, text, "reconnect", shown)
+    return shown, changed
+
+
+@click.command()
+@click.option(
+    "--within",
+    metavar="DUR",
+    callback=_duration,
+    help="Also list who comes due within DUR (default 7d).",
+)
+@click.option("--tag", metavar="TAG", help="Only people with this tag.")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="List at most N due people (config due_limit, default 15).",
+)
+@click.option(
+    "--write/--no-write",
+    default=True,
+    show_default=True,
+    help="Write the reconnect note into the vault.",
+)
+@click.option("--commit", is_flag=True, help="git-commit the reconnect note if it changed.")
+@click.option("--json", "as_json", is_flag=True, help="Print machine-readable results.")
+@pass_app
+def due(
+    app: App,
+    within: Cadence | None,
+    tag: str | None,
+    limit: int | None,
+    write: bool,
+    commit: bool,
+    as_json: bool,
+) -> int:
+    """Who is due for reconnection, with what you last talked about, open
+    follow-ups and upcoming birthdays; writes the list into the vault as the
+    reconnect note (Reconnect.md by default).
+
+    \b
+    Examples:
+      vault due
+      vault due --within 14d --tag mentor
+      vault due --no-write --json | jq -r '.due[].person'
+      vault due --commit          # and commit Reconnect.md in the vault's git repo
+    """
+    idx = app.index()
+    graph = load_graph(idx)
+    today = app.today
+    report = compute_due(
+        graph, load_followups(idx, graph), idx.settings, today, within=within, tag=tag, limit=limit
+    )
+    written: tuple[str, bool] | None = None
+    if write:
+        written = _write_report(app, report, within)
+    if as_json:
+        print_json(due_json(report))
+    else:
+        _print_report(report, today, within or Cadence(7, "d", "7d"))
+    if written is not None:
+        path, changed = written
+        warn(f"{'Wrote' if changed else 'Unchanged:'} {path}")
+        if commit:
+            if not changed:
+                warn("Nothing to commit: the note did not change.")
+            else:
+                try:
+                    sha = commit_files(app.vault, [path], f"Update {path} for {today.isoformat()}")
+                except VaultError as exc:
+                    warn(f"Error: {exc}")
+                    return 1
+                warn(f"Committed {path} ({sha}).")
+    elif commit:
+        raise VaultError("--commit needs the note to be written; drop --no-write")
+    return 0
+
+
+def _print_report(report: DueReport, today: dt.date, within: Cadence) -> None:
+    def entry(e: DueEntry) -> None:
+        last = ""
+        if e.last_conversation:
+            c = e.last_conversation
+            last = f" · last {c.date.isoformat()}" + (f" ({c.channel})" if c.channel else "")
+        elif e.last_contact:
+            last = f" · last {e.last_contact.isoformat()}"
+        click.echo(f"  {click.style(e.person.title, bold=True)} · {why(e, today)}{last}")
+        for f in e.followups:
+            click.echo(f"      [ ] {f.text}")
+        for u in e.upcoming:
+            age = f" (turns {u.age})" if u.age is not None else ""
+            click.echo(f"      {u.label} on {u.date.isoformat()}{age}")
+
+    if report.due:
+        click.secho(f"Due ({len(report.due) + report.more})", fg="red", bold=True)
+        for e in report.due:
+            entry(e)
+        if report.more:
+            click.echo(f"  …and {report.more} more (use --limit to see them)")
+    else:
+        click.echo("Nobody is due today.")
+    if report.coming_up:
+        click.secho(
+            f"\nComing up in the next {within.days_from(today)} days", fg="yellow", bold=True
+        )
+        for e in report.coming_up:
+            entry(e)
+    if report.never_contacted:
+        click.secho("\nNever contacted", bold=True)
+        for e in report.never_contacted:
+            entry(e)
+    if report.upcoming_only:
+        click.secho("\nDates coming up", bold=True)
+        for e in report.upcoming_only:
+            for u in e.upcoming:
+                age = f" (turns {u.age})" if u.age is not None else ""
+                click.echo(f"  {e.person.title} · {u.label} on {u.date.isoformat()}{age}")
+
+
+@click.command()
+@person_arg(required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+@pass_app
+def followups(app: App, person: str | None, as_json: bool) -> None:
+    """Open follow-ups (unchecked `- [ ]` tasks in conversation notes), oldest
+    first, for everyone or for one PERSON.
+
+    \b
+    Examples:
+      vault followups
+      vault followups "Ana Lima" --json
+    """
+    idx = app.index()
+    graph = load_graph(idx)
+    items = load_followups(idx, graph)
+    if person:
+        wanted = graph.find(person).path
+        items = [f for f in items if f.person == wanted]
+    items.sort(key=lambda f: (*followup_order(f), graph.people[f.person].title.casefold()))
+    if as_json:
+        print_json(
+            [
+                {
+                    "person": graph.people[f.person].title,
+                    "text": f.text,
+                    "path": f.path,
+                    "line": f.line,
+                    "date": f.date.isoformat() if f.date else None,
+                }
+                for f in items
+            ]
+        )
+        return
+    if not items:
+        click.echo("No open follow-ups.", err=True)
+        return
+    for f in items:
+        when = f.date.isoformat() if f.date else "undated"
+        click.echo(f"{when}  {graph.people[f.person].title}: {f.text}  ({f.path}:{f.line})")

@@ -1,0 +1,273 @@
+"""`vault people`, `vault show`, `vault links`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+from click.shell_completion import CompletionItem
+
+from vault_crm.app import App, pass_app, print_json
+from vault_crm.contacts import Graph, load_graph, name_key
+from vault_crm.dates import format_overdue
+from vault_crm.due import DueEntry, FollowUp, followup_order, person_status
+from vault_crm.errors import NotFoundError
+from vault_crm.index import Index
+from vault_crm.views import conversation_json, followup_json, iso, upcoming_json
+
+FC = TypeVar("FC", bound=Callable[..., Any])
+
+
+def complete_person(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    """Shell completion of person names from the index as it stands (no refresh: a tab
+    press must be instant)."""
+    try:
+        root = ctx.find_root()
+        app = App(root.params.get("vault"), None, False, True)
+        with Index.open(app.settings) as idx:
+            titles = [r.title for r in idx.notes("kind = 'person' AND is_template = 0")]
+    except Exception:
+        return []
+    key = name_key(incomplete)
+    return [CompletionItem(t) for t in sorted(titles, key=name_key) if name_key(t).startswith(key)]
+
+
+def person_arg(required: bool = True) -> Callable[[FC], FC]:
+    return click.argument("person", required=required, shell_complete=complete_person)
+
+
+PERSON = person_arg()
+
+
+def load_followups(index: Index, graph: Graph) -> list[FollowUp]:
+    """Open follow-ups: each unchecked task in a conversation note belongs to every
+    participant of that note and to every person linked on the task's own line."""
+    found: list[FollowUp] = []
+    for path, line, text, date, title, linked in index.open_tasks():
+        people = list(graph.participants.get(path, []))
+        people += [p for p in linked if p in graph.people and p not in people]
+        when = dt.date.fromisoformat(date) if date else None
+        found.extend(FollowUp(p, text, path, line, when, title) for p in people)
+    return found
+
+
+@click.command()
+@click.option("--tag", "tag", metavar="TAG", help="Only people with this tag (#a/b matches a).")
+@click.option(
+    "--sort",
+    type=click.Choice(["name", "last", "due"]),
+    default="name",
+    show_default=True,
+    help="name; last = longest out of touch first; due = soonest due first.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+@pass_app
+def people(app: App, tag: str | None, sort: str, as_json: bool) -> None:
+    """List people with their last contact, cadence and next due date.
+
+    \b
+    Examples:
+      vault people
+      vault people --tag mentor --sort due
+      vault people --json | jq '.[] | select(.last_contact == null) | .person'
+    """
+    from vault_crm.due import _has_tag
+
+    idx = app.index()
+    graph = load_graph(idx)
+    today = app.today
+    entries = [
+        person_status(p, graph.contacts.get(p.path, []), idx.settings, today)
+        for p in graph.sorted_people()
+        if tag is None or _has_tag(p, name_key(tag).lstrip("#"))
+    ]
+    far = dt.date.max
+    if sort == "last":
+        entries.sort(key=lambda e: (e.last_contact or dt.date.min, name_key(e.person.title)))
+    elif sort == "due":
+        entries.sort(key=lambda e: (e.due_date or far, name_key(e.person.title)))
+    if as_json:
+        print_json(
+            [
+                {
+                    "person": e.person.title,
+                    "path": e.person.path,
+                    "tags": list(e.person.tags),
+                    "cadence": e.cadence.cadence.text if e.cadence else None,
+                    "last_contact": iso(e.last_contact),
+                    "due_date": iso(e.due_date),
+                }
+                for e in entries
+            ]
+        )
+        return
+    if not entries:
+        click.echo("No people found." + (f" (tag: {tag})" if tag else ""), err=True)
+        return
+    width = min(32, max(len(e.person.title) for e in entries))
+    for e in entries:
+        click.echo(
+            f"{e.person.title:<{width}}  last {iso(e.last_contact) or 'never':<10}"
+            f"  {('every ' + e.cadence.cadence.text) if e.cadence else 'no cadence':<18}"
+            f"  {_due_text(e, today)}"
+        )
+
+
+def _due_text(e: DueEntry, today: dt.date) -> str:
+    if e.due_date is None:
+        return "" if e.cadence is None else "never contacted"
+    days = (today - e.due_date).days
+    if days > 0:
+        return click.style(f"overdue by {format_overdue(days)}", fg="red")
+    if days == 0:
+        return click.style("due today", fg="yellow")
+    return f"due {e.due_date.isoformat()}"
+
+
+@click.command()
+@PERSON
+@click.option("--json", "as_json", is_flag=True, help="Print the dossier as JSON.")
+@pass_app
+def show(app: App, person: str, as_json: bool) -> None:
+    """Everything about one person: properties, last contact, due date,
+    conversations (newest first), open follow-ups, upcoming dates, backlinks,
+    who introduced them and whom they introduced.
+
+    PERSON is a name or alias (case-insensitive) or a unique prefix of one.
+
+    \b
+    Examples:
+      vault show "Ana Lima"
+      vault show ana --json
+    """
+    idx = app.index()
+    graph = load_graph(idx)
+    p = graph.find(person)
+    today = app.today
+    followups = sorted(
+        (f for f in load_followups(idx, graph) if f.person == p.path), key=followup_order
+    )
+    entry = person_status(p, graph.contacts.get(p.path, []), idx.settings, today, followups)
+    conversations = [c for c in graph.contacts.get(p.path, []) if c.kind == "conversation"]
+    backlinks = sorted({src for src, _line in idx.incoming(p.path)}, key=str.casefold)
+    introduced_by = _introducer(idx, p.path)
+    introduced = sorted(
+        (q.title for q in graph.people.values() if _introducer(idx, q.path) == p.path),
+        key=name_key,
+    )
+    data: dict[str, Any] = {
+        "person": p.title,
+        "path": p.path,
+        "aliases": list(p.aliases),
+        "tags": list(p.tags),
+        "properties": p.props,
+        "cadence": entry.cadence.cadence.text if entry.cadence else None,
+        "cadence_days": entry.cadence_days,
+        "last_contact": iso(entry.last_contact),
+        "due_date": iso(entry.due_date),
+        "conversations": [conversation_json(c) for c in conversations],
+        "followups": [followup_json(f) for f in followups],
+        "upcoming": [upcoming_json(u) for u in entry.upcoming],
+        "backlinks": backlinks,
+        "introduced_by": graph.people[introduced_by].title
+        if introduced_by in graph.people
+        else None,
+        "introduced": introduced,
+    }
+    if as_json:
+        print_json(data)
+        return
+    click.secho(p.title, bold=True)
+    click.echo(f"  {p.path}")
+    if p.aliases:
+        click.echo(f"  also: {', '.join(p.aliases)}")
+    if p.tags:
+        click.echo(f"  tags: {', '.join('#' + t for t in p.tags)}")
+    skip = {"aliases", "alias", "tags", "tag", "type", "cadence"}
+    for key, value in p.props.items():
+        if key not in skip and value not in (None, "", []):
+            click.echo(f"  {key}: {_plain(value)}")
+    click.echo()
+    cadence = f"every {entry.cadence.cadence.text}" if entry.cadence else "no cadence"
+    click.echo(f"  cadence: {cadence}    last contact: {iso(entry.last_contact) or 'never'}")
+    if entry.due_date:
+        click.echo(f"  next due: {entry.due_date.isoformat()}  {_due_text(entry, today)}")
+    if entry.scheduled:
+        click.echo(f"  scheduled: {entry.scheduled.date.isoformat()} {entry.scheduled.title}")
+    if data["introduced_by"]:
+        click.echo(f"  introduced by: {data['introduced_by']}")
+    if introduced:
+        click.echo(f"  introduced: {', '.join(introduced)}")
+    _section("Conversations", [f"{c.date.isoformat()}  {c.title}" for c in conversations])
+    _section("Open follow-ups", [f"[ ] {f.text}  ({f.path}:{f.line})" for f in followups])
+    _section(
+        "Upcoming dates",
+        [
+            f"{u.date.isoformat()}  {u.label}" + (f" (turns {u.age})" if u.age is not None else "")
+            for u in entry.upcoming
+        ],
+    )
+    _section("Linked from", backlinks)
+
+
+def _introducer(idx: Index, path: str) -> str | None:
+    for _target, resolved, _line, place, prop in idx.outgoing(path):
+        if place == "frontmatter" and prop == "introduced_by" and resolved:
+            return resolved
+    return None
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_plain(v)}" for k, v in value.items())
+    return str(value)
+
+
+def _section(title: str, lines: list[str]) -> None:
+    if not lines:
+        return
+    click.echo()
+    click.secho(f"  {title} ({len(lines)})", bold=True)
+    for line in lines:
+        click.echo(f"    {line}")
+
+
+@click.command()
+@click.argument("note")
+@click.option("--json", "as_json", is_flag=True, help="Print {note, outgoing, incoming}.")
+@pass_app
+def links(app: App, note: str, as_json: bool) -> None:
+    """Outgoing, incoming and unresolved links of NOTE (a vault path, with or
+    without .md, or a title resolved like a link).
+
+    \b
+    Examples:
+      vault links "Ana Lima"
+      vault links "Conversations/2026-03-14 Coffee with Ana Lima.md" --json
+    """
+    idx = app.index()
+    path = idx.find_note(note)
+    if path is None:
+        raise NotFoundError(f"no note named '{note}'")
+    outgoing = [
+        {"target": t, "path": r, "line": line, "where": place}
+        for t, r, line, place, _prop in idx.outgoing(path)
+    ]
+    incoming = [{"path": src, "line": line} for src, line in idx.incoming(path)]
+    if as_json:
+        print_json({"note": path, "outgoing": outgoing, "incoming": incoming})
+        return
+    click.secho(path, bold=True)
+    resolved = [o for o in outgoing if o["path"]]
+    unresolved = [o for o in outgoing if not o["path"]]
+    _section("Links to", [f"{o['path']}  (line {o['line']}, {o['where']})" for o in resolved])
+    _section("Unresolved", [f"[[{o['target']}]]  (line {o['line']})" for o in unresolved])
+    _section("Linked from", [f"{i['path']}:{i['line']}" for i in incoming])
+    if not outgoing and not incoming:
+        click.echo("  no links in or out", err=True)

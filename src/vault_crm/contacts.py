@@ -1,0 +1,229 @@
+"""People, who took part in which conversation, and when each person was last in touch.
+
+`build_graph` is pure (rows in, Graph out); `load_graph` feeds it from the index.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from vault_crm.errors import NotFoundError
+from vault_crm.links import nfc
+from vault_crm.model import Problem
+
+if TYPE_CHECKING:
+    from vault_crm.config import Settings
+    from vault_crm.index import Index
+
+
+def name_key(name: str) -> str:
+    return nfc(name.strip()).casefold()
+
+
+@dataclass(frozen=True)
+class Person:
+    path: str
+    title: str
+    aliases: tuple[str, ...]
+    tags: tuple[str, ...]
+    props: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A dated touch point with a person: a conversation, or a daily note mentioning them."""
+
+    date: dt.date
+    path: str
+    title: str
+    kind: str  # "conversation" | "daily"
+    summary: str
+    channel: str | None
+
+
+@dataclass(frozen=True)
+class ConversationRow:
+    path: str
+    title: str
+    kind: str  # conversation | daily
+    date: str | None
+    participant_names: tuple[str, ...]
+    has_participants: bool
+    summary: str
+    channel: str | None
+
+
+@dataclass(frozen=True)
+class LinkRow:
+    source: str
+    target: str
+    resolved: str | None
+    line: int
+    place: str
+    prop: str | None
+
+
+@dataclass
+class Graph:
+    people: dict[str, Person]
+    participants: dict[str, list[str]] = field(default_factory=dict)
+    contacts: dict[str, list[Contact]] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    by_name: dict[str, list[str]] = field(default_factory=dict)  # title/alias key -> paths
+
+    def sorted_people(self) -> list[Person]:
+        return sorted(self.people.values(), key=lambda p: (name_key(p.title), p.path))
+
+    def find(self, name: str) -> Person:
+        """A PERSON argument: title or alias (case-insensitive, NFC), then a unique prefix."""
+        key = name_key(name.removesuffix(".md"))
+        by_path = {nfc(p).casefold(): p for p in self.people}
+        if key in by_path:
+            return self.people[by_path[key]]
+        if key + ".md" in by_path:
+            return self.people[by_path[key + ".md"]]
+        titles = [p for p in self.people.values() if name_key(p.title) == key]
+        if len(titles) == 1:
+            return titles[0]
+        exact = titles or [self.people[p] for p in self.by_name.get(key, [])]
+        if len(exact) == 1:
+            return exact[0]
+        if len(exact) > 1:
+            raise NotFoundError(
+                f"'{name}' matches more than one person: {_names(exact)}; "
+                "use the vault path to choose"
+            )
+        prefixed = {
+            path for k, paths in self.by_name.items() if k.startswith(key) and key for path in paths
+        }
+        if len(prefixed) == 1:
+            return self.people[prefixed.pop()]
+        if prefixed:
+            raise NotFoundError(
+                f"'{name}' matches more than one person: {_names(self.people[p] for p in prefixed)}"
+            )
+        raise NotFoundError(f"no person named '{name}'" + _suggest(self, key))
+
+
+def _names(people: Iterable[Person]) -> str:
+    shown = sorted({f"{p.title} ({p.path})" for p in people}, key=str.casefold)
+    return ", ".join(shown)
+
+
+def _suggest(graph: Graph, key: str) -> str:
+    import difflib
+
+    names = {p.title for p in graph.people.values()}
+    close = difflib.get_close_matches(name_key(key), [n.casefold() for n in names], n=3)
+    if not close:
+        return ""
+    lookup = {n.casefold(): n for n in names}
+    return "; did you mean " + ", ".join(lookup[c] for c in close) + "?"
+
+
+def build_graph(
+    people: Iterable[Person],
+    conversations: Iterable[ConversationRow],
+    links: Iterable[LinkRow],
+    settings: Settings,
+) -> Graph:
+    graph = Graph(people={p.path: p for p in people})
+    titles: dict[str, list[str]] = defaultdict(list)
+    aliases: dict[str, list[str]] = defaultdict(list)
+    for p in graph.people.values():
+        titles[name_key(p.title)].append(p.path)
+        for a in p.aliases:
+            if name_key(a) != name_key(p.title) and p.path not in aliases[name_key(a)]:
+                aliases[name_key(a)].append(p.path)
+    for key, paths in aliases.items():
+        if len(paths) > 1:
+            for path in paths:
+                others = ", ".join(graph.people[o].title for o in paths if o != path)
+                graph.problems.append(
+                    Problem(path, None, "warning", f"alias '{key}' is also used by {others}")
+                )
+    by_name: dict[str, list[str]] = defaultdict(list)
+    for key, paths in titles.items():
+        by_name[key].extend(paths)
+    for key, paths in aliases.items():
+        for path in paths:
+            if path not in by_name[key]:
+                by_name[key].append(path)
+    graph.by_name = dict(by_name)
+
+    def match_name(text: str) -> str | None:
+        key = name_key(text)
+        found = titles.get(key) or aliases.get(key) or []
+        return found[0] if len(found) == 1 else None
+
+    participant_props = set(settings.participant_properties)
+    links_by_source: dict[str, list[LinkRow]] = defaultdict(list)
+    for link in links:
+        links_by_source[link.source].append(link)
+
+    contacts: dict[str, list[Contact]] = defaultdict(list)
+    for conv in conversations:
+        found: list[str] = []
+        own = links_by_source.get(conv.path, [])
+        if conv.kind == "daily":
+            if settings.daily_notes_count:
+                found = [ln.resolved for ln in own if ln.resolved in graph.people]
+        elif conv.has_participants:
+            for ln in own:
+                if ln.place != "frontmatter" or ln.prop not in participant_props:
+                    continue
+                person = ln.resolved if ln.resolved in graph.people else None
+                if person is None and ln.resolved is None:
+                    # Aliases are a fallback for participants only: Obsidian itself
+                    # never resolves [[Alias]], but "with: [[Ana]]" clearly means Ana.
+                    person = match_name(ln.target)
+                if person is None:
+                    graph.problems.append(
+                        Problem(
+                            conv.path,
+                            ln.line,
+                            "warning",
+                            f"participant [[{ln.target}]] matches no person",
+                        )
+                    )
+                else:
+                    found.append(person)
+            for name in conv.participant_names:
+                person = match_name(name)
+                if person is None:
+                    graph.problems.append(
+                        Problem(
+                            conv.path, None, "warning", f"participant '{name}' matches no person"
+                        )
+                    )
+                else:
+                    found.append(person)
+        else:
+            found = [
+                ln.resolved for ln in own if ln.place == "body" and ln.resolved in graph.people
+            ]
+        unique = list(dict.fromkeys(found))
+        graph.participants[conv.path] = unique
+        if conv.date is None:
+            continue
+        when = dt.date.fromisoformat(conv.date)
+        for person in unique:
+            contacts[person].append(
+                Contact(when, conv.path, conv.title, conv.kind, conv.summary, conv.channel)
+            )
+    for items in contacts.values():
+        items.sort(key=lambda c: (c.date, c.kind == "conversation", c.path), reverse=True)
+    graph.contacts = dict(contacts)
+    return graph
+
+
+def load_graph(index: Index) -> Graph:
+    people = [
+        Person(r.path, r.title, tuple(r.aliases), tuple(r.tags), r.props)
+        for r in index.notes("kind = 'person' AND is_template = 0 AND is_generated = 0")
+    ]
+    return build_graph(people, index.conversation_rows(), index.contact_links(), index.settings)

@@ -1,0 +1,260 @@
+"""Who is due for reconnection: a pure function of people, contacts, settings and today."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from vault_crm.config import Settings
+from vault_crm.contacts import Contact, Graph, Person, name_key
+from vault_crm.dates import (
+    Cadence,
+    MonthDay,
+    age_on,
+    next_occurrence,
+    parse_birthday,
+    parse_cadence,
+    parse_date,
+    parse_duration,
+)
+from vault_crm.links import nfc
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    person: str  # person vault path
+    text: str
+    path: str
+    line: int
+    date: dt.date | None
+    title: str
+
+
+@dataclass(frozen=True)
+class Upcoming:
+    label: str
+    date: dt.date
+    age: int | None
+
+
+@dataclass(frozen=True)
+class EffectiveCadence:
+    cadence: Cadence
+    source: str  # "note" | "tag:NAME" | "default"
+
+
+@dataclass(frozen=True)
+class DueEntry:
+    person: Person
+    cadence: EffectiveCadence | None
+    cadence_days: int | None
+    last_contact: dt.date | None
+    last_conversation: Contact | None
+    due_date: dt.date | None
+    days_overdue: int | None
+    scheduled: Contact | None
+    followups: tuple[FollowUp, ...] = ()
+    upcoming: tuple[Upcoming, ...] = ()
+
+    @property
+    def ratio(self) -> float:
+        if self.days_overdue is None or not self.cadence_days:
+            return 0.0
+        return self.days_overdue / self.cadence_days
+
+
+@dataclass(frozen=True)
+class DueReport:
+    today: dt.date
+    due: list[DueEntry]
+    coming_up: list[DueEntry]
+    never_contacted: list[DueEntry]
+    more: int
+    upcoming_only: list[DueEntry] = field(default_factory=list)  # dates soon, not due
+
+
+def effective_cadence(
+    person: Person, settings: Settings, today: dt.date
+) -> EffectiveCadence | None:
+    """The person's own cadence, else the shortest of their tags' cadences, else the default.
+    An unreadable own cadence means no cadence (`vault check` reports it)."""
+    own = person.props.get("cadence")
+    if own not in (None, "", []):
+        try:
+            parsed = parse_cadence(own)
+        except ValueError:
+            return None
+        return EffectiveCadence(parsed, "note") if parsed else None
+    best: tuple[int, str, Cadence] | None = None
+    for tag in person.tags:
+        key = nfc(tag).casefold().lstrip("#")
+        for candidate in _tag_and_parents(key):
+            text = settings.cadence_tags.get(candidate)
+            if text is None:
+                continue
+            try:
+                parsed = parse_cadence(text)
+            except ValueError:
+                continue
+            if parsed is None:
+                continue
+            days = parsed.days_from(today)
+            if best is None or (days, candidate) < (best[0], best[1]):
+                best = (days, candidate, parsed)
+    if best is not None:
+        return EffectiveCadence(best[2], f"tag:{best[1]}")
+    try:
+        default = parse_cadence(settings.default_cadence)
+    except ValueError:
+        return None
+    return EffectiveCadence(default, "default") if default else None
+
+
+def _tag_and_parents(tag: str) -> list[str]:
+    # #family/cousins is also #family, as Obsidian's tag search treats it.
+    parts = tag.split("/")
+    return ["/".join(parts[:i]) for i in range(len(parts), 0, -1)]
+
+
+def _prop_date(person: Person, key: str) -> dt.date | None:
+    value = person.props.get(key)
+    if value in (None, ""):
+        return None
+    try:
+        return parse_date(value)
+    except ValueError:
+        return None
+
+
+def upcoming_dates(person: Person, today: dt.date, window: Cadence) -> list[Upcoming]:
+    """Birthday and `dates` entries whose next occurrence falls within the window."""
+    end = window.add_to(today)
+    found: list[Upcoming] = []
+    entries: list[tuple[str, Any]] = []
+    if person.props.get("birthday") not in (None, ""):
+        entries.append(("birthday", person.props["birthday"]))
+    extra = person.props.get("dates")
+    if isinstance(extra, dict):
+        entries.extend((str(k), v) for k, v in extra.items() if v not in (None, ""))
+    for label, value in entries:
+        try:
+            md: MonthDay = parse_birthday(value)
+        except ValueError:
+            continue
+        when = next_occurrence(md, today)
+        if when <= end:
+            found.append(Upcoming(label, when, age_on(md, when)))
+    found.sort(key=lambda u: (u.date, u.label))
+    return found
+
+
+def person_status(
+    person: Person,
+    contacts: list[Contact],
+    settings: Settings,
+    today: dt.date,
+    followups: Iterable[FollowUp] = (),
+) -> DueEntry:
+    cadence = effective_cadence(person, settings, today)
+    past = [c for c in contacts if c.date <= today]
+    future = [c for c in contacts if c.date > today and c.kind == "conversation"]
+    last = past[0].date if past else None
+    last_conversation = next((c for c in past if c.kind == "conversation"), None)
+    override = _prop_date(person, "last_contact")
+    if override is not None and override <= today and (last is None or override > last):
+        last = override
+    scheduled = min(future, key=lambda c: c.date) if future else None
+    due_date: dt.date | None = None
+    cadence_days: int | None = None
+    days_overdue: int | None = None
+    if cadence is not None:
+        start = last or today
+        cadence_days = cadence.cadence.days_from(start)
+        if last is not None:
+            due_date = cadence.cadence.add_to(last)
+            snooze = _prop_date(person, "snooze_until")
+            if snooze is not None and snooze > due_date:
+                due_date = snooze
+            days_overdue = (today - due_date).days
+    window = parse_duration(settings.dates_window)
+    return DueEntry(
+        person=person,
+        cadence=cadence,
+        cadence_days=cadence_days,
+        last_contact=last,
+        last_conversation=last_conversation,
+        due_date=due_date,
+        days_overdue=days_overdue,
+        scheduled=scheduled,
+        followups=tuple(followups),
+        upcoming=tuple(upcoming_dates(person, today, window)),
+    )
+
+
+def compute_due(
+    graph: Graph,
+    followups: Iterable[FollowUp],
+    settings: Settings,
+    today: dt.date,
+    *,
+    within: Cadence | None = None,
+    tag: str | None = None,
+    limit: int | None = None,
+) -> DueReport:
+    within = within or Cadence(7, "d", "7d")
+    horizon = within.add_to(today)
+    by_person: dict[str, list[FollowUp]] = {}
+    for f in followups:
+        by_person.setdefault(f.person, []).append(f)
+    due: list[DueEntry] = []
+    coming: list[DueEntry] = []
+    never: list[DueEntry] = []
+    dated: list[DueEntry] = []
+    wanted = nfc(tag).casefold().lstrip("#") if tag else None
+    for person in graph.people.values():
+        if wanted is not None and not _has_tag(person, wanted):
+            continue
+        entry = person_status(
+            person,
+            graph.contacts.get(person.path, []),
+            settings,
+            today,
+            sorted(by_person.get(person.path, []), key=followup_order),
+        )
+        if entry.cadence is None or entry.scheduled is not None:
+            if entry.upcoming:
+                dated.append(entry)
+            continue
+        if entry.due_date is None:
+            snooze = _prop_date(person, "snooze_until")
+            if snooze is None or snooze <= today:
+                never.append(entry)
+        elif entry.due_date <= today:
+            due.append(entry)
+        elif entry.due_date <= horizon:
+            coming.append(entry)
+        elif entry.upcoming:
+            dated.append(entry)
+    due.sort(
+        key=lambda e: (-e.ratio, -(e.days_overdue or 0), name_key(e.person.title), e.person.path)
+    )
+    coming.sort(key=lambda e: (e.due_date, name_key(e.person.title), e.person.path))
+    never.sort(key=lambda e: (name_key(e.person.title), e.person.path))
+    dated.sort(key=lambda e: (e.upcoming[0].date, name_key(e.person.title)))
+    limit = settings.due_limit if limit is None else limit
+    more = max(0, len(due) - limit)
+    return DueReport(today, due[:limit], coming, never, more, dated)
+
+
+def _has_tag(person: Person, wanted: str) -> bool:
+    for t in person.tags:
+        key = nfc(t).casefold().lstrip("#")
+        if key == wanted or key.startswith(wanted + "/"):
+            return True
+    return False
+
+
+def followup_order(f: FollowUp) -> tuple[dt.date, str, int]:
+    return (f.date or dt.date.min, f.path, f.line)

@@ -1,0 +1,674 @@
+"""The index: a disposable SQLite cache of the vault (WAL, FTS5). The only sqlite3 user.
+
+Refresh is a diff (zk's design): walk the vault, compare (mtime_ns, size) with what the
+index holds, re-read only what changed, and apply everything in one short transaction.
+A full rebuild is built in a temporary file and moved into place (pre-commit's store), so
+an interrupted rebuild never leaves half a database behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import sqlite3
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from vault_crm.config import Settings
+from vault_crm.contacts import ConversationRow, LinkRow
+from vault_crm.errors import IndexUnavailable
+from vault_crm.links import Resolver, is_attachment, link_key, nfc
+from vault_crm.model import IndexStats, Note, Problem
+from vault_crm.notes import generated_pattern, parse_note
+from vault_crm.scan import FileStat, diff, walk
+
+SCHEMA_VERSION = 1
+# Below this many changed notes, starting worker processes costs more than it saves.
+PARALLEL_THRESHOLD = 400
+BUSY_TIMEOUT_MS = 15_000
+
+Progress = Callable[[int, int], None]
+
+_SCHEMA = """
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE notes(
+    id INTEGER PRIMARY KEY,
+    path TEXT NOT NULL UNIQUE,
+    fspath TEXT NOT NULL,
+    title TEXT NOT NULL,
+    title_key TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    is_template INTEGER NOT NULL,
+    is_generated INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    date TEXT,
+    props TEXT NOT NULL,
+    aliases TEXT NOT NULL,
+    tags TEXT NOT NULL,
+    participant_names TEXT NOT NULL,
+    has_participants INTEGER NOT NULL,
+    summary TEXT NOT NULL
+);
+CREATE TABLE links(
+    source TEXT NOT NULL,
+    target TEXT NOT NULL,
+    target_key TEXT NOT NULL,
+    resolved TEXT,
+    line INTEGER NOT NULL,
+    place TEXT NOT NULL,
+    prop TEXT,
+    subpath TEXT,
+    display TEXT,
+    embed INTEGER NOT NULL,
+    attachment INTEGER NOT NULL
+);
+CREATE TABLE tags(path TEXT NOT NULL, tag TEXT NOT NULL);
+CREATE TABLE tasks(
+    path TEXT NOT NULL,
+    line INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    checked INTEGER NOT NULL,
+    links TEXT NOT NULL
+);
+CREATE TABLE problems(
+    path TEXT NOT NULL,
+    line INTEGER,
+    severity TEXT NOT NULL,
+    message TEXT NOT NULL
+);
+CREATE VIRTUAL TABLE fts USING fts5(
+    title, aliases, props, body,
+    tokenize = 'porter unicode61 remove_diacritics 2'
+);
+"""
+
+# Built after a bulk load: building them once is cheaper than maintaining them per row.
+_SECONDARY = """
+CREATE INDEX IF NOT EXISTS notes_kind ON notes(kind);
+CREATE INDEX IF NOT EXISTS notes_title_key ON notes(title_key);
+CREATE INDEX IF NOT EXISTS links_source ON links(source);
+CREATE INDEX IF NOT EXISTS links_resolved ON links(resolved);
+CREATE INDEX IF NOT EXISTS links_key ON links(target_key);
+CREATE INDEX IF NOT EXISTS tags_path ON tags(path);
+CREATE INDEX IF NOT EXISTS tags_tag ON tags(tag);
+CREATE INDEX IF NOT EXISTS tasks_path ON tasks(path);
+CREATE INDEX IF NOT EXISTS problems_path ON problems(path);
+"""
+
+
+# --- where the index lives -----------------------------------------------------------
+
+
+def cache_root(env: dict[str, str] | None = None) -> Path:
+    env = dict(os.environ) if env is None else env
+    if env.get("VAULT_CRM_CACHE"):
+        return Path(env["VAULT_CRM_CACHE"]).expanduser()
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches" / "vault-crm"
+    if env.get("XDG_CACHE_HOME"):
+        return Path(env["XDG_CACHE_HOME"]) / "vault-crm"
+    return Path.home() / ".cache" / "vault-crm"
+
+
+def vault_cache_dir(vault: Path, root: Path | None = None) -> Path:
+    """One folder per vault, keyed by the vault's real path (so two vaults with the same
+    name never share an index, and a symlinked vault path finds the same one)."""
+    real = str(vault.resolve())
+    digest = hashlib.sha256(real.encode()).hexdigest()[:16]
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", vault.resolve().name)[:40] or "vault"
+    return (root or cache_root()) / f"{name}-{digest}"
+
+
+# --- the database --------------------------------------------------------------------
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    return conn
+
+
+def _check_fts5() -> None:
+    try:
+        probe = sqlite3.connect(":memory:")
+        probe.execute("CREATE VIRTUAL TABLE t USING fts5(x)")
+        probe.close()
+    except sqlite3.OperationalError:
+        raise IndexUnavailable(
+            f"this Python's SQLite ({sqlite3.sqlite_version}) was built without FTS5, "
+            "which vault-crm needs for its index; use a Python whose sqlite3 has FTS5 "
+            "(python.org and most distributions' builds do)"
+        ) from None
+
+
+def _remove_db(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            Path(str(path) + suffix).unlink()
+
+
+@dataclass(frozen=True)
+class NoteRow:
+    """What the index keeps of a note, as read back."""
+
+    path: str
+    title: str
+    kind: str
+    date: str | None
+    props: dict[str, Any]
+    aliases: list[str]
+    tags: list[str]
+    participant_names: list[str]
+    has_participants: bool
+    is_generated: bool
+    is_template: bool
+    summary: str
+
+
+class Index:
+    """An open index for one vault. Use `Index.open(settings)` and `close()` (or `with`)."""
+
+    def __init__(self, settings: Settings, path: Path, conn: sqlite3.Connection) -> None:
+        self.settings = settings
+        self.path = path
+        self.conn = conn
+
+    # -- lifecycle --
+
+    @classmethod
+    def open(cls, settings: Settings, cache: Path | None = None) -> Index:
+        _check_fts5()
+        folder = vault_cache_dir(settings.vault, cache)
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / "index.sqlite"
+        conn = cls._open_valid(path, settings)
+        return cls(settings, path, conn)
+
+    @staticmethod
+    def _open_valid(path: Path, settings: Settings) -> sqlite3.Connection:
+        """Open the index, or start a new empty one when it is missing, corrupt, of another
+        schema version or built with other settings."""
+        if path.exists():
+            try:
+                conn = _connect(path)
+                meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+                if (
+                    meta.get("schema") == str(SCHEMA_VERSION)
+                    and meta.get("settings") == settings.fingerprint()
+                ):
+                    return conn
+                conn.close()
+            except sqlite3.DatabaseError:
+                pass
+            _remove_db(path)
+        return Index._create(path, settings)
+
+    @staticmethod
+    def _create(path: Path, settings: Settings) -> sqlite3.Connection:
+        conn = _connect(path)
+        conn.executescript(_SCHEMA + _SECONDARY)
+        conn.executemany(
+            "INSERT INTO meta(key, value) VALUES (?, ?)",
+            [
+                ("schema", str(SCHEMA_VERSION)),
+                ("settings", settings.fingerprint()),
+                ("vault", str(settings.vault.resolve())),
+            ],
+        )
+        return conn
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- refresh --
+
+    def refresh(self, progress: Progress | None = None, *, rebuild: bool = False) -> IndexStats:
+        """Bring the index up to date with the vault; return counts."""
+        started = time.perf_counter()
+        if rebuild:
+            return self._rebuild(progress, started)
+        try:
+            known = {
+                p: (m, s) for p, m, s in self.conn.execute("SELECT path, mtime_ns, size FROM notes")
+            }
+        except sqlite3.DatabaseError:
+            # Corrupt beyond the header check at open: start again from nothing.
+            return self._rebuild(progress, started)
+        d = diff(walk(self.settings.vault, self.settings), known)
+        if d.empty:
+            return self.stats(started)
+        notes = list(self._read(d.changed, progress))
+        self.apply(notes, d.removed, new_paths={f.path for f in d.changed} - known.keys())
+        return self.stats(
+            started,
+            added=len({f.path for f in d.changed} - known.keys()),
+            updated=len([f for f in d.changed if f.path in known]),
+            removed=len(d.removed),
+        )
+
+    def _rebuild(self, progress: Progress | None, started: float) -> IndexStats:
+        files = list(walk(self.settings.vault, self.settings))
+        tmp = self.path.with_name(self.path.name + ".new")
+        _remove_db(tmp)
+        conn = _connect(tmp)
+        try:
+            conn.executescript(_SCHEMA)
+            conn.executemany(
+                "INSERT INTO meta(key, value) VALUES (?, ?)",
+                [
+                    ("schema", str(SCHEMA_VERSION)),
+                    ("settings", self.settings.fingerprint()),
+                    ("vault", str(self.settings.vault.resolve())),
+                ],
+            )
+            notes = list(self._read(_unique(files), progress))
+            old, self.conn = self.conn, conn
+            try:
+                self.apply(notes, [], new_paths=None)
+            finally:
+                self.conn = old
+            conn.executescript(_SECONDARY)
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            conn.close()
+        except BaseException:
+            conn.close()
+            _remove_db(tmp)
+            raise
+        self.conn.close()
+        _remove_db(self.path)
+        tmp.replace(self.path)
+        self.conn = _connect(self.path)
+        return self.stats(started, added=len(notes))
+
+    def _read(self, files: Sequence[FileStat], progress: Progress | None) -> Iterator[Note]:
+        total = len(files)
+        vault = str(self.settings.vault)
+        if total >= PARALLEL_THRESHOLD and (os.cpu_count() or 1) > 1:
+            workers = min(os.cpu_count() or 2, 8)
+            chunk = max(50, total // (workers * 8))
+            batches = [files[i : i + chunk] for i in range(0, total, chunk)]
+            done = 0
+            with ProcessPoolExecutor(workers) as pool:
+                for batch in pool.map(_parse_batch, [(vault, self.settings, b) for b in batches]):
+                    done += len(batch)
+                    if progress:
+                        progress(done, total)
+                    yield from batch
+            return
+        pattern = generated_pattern(self.settings)
+        for i, f in enumerate(files, 1):
+            note = _read_one(vault, self.settings, f, pattern)
+            if note is not None:
+                yield note
+            if progress and (i % 200 == 0 or i == total):
+                progress(i, total)
+
+    def apply(
+        self, notes: Sequence[Note], removed: Iterable[str], new_paths: set[str] | None
+    ) -> None:
+        """Apply parsed notes and removals in one transaction, then resolve links.
+        `new_paths` None means the index was empty (bulk load): resolve everything."""
+        conn = self.conn
+        removed = list(removed)
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            gone_keys: set[str] = set()
+            for path in removed:
+                row = conn.execute("SELECT id, title FROM notes WHERE path = ?", (path,)).fetchone()
+                if row is None:
+                    continue
+                gone_keys.add(nfc(row[1]).casefold())
+                self._delete(row[0], path)
+            for note in notes:
+                row = conn.execute("SELECT id FROM notes WHERE path = ?", (note.path,)).fetchone()
+                if row is not None:
+                    self._delete(row[0], note.path)
+                self._insert(note, row[0] if row is not None else None)
+            # Resolution depends on which notes exist: re-resolve the changed notes' links,
+            # and, when notes appeared or vanished, every link that may point at them.
+            resolver = Resolver(p for (p,) in conn.execute("SELECT path FROM notes"))
+            if new_paths is None:
+                self._resolve(resolver, "SELECT rowid, source, target FROM links", ())
+            else:
+                changed = [n.path for n in notes]
+                keys = gone_keys | {n.title.casefold() for n in notes if n.path in new_paths}
+                for batch in _chunks(changed, 500):
+                    marks = ",".join("?" * len(batch))
+                    self._resolve(
+                        resolver,
+                        f"SELECT rowid, source, target FROM links WHERE source IN ({marks})",
+                        batch,
+                    )
+                for batch in _chunks(sorted(keys), 500):
+                    marks = ",".join("?" * len(batch))
+                    self._resolve(
+                        resolver,
+                        "SELECT rowid, source, target FROM links "
+                        f"WHERE target_key IN ({marks}) AND attachment = 0",
+                        batch,
+                    )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def _resolve(self, resolver: Resolver, sql: str, args: Sequence[str]) -> None:
+        rows = self.conn.execute(sql, args).fetchall()
+        self.conn.executemany(
+            "UPDATE links SET resolved = ? WHERE rowid = ?",
+            [(resolver.resolve(target, source), rowid) for rowid, source, target in rows],
+        )
+
+    def _delete(self, note_id: int, path: str) -> None:
+        c = self.conn
+        c.execute("DELETE FROM notes WHERE id = ?", (note_id,))
+        c.execute("DELETE FROM fts WHERE rowid = ?", (note_id,))
+        for table, col in (
+            ("links", "source"),
+            ("tags", "path"),
+            ("tasks", "path"),
+            ("problems", "path"),
+        ):
+            c.execute(f"DELETE FROM {table} WHERE {col} = ?", (path,))
+
+    def _insert(self, note: Note, note_id: int | None) -> None:
+        c = self.conn
+        props_json = json.dumps(note.props, ensure_ascii=False, sort_keys=False)
+        cur = c.execute(
+            "INSERT INTO notes(id, path, fspath, title, title_key, kind, is_template,"
+            " is_generated, mtime_ns, size, date, props, aliases, tags, participant_names,"
+            " has_participants, summary) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                note_id,
+                note.path,
+                note.fspath,
+                note.title,
+                nfc(note.title).casefold(),
+                note.kind,
+                int(note.is_template),
+                int(note.is_generated),
+                note.mtime_ns,
+                note.size,
+                note.date.isoformat() if note.date else None,
+                props_json,
+                json.dumps(list(note.aliases), ensure_ascii=False),
+                json.dumps(list(note.tags), ensure_ascii=False),
+                json.dumps(list(note.participant_names), ensure_ascii=False),
+                int(note.has_participant_props),
+                _summary(note.body),
+            ),
+        )
+        rowid = cur.lastrowid
+        c.execute(
+            "INSERT INTO fts(rowid, title, aliases, props, body) VALUES (?,?,?,?,?)",
+            (rowid, note.title, " ".join(note.aliases), _props_text(note.props), note.body),
+        )
+        if note.links:
+            c.executemany(
+                "INSERT INTO links(source, target, target_key, resolved, line, place, prop,"
+                " subpath, display, embed, attachment) VALUES (?,?,?,NULL,?,?,?,?,?,?,?)",
+                [
+                    (
+                        note.path,
+                        ln.target,
+                        link_key(ln.target) if ln.target else "",
+                        ln.line,
+                        ln.where,
+                        ln.prop,
+                        ln.subpath,
+                        ln.display,
+                        int(ln.embed),
+                        int(is_attachment(ln.target)),
+                    )
+                    for ln in note.links
+                ],
+            )
+        if note.tags:
+            c.executemany(
+                "INSERT INTO tags(path, tag) VALUES (?, ?)",
+                [(note.path, nfc(t).casefold()) for t in note.tags],
+            )
+        if note.tasks:
+            c.executemany(
+                "INSERT INTO tasks(path, line, text, checked, links) VALUES (?,?,?,?,?)",
+                [
+                    (note.path, t.line, t.text, int(t.checked), json.dumps(list(t.links)))
+                    for t in note.tasks
+                ],
+            )
+        if note.problems:
+            c.executemany(
+                "INSERT INTO problems(path, line, severity, message) VALUES (?,?,?,?)",
+                [(p.path, p.line, p.severity, p.message) for p in note.problems],
+            )
+
+    # -- queries --
+
+    def stats(
+        self, started: float, added: int = 0, updated: int = 0, removed: int = 0
+    ) -> IndexStats:
+        c = self.conn
+        counts = dict(
+            c.execute(
+                "SELECT kind, count(*) FROM notes WHERE is_template = 0 AND is_generated = 0"
+                " GROUP BY kind"
+            ).fetchall()
+        )
+        (notes,) = c.execute("SELECT count(*) FROM notes").fetchone()
+        (links,) = c.execute("SELECT count(*) FROM links").fetchone()
+        (unresolved,) = c.execute(
+            "SELECT count(*) FROM links WHERE resolved IS NULL AND attachment = 0"
+        ).fetchone()
+        return IndexStats(
+            notes=notes,
+            people=counts.get("person", 0),
+            conversations=counts.get("conversation", 0),
+            links=links,
+            unresolved=unresolved,
+            problems=0,  # filled in by the caller, who adds problems found across notes
+            seconds=round(time.perf_counter() - started, 3),
+            added=added,
+            updated=updated,
+            removed=removed,
+        )
+
+    def note_problems(self) -> list[Problem]:
+        return [
+            Problem(path, line, severity, message)
+            for path, line, severity, message in self.conn.execute(
+                "SELECT path, line, severity, message FROM problems"
+            )
+        ]
+
+    def notes(self, where: str = "1", args: Sequence[Any] = ()) -> list[NoteRow]:
+        rows = self.conn.execute(
+            "SELECT path, title, kind, date, props, aliases, tags, participant_names,"
+            f" has_participants, is_generated, is_template, summary FROM notes WHERE {where}",
+            args,
+        ).fetchall()
+        return [
+            NoteRow(
+                path=r[0],
+                title=r[1],
+                kind=r[2],
+                date=r[3],
+                props=json.loads(r[4]),
+                aliases=json.loads(r[5]),
+                tags=json.loads(r[6]),
+                participant_names=json.loads(r[7]),
+                has_participants=bool(r[8]),
+                is_generated=bool(r[9]),
+                is_template=bool(r[10]),
+                summary=r[11],
+            )
+            for r in rows
+        ]
+
+    def conversation_rows(self) -> list[ConversationRow]:
+        """Conversations and daily notes: everything that can be a contact."""
+        return [
+            ConversationRow(
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                tuple(json.loads(r[4])),
+                bool(r[5]),
+                r[6],
+                r[7] if isinstance(r[7], str) else None,
+            )
+            for r in self.conn.execute(
+                "SELECT path, title, kind, date, participant_names, has_participants, summary,"
+                " json_extract(props, '$.channel') FROM notes"
+                " WHERE kind IN ('conversation', 'daily') AND is_template = 0 AND is_generated = 0"
+            )
+        ]
+
+    def contact_links(self) -> list[LinkRow]:
+        """The links of conversations and daily notes (participants and mentions)."""
+        return [
+            LinkRow(*r)
+            for r in self.conn.execute(
+                "SELECT l.source, l.target, l.resolved, l.line, l.place, l.prop FROM links l"
+                " JOIN notes n ON n.path = l.source"
+                " WHERE n.kind IN ('conversation', 'daily') AND n.is_template = 0"
+                " AND n.is_generated = 0 AND l.attachment = 0"
+            )
+        ]
+
+    def open_tasks(self) -> list[tuple[str, int, str, str | None, str, list[str]]]:
+        """Unchecked tasks in conversation notes: (path, line, text, date, title, people
+        linked on the task's own line as resolved paths)."""
+        rows = self.conn.execute(
+            "SELECT t.path, t.line, t.text, n.date, n.title,"
+            " (SELECT json_group_array(l.resolved) FROM links l WHERE l.source = t.path"
+            "  AND l.line = t.line AND l.place = 'body' AND l.resolved IS NOT NULL)"
+            " FROM tasks t JOIN notes n ON n.path = t.path"
+            " WHERE t.checked = 0 AND n.kind = 'conversation' AND n.is_template = 0"
+            " AND n.is_generated = 0"
+        ).fetchall()
+        return [(r[0], r[1], r[2], r[3], r[4], json.loads(r[5])) for r in rows]
+
+    def outgoing(self, path: str) -> list[tuple[str, str | None, int, str, str | None]]:
+        """(target, resolved path, line, place, property) for each link in the note."""
+        return self.conn.execute(
+            "SELECT target, resolved, line, place, prop FROM links WHERE source = ?"
+            " ORDER BY line, rowid",
+            (path,),
+        ).fetchall()
+
+    def incoming(self, path: str) -> list[tuple[str, int]]:
+        """(source path, line) of every link to the note from another note."""
+        return self.conn.execute(
+            "SELECT source, line FROM links WHERE resolved = ? AND source != ?"
+            " ORDER BY source, line",
+            (path, path),
+        ).fetchall()
+
+    def ambiguous_titles(self) -> set[str]:
+        """Title keys shared by more than one note: links to those need a path."""
+        return {
+            k
+            for (k,) in self.conn.execute(
+                "SELECT title_key FROM notes GROUP BY title_key HAVING count(*) > 1"
+            )
+        }
+
+    def find_note(self, name: str) -> str | None:
+        """A NOTE argument: a vault path (with or without .md), else a title resolved
+        like a link from the vault root."""
+        key = nfc(name.strip()).removesuffix(".md")
+        row = self.conn.execute(
+            "SELECT path FROM notes WHERE path = ? COLLATE NOCASE", (key + ".md",)
+        ).fetchone()
+        if row:
+            return str(row[0])
+        return Resolver(self.all_paths()).resolve(key, "")
+
+    def all_paths(self) -> list[str]:
+        return [p for (p,) in self.conn.execute("SELECT path FROM notes")]
+
+
+# --- helpers -------------------------------------------------------------------------
+
+
+def _unique(files: Iterable[FileStat]) -> list[FileStat]:
+    seen: set[str] = set()
+    out: list[FileStat] = []
+    for f in files:
+        if f.path not in seen:
+            seen.add(f.path)
+            out.append(f)
+    return out
+
+
+def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def _read_one(vault: str, settings: Settings, f: FileStat, pattern: re.Pattern[str]) -> Note | None:
+    try:
+        # os.path over pathlib here: this runs once per note on a full rebuild.
+        with open(os.path.join(vault, f.fspath), "rb") as fh:  # noqa: PTH118, PTH123
+            data = fh.read()
+    except OSError:
+        return None  # vanished or unreadable between the walk and the read
+    return parse_note(
+        f.path, data, settings, fspath=f.fspath, mtime_ns=f.mtime_ns, generated=pattern
+    )
+
+
+def _parse_batch(job: tuple[str, Settings, Sequence[FileStat]]) -> list[Note]:
+    vault, settings, files = job
+    pattern = generated_pattern(settings)
+    out = []
+    for f in files:
+        note = _read_one(vault, settings, f, pattern)
+        if note is not None:
+            out.append(note)
+    return out
+
+
+def _props_text(props: dict[str, Any]) -> str:
+    """Front-matter values as searchable text (keys left out: they are the same everywhere)."""
+    parts: list[str] = []
+
+    def walk_value(v: Any) -> None:
+        if isinstance(v, dict):
+            for x in v.values():
+                walk_value(x)
+        elif isinstance(v, list):
+            for x in v:
+                walk_value(x)
+        elif v is not None and not isinstance(v, bool):
+            parts.append(str(v))
+
+    walk_value(props)
+    return " ".join(parts)
+
+
+def _summary(body: str) -> str:
+    """The first line of prose: what a conversation was about, at a glance."""
+    for line in body.split("\n"):
+        text = line.strip().lstrip("#>-*+ ").strip()
+        if text and not text.startswith(("---", "```", "![[", "%%", "|")) and text != "[ ]":
+            return text[:200]
+    return ""

@@ -1,0 +1,267 @@
+"""Links and tags the way Obsidian reads them: extraction from text and front-matter, and
+resolution of a link to a note. Pure: no file system."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import unquote
+
+from vault_crm.model import Link
+
+# Obsidian's accepted non-note file types: a link to one of these is an attachment.
+ATTACHMENT_EXTENSIONS = frozenset(
+    (
+        "png jpg jpeg gif bmp svg webp avif pdf mp3 wav m4a ogg 3gp flac webm mp4 ogv mov mkv"
+        " canvas base excalidraw"
+    ).split()
+)
+
+
+def nfc(s: str) -> str:
+    return unicodedata.normalize("NFC", s)
+
+
+def _strip_md(target: str) -> str:
+    return target[:-3] if target.lower().endswith(".md") else target
+
+
+def link_key(target: str) -> str:
+    """The casefolded title a link points at: `Team/Ines.md` -> `ines`."""
+    return nfc(_strip_md(target.strip()).rsplit("/", 1)[-1]).casefold()
+
+
+def is_attachment(target: str) -> bool:
+    name = target.rsplit("/", 1)[-1]
+    if "." not in name:
+        return False
+    return name.rsplit(".", 1)[1].lower() in ATTACHMENT_EXTENSIONS
+
+
+def parse_link_text(inner: str) -> tuple[str, str | None, str | None]:
+    """`T#h|x` -> ("T", "h", "x"); trimmed; a `.md` suffix dropped."""
+    display: str | None = None
+    inner = inner.replace("\\|", "|")
+    if "|" in inner:
+        inner, display = inner.split("|", 1)
+        display = display.strip()
+    subpath: str | None = None
+    if "#" in inner:
+        inner, subpath = inner.split("#", 1)
+        subpath = subpath.strip()
+    return _strip_md(inner.strip()), subpath, display
+
+
+# Code is masked (replaced by spaces, newlines kept) before links and tags are looked for,
+# so line numbers stay right and nothing inside code counts.
+_FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})[^\n]*$", re.M)
+_INLINE_CODE = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.S)
+_WIKI = re.compile(r"(!?)\[\[([^\[\]\n]*?)\]\]")
+_MDLINK = re.compile(
+    r"(!?)\[(?:[^\[\]\n]|\[[^\[\]\n]*\])*\]\(\s*(<[^>\n]+>|[^)\s]+)(?:\s+\"[^\"]*\")?\s*\)"
+)
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+_TAG = re.compile(r"(?:^|(?<=[\s(,;]))#([^\s#!\"$%&'()*+,.:;<=>?@\[\]^`{|}~\\]+)")
+_ALL_DIGITS = re.compile(r"^[0-9/]+$")
+
+
+def _blank(match: re.Match[str]) -> str:
+    return re.sub(r"[^\n]", " ", match.group(0))
+
+
+def mask_code(text: str) -> str:
+    if "`" not in text and "~~~" not in text:
+        return text
+    out: list[str] = []
+    pos = 0
+    fence: str | None = None
+    start = 0
+    for m in _FENCE.finditer(text):
+        marker = m.group(1)
+        if fence is None:
+            out.append(text[pos : m.start()])
+            fence, start = marker, m.start()
+        elif marker[0] == fence[0] and len(marker) >= len(fence) and m.group(0).strip() == marker:
+            out.append(re.sub(r"[^\n]", " ", text[start : m.end()]))
+            pos = m.end()
+            fence = None
+    if fence is not None:
+        out.append(re.sub(r"[^\n]", " ", text[start:]))
+    else:
+        out.append(text[pos:])
+    masked = "".join(out)
+    if "`" in masked:
+        masked = _INLINE_CODE.sub(_blank, masked)
+    return masked
+
+
+def _line_starts(text: str) -> list[int]:
+    starts = [0]
+    find = text.find
+    i = find("\n")
+    while i != -1:
+        starts.append(i + 1)
+        i = find("\n", i + 1)
+    return starts
+
+
+def extract_body_links(body: str, first_line: int = 1) -> list[Link]:
+    if "[" not in body:
+        return []
+    text = mask_code(body)
+    found: list[tuple[int, Link]] = []
+    starts: list[int] | None = None
+
+    def line_of(offset: int) -> int:
+        nonlocal starts
+        if starts is None:
+            starts = _line_starts(text)
+        lo, hi = 0, len(starts)
+        while lo + 1 < hi:
+            mid = (lo + hi) // 2
+            if starts[mid] <= offset:
+                lo = mid
+            else:
+                hi = mid
+        return first_line + lo
+
+    for m in _WIKI.finditer(text):
+        inner = m.group(2)
+        if not inner.strip():
+            continue
+        target, subpath, display = parse_link_text(inner)
+        found.append(
+            (
+                m.start(),
+                Link(target, line_of(m.start()), "body", None, subpath, display, m.group(1) == "!"),
+            )
+        )
+    if "](" in text:
+        for m in _MDLINK.finditer(text):
+            href = m.group(2)
+            if href.startswith("<"):
+                href = href[1:-1]
+            if href.startswith("#") or _SCHEME.match(href):
+                continue
+            href = unquote(href)
+            target, _, subpath = href.partition("#")
+            found.append(
+                (
+                    m.start(),
+                    Link(
+                        _strip_md(target.strip()),
+                        line_of(m.start()),
+                        "body",
+                        None,
+                        subpath.strip() or None,
+                        None,
+                        m.group(1) == "!",
+                    ),
+                )
+            )
+        found.sort(key=lambda item: item[0])
+    return [link for _, link in found]
+
+
+def extract_tags(body: str) -> list[str]:
+    if "#" not in body:
+        return []
+    text = mask_code(body)
+    if "[[" in text:
+        text = _WIKI.sub(_blank, text)
+    seen: set[str] = set()
+    tags: list[str] = []
+    for m in _TAG.finditer(text):
+        if m.start() > 0 and text[m.start() - 1] == "\\":
+            continue
+        tag = m.group(1).rstrip("/")
+        if not tag or _ALL_DIGITS.match(tag):
+            continue
+        key = tag.casefold()
+        if key not in seen:
+            seen.add(key)
+            tags.append(tag)
+    return tags
+
+
+_FM_WIKI = re.compile(r"\[\[([^\[\]]+?)\]\]")
+
+
+def frontmatter_links(props: dict[str, Any]) -> list[tuple[str, str, bool]]:
+    """(property, link text, unquoted) for every wikilink in front-matter values."""
+    found: list[tuple[str, str, bool]] = []
+
+    def walk(prop: str, value: Any) -> None:
+        if isinstance(value, str):
+            if "[[" in value:
+                found.extend((prop, m.group(1), False) for m in _FM_WIKI.finditer(value))
+        elif isinstance(value, list):
+            # YAML reads an unquoted [[T]] as a list holding a list holding "T".
+            if len(value) == 1 and isinstance(value[0], list) and len(value[0]) == 1:
+                inner = value[0][0]
+                if isinstance(inner, str) and inner.strip():
+                    found.append((prop, inner.strip(), True))
+                    return
+            for item in value:
+                walk(prop, item)
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(prop, item)
+
+    for key, value in props.items():
+        walk(str(key), value)
+    return found
+
+
+class Resolver:
+    """Obsidian's link resolution over a fixed set of vault paths."""
+
+    def __init__(self, paths: Iterable[str]) -> None:
+        self.by_path: dict[str, str] = {}
+        self.by_title: dict[str, list[str]] = defaultdict(list)
+        for path in paths:
+            key = nfc(path).casefold()
+            self.by_path[key] = path
+            self.by_title[link_key(path)].append(path)
+        for candidates in self.by_title.values():
+            candidates.sort(key=lambda p: (len(p), nfc(p).casefold()))
+
+    def resolve(self, target: str, source: str) -> str | None:
+        if not target:
+            return source or None
+        if is_attachment(target):
+            return None
+        target = nfc(_strip_md(target.strip()))
+        folder = source.rsplit("/", 1)[0] + "/" if "/" in source else ""
+        if target.startswith(("./", "../")):
+            parts: list[str] = [p for p in folder.split("/") if p]
+            for piece in target.split("/"):
+                if piece == "..":
+                    if not parts:
+                        return None
+                    parts.pop()
+                elif piece not in (".", ""):
+                    parts.append(piece)
+            return self.by_path.get(("/".join(parts) + ".md").casefold())
+        candidates = self.by_title.get(link_key(target))
+        if not candidates:
+            return None
+        if "/" in target.strip("/"):
+            want = target.strip("/").casefold() + ".md"
+            exact = self.by_path.get(want)
+            if exact is not None or target.startswith("/"):
+                return exact
+            tail = "/" + want
+            for path in candidates:
+                if nfc(path).casefold().endswith(tail):
+                    return path
+            return None
+        target = target.strip("/")
+        own = (folder + target + ".md").casefold()
+        for path in candidates:
+            if nfc(path).casefold() == own:
+                return path
+        return candidates[0]

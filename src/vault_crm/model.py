@@ -1,0 +1,84 @@
+"""Plain records that flow between modules. Frozen, no behaviour beyond trivial helpers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Severity = Literal["error", "warning"]
+Kind = Literal["person", "conversation", "daily", "other"]
+Where = Literal["body", "frontmatter"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    line: int | None
+    severity: Severity
+    message: str
+
+    def render(self) -> str:
+        where = self.path if self.line is None else f"{self.path}:{self.line}"
+        return f"{where}: {self.severity}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Link:
+    """One link occurrence in a note. `target` is the link path as written (decoded, trimmed,
+    without `#subpath` or `|display`); empty for a link to the note itself (`[[#Heading]]`)."""
+
+    target: str
+    line: int
+    where: Where
+    prop: str | None = None  # front-matter property holding the link
+    subpath: str | None = None
+    display: str | None = None
+    embed: bool = False
+    unquoted: bool = False  # a front-matter [[T]] that YAML read as a nested list
+
+
+@dataclass(frozen=True)
+class Task:
+    line: int
+    text: str
+    checked: bool
+    links: tuple[str, ...] = ()  # link targets on the task's own line
+
+
+@dataclass(frozen=True)
+class Note:
+    """One markdown file as read from disk: everything later stages need, nothing resolved."""
+
+    path: str  # vault path, NFC, '/'-separated
+    fspath: str  # relative path as on disk (may differ from `path` in normalisation)
+    title: str
+    mtime_ns: int
+    size: int
+    kind: Kind
+    is_template: bool
+    is_generated: bool
+    props: dict[str, Any]  # front-matter as JSON-able values (dates as ISO strings)
+    body: str
+    aliases: tuple[str, ...]
+    tags: tuple[str, ...]
+    links: tuple[Link, ...]
+    tasks: tuple[Task, ...]
+    date: dt.date | None  # conversation date or daily-note date
+    participant_names: tuple[str, ...]  # plain (non-link) names in participant properties
+    has_participant_props: bool  # any participant property is non-empty
+    problems: tuple[Problem, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class IndexStats:
+    notes: int
+    people: int
+    conversations: int
+    links: int
+    unresolved: int
+    problems: int
+    seconds: float
+    added: int = 0
+    updated: int = 0
+    removed: int = 0

@@ -1,0 +1,440 @@
+"""One file's bytes -> a Note and its problems. Pure: no file system, no clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any, ClassVar
+
+import frontmatter.default_handlers
+import yaml
+
+from vault_crm import dates
+from vault_crm.config import Settings
+from vault_crm.links import (
+    extract_body_links,
+    extract_tags,
+    frontmatter_links,
+    link_key,
+    nfc,
+    parse_link_text,
+)
+from vault_crm.model import Kind, Link, Note, Problem, Task
+
+LARGE_NOTE_BYTES = 5_000_000
+GENERATED_MARKER = "<!-- vault:begin"
+
+# --- YAML -----------------------------------------------------------------------------
+# Obsidian reads properties as YAML 1.2-ish; PyYAML is YAML 1.1, whose implicit types turn
+# `yes` into True, `12:30` into 750, `+447700900123` into an int and `0123` into 83. A
+# phone number or a time must keep the text written in the file, so this loader resolves
+# only the unsurprising forms and leaves everything else a string.
+
+_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class VaultLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+    # Start from no implicit types at all; the ones wanted are added below.
+    yaml_implicit_resolvers: ClassVar[dict[str | None, list[tuple[str, re.Pattern[str]]]]] = {}
+
+
+def _timestamp(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    # An impossible date such as 2026-02-30 makes PyYAML raise ValueError, which is not a
+    # YAMLError; keep the text so the property can be reported as an unreadable date.
+    try:
+        return loader.construct_yaml_timestamp(node)  # type: ignore[arg-type]
+    except ValueError:
+        return loader.construct_scalar(node)  # type: ignore[arg-type]
+
+
+VaultLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+VaultLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:int", re.compile(r"^-?(?:0|[1-9][0-9]*)$"), list("-0123456789")
+)
+VaultLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^-?(?:0|[1-9][0-9]*)\.[0-9]+(?:[eE][-+]?[0-9]+)?$"),
+    list("-0123456789"),
+)
+VaultLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]
+)
+VaultLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:timestamp",
+    re.compile(
+        r"^(?:[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}"
+        r"(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?"
+        r"(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)?)$"
+    ),
+    list("0123456789"),
+)
+VaultLoader.add_implicit_resolver("tag:yaml.org,2002:merge", re.compile(r"^(?:<<)$"), ["<"])
+VaultLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+
+_YAML = frontmatter.default_handlers.YAMLHandler()
+
+
+def load_yaml(text: str) -> Any:
+    """Parse front-matter text with the vault's YAML rules (via python-frontmatter's handler)."""
+    return _YAML.load(text, Loader=VaultLoader)
+
+
+# --- helpers --------------------------------------------------------------------------
+
+_FENCE_OPEN = re.compile(r"^-{3}[ \t]*\r?$")
+_FENCE_CLOSE = re.compile(r"^(?:-{3}|\.{3})[ \t]*\r?$")
+_KEY_LINE = re.compile(r"^([^\s#:][^:]*?)\s*:(?:\s|$)")
+_TASK = re.compile(r"^[ \t]*(?:>[ \t]*)*(?:[-*+]|\d+[.)])[ \t]+\[(.)\][ \t]+(.*?)\s*$")
+_CODE_FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
+
+
+def to_jsonable(value: Any) -> Any:
+    """Front-matter values as JSON-able data: dates as ISO strings, keys as strings."""
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_jsonable(v) for v in value]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+def string_list(value: Any) -> list[str]:
+    """A property that may be a list, a comma string or a single value, as a list of strings."""
+    if value is None:
+        return []
+    if isinstance(value, list | tuple):
+        out: list[str] = []
+        for item in value:
+            out.extend(string_list(item))
+        return out
+    if isinstance(value, dict):
+        return []
+    text = value.isoformat() if isinstance(value, dt.date) else str(value)
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _line_of(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def _key_lines(fm_lines: list[str], first_line: int) -> dict[str, int]:
+    """File line of each top-level front-matter key, for problems and links."""
+    found: dict[str, int] = {}
+    for i, raw in enumerate(fm_lines):
+        m = _KEY_LINE.match(raw)
+        if m:
+            key = m.group(1).strip().strip("\"'")
+            found.setdefault(key, first_line + i)
+    return found
+
+
+def _tasks(body: str, first_line: int, links: list[Link]) -> list[Task]:
+    if "[" not in body:
+        return []
+    by_line: dict[int, list[str]] = {}
+    for link in links:
+        by_line.setdefault(link.line, []).append(link.target)
+    tasks: list[Task] = []
+    fence: str | None = None
+    for i, line in enumerate(body.split("\n")):
+        fm = _CODE_FENCE.match(line)
+        if fm:
+            marker = fm.group(1)
+            if fence is None:
+                fence = marker
+            elif marker[0] == fence[0] and len(marker) >= len(fence):
+                fence = None
+            continue
+        if fence is not None:
+            continue
+        m = _TASK.match(line)
+        if m:
+            number = first_line + i
+            tasks.append(
+                Task(
+                    line=number,
+                    text=m.group(2).strip(),
+                    checked=m.group(1) != " ",
+                    links=tuple(by_line.get(number, ())),
+                )
+            )
+    return tasks
+
+
+def _in_folder(path_cf: str, folders: tuple[str, ...]) -> bool:
+    return any(path_cf.startswith(f.casefold() + "/") for f in folders if f)
+
+
+def generated_pattern(settings: Settings) -> re.Pattern[str]:
+    """Vault paths of the notes the tool generates (`{date}` = any ISO date)."""
+    parts = []
+    for note in (settings.reconnect_note, settings.report_note):
+        parts.append(re.escape(nfc(note).casefold()).replace(r"\{date\}", r"\d{4}-\d{2}-\d{2}"))
+    return re.compile("^(?:" + "|".join(parts) + ")$")
+
+
+# --- the parser -----------------------------------------------------------------------
+
+
+def decode(path: str, data: bytes) -> tuple[str, list[Problem]]:
+    """Bytes -> text. Bad bytes are reported and replaced, never fatal."""
+    problems: list[Problem] = []
+    if b"\x00" in data:
+        line = data.count(b"\n", 0, data.index(b"\x00")) + 1
+        problems.append(Problem(path, line, "error", "contains a NUL byte (not a text file?)"))
+        data = data.replace(b"\x00", b"")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        problems.append(
+            Problem(path, line, "error", f"not valid UTF-8 (byte 0x{data[exc.start]:02x})")
+        )
+        text = data.decode("utf-8", errors="replace")
+    return text, problems
+
+
+def split_frontmatter(text: str) -> tuple[list[str] | None, int, int]:
+    """Find a leading `---` block. Returns (front-matter lines or None, index of the body's
+    first character, the body's first line number)."""
+    if not text.startswith("---"):
+        return None, 0, 1
+    lines = text.split("\n")
+    if not _FENCE_OPEN.match(lines[0]):
+        return None, 0, 1
+    offset = len(lines[0]) + 1
+    for i in range(1, len(lines)):
+        if _FENCE_CLOSE.match(lines[i]):
+            body_start = offset + len(lines[i]) + 1
+            return [ln.rstrip("\r") for ln in lines[1:i]], min(body_start, len(text)), i + 2
+        offset += len(lines[i]) + 1
+    # An opening `---` with no closing line is a horizontal rule, not front-matter.
+    return None, 0, 1
+
+
+def parse_note(
+    path: str,
+    data: bytes,
+    settings: Settings,
+    *,
+    fspath: str | None = None,
+    mtime_ns: int = 0,
+    generated: re.Pattern[str] | None = None,
+) -> Note:
+    """Read one note. Never raises for bad content: problems are recorded on the Note."""
+    path = nfc(path)
+    title = path.rsplit("/", 1)[-1][:-3] if path.endswith(".md") else path.rsplit("/", 1)[-1]
+    path_cf = path.casefold()
+    is_template = _in_folder(path_cf, (settings.templates_folder,))
+    problems: list[Problem] = []
+
+    text, bad = decode(path, data)
+    problems.extend(bad)
+    if len(data) > LARGE_NOTE_BYTES:
+        problems.append(
+            Problem(path, None, "warning", f"very large note ({len(data) / 1e6:.1f} MB)")
+        )
+
+    fm_lines, body_at, body_line = split_frontmatter(text)
+    raw: dict[str, Any] = {}
+    key_lines: dict[str, int] = {}
+    if fm_lines is not None:
+        key_lines = _key_lines(fm_lines, 2)
+        try:
+            loaded = load_yaml("\n".join(fm_lines))
+        except yaml.YAMLError as exc:
+            loaded = None
+            if not is_template:
+                mark = getattr(exc, "problem_mark", None)
+                if mark is not None and mark.line >= len(fm_lines):
+                    # Stuck at the end (an unclosed bracket or quote): where it opened
+                    # is the line worth showing.
+                    mark = getattr(exc, "context_mark", None) or mark
+                line = min(mark.line, max(len(fm_lines) - 1, 0)) + 2 if mark is not None else 1
+                reason = getattr(exc, "problem", None) or str(exc).split("\n", 1)[0]
+                problems.append(
+                    Problem(path, line, "error", f"front-matter is not valid YAML: {reason}")
+                )
+        if isinstance(loaded, dict):
+            raw = {str(k): v for k, v in loaded.items()}
+        elif loaded is not None and not is_template:
+            kind_name = type(loaded).__name__
+            kind_name = {"list": "a list", "str": "a string"}.get(kind_name, kind_name)
+            problems.append(
+                Problem(
+                    path, 2, "error", f"front-matter is {kind_name}, not a mapping of properties"
+                )
+            )
+    body = text[body_at:]
+
+    is_generated = bool(
+        (generated or generated_pattern(settings)).match(path_cf) or GENERATED_MARKER in body
+    )
+    kind = (
+        _classify(path_cf, title, raw, settings) if not (is_template or is_generated) else "other"
+    )
+
+    # Links: body, then front-matter (every quoted "[[T]]" in any property).
+    links = extract_body_links(body, body_line)
+    fm_links: list[Link] = []
+    for prop, inner, unquoted in frontmatter_links(raw):
+        target, subpath, display = parse_link_text(inner)
+        line = key_lines.get(prop, 2)
+        fm_links.append(Link(target, line, "frontmatter", prop, subpath, display, False, unquoted))
+        if unquoted and not is_template:
+            problems.append(
+                Problem(
+                    path,
+                    line,
+                    "warning",
+                    f"'{prop}' holds an unquoted link [[{inner}]]; write it as \"[[{inner}]]\"",
+                )
+            )
+
+    tags: list[str] = []
+    seen: set[str] = set()
+    for tag in [t.lstrip("#") for t in string_list(raw.get("tags", raw.get("tag")))] + (
+        extract_tags(body) if "#" in body else []
+    ):
+        if tag and tag.casefold() not in seen:
+            seen.add(tag.casefold())
+            tags.append(tag)
+
+    aliases = string_list(raw.get("aliases", raw.get("alias")))
+
+    note_date: dt.date | None = None
+    participant_names: list[str] = []
+    has_participants = False
+    if kind == "daily":
+        note_date = dates.daily_date(title)
+    elif kind == "conversation":
+        note_date = _conversation_date(path, title, raw, key_lines, problems)
+        for prop in settings.participant_properties:
+            value = raw.get(prop)
+            if value in (None, "", []):
+                continue
+            has_participants = True
+            for item in string_list(value) if not isinstance(value, list) else value:
+                if isinstance(item, str) and "[[" not in item and item.strip():
+                    participant_names.extend(string_list(item))
+    elif kind == "person":
+        _check_person(path, raw, key_lines, problems)
+
+    return Note(
+        path=path,
+        fspath=fspath if fspath is not None else path,
+        title=title,
+        mtime_ns=mtime_ns,
+        size=len(data),
+        kind=kind,
+        is_template=is_template,
+        is_generated=is_generated,
+        props=to_jsonable(raw),
+        body=body,
+        aliases=tuple(aliases),
+        tags=tuple(tags),
+        links=tuple(links + fm_links),
+        tasks=tuple(_tasks(body, body_line, links)),
+        date=note_date,
+        participant_names=tuple(participant_names),
+        has_participant_props=has_participants,
+        problems=tuple(problems),
+    )
+
+
+def _links_to(value: Any, name: str) -> bool:
+    """Does a `categories`-style property link [[name]] (list or single string)?"""
+    return any(
+        link_key(parse_link_text(inner)[0]) == name
+        for _prop, inner, _unquoted in frontmatter_links({"categories": value})
+    )
+
+
+def _classify(path_cf: str, title: str, raw: dict[str, Any], settings: Settings) -> Kind:
+    kind_type = raw.get("type")
+    if isinstance(kind_type, str):
+        value = kind_type.strip().casefold()
+        if value == "person":
+            return "person"
+        if value in {t.casefold() for t in settings.interaction_types}:
+            return "conversation"
+    categories = raw.get("categories")
+    if categories is not None:
+        if _links_to(categories, "people"):
+            return "person"
+        if _links_to(categories, "meetings"):
+            return "conversation"
+    if _in_folder(path_cf, settings.people_folders):
+        return "person"
+    if _in_folder(path_cf, settings.conversation_folders):
+        return "conversation"
+    if dates.daily_date(title) is not None:
+        return "daily"
+    return "other"
+
+
+def _conversation_date(
+    path: str, title: str, raw: dict[str, Any], key_lines: dict[str, int], problems: list[Problem]
+) -> dt.date | None:
+    value = raw.get("date")
+    if value not in (None, ""):
+        try:
+            return dates.parse_date(value)
+        except ValueError as exc:
+            problems.append(Problem(path, key_lines.get("date"), "error", f"'date': {exc}"))
+            return dates.title_date(title)
+    found = dates.title_date(title)
+    if found is None:
+        problems.append(
+            Problem(
+                path,
+                None,
+                "warning",
+                "conversation without a date (add `date: YYYY-MM-DD` or start the title with one)",
+            )
+        )
+    return found
+
+
+def _check_person(
+    path: str, raw: dict[str, Any], key_lines: dict[str, int], problems: list[Problem]
+) -> None:
+    def report(key: str, exc: ValueError) -> None:
+        problems.append(Problem(path, key_lines.get(key), "error", f"'{key}': {exc}"))
+
+    if "cadence" in raw:
+        try:
+            dates.parse_cadence(raw["cadence"])
+        except ValueError as exc:
+            report("cadence", exc)
+    for key in ("last_contact", "snooze_until"):
+        if raw.get(key) not in (None, ""):
+            try:
+                dates.parse_date(raw[key])
+            except ValueError as exc:
+                report(key, exc)
+    if raw.get("birthday") not in (None, ""):
+        try:
+            dates.parse_birthday(raw["birthday"])
+        except ValueError as exc:
+            report("birthday", exc)
+    extra = raw.get("dates")
+    if isinstance(extra, dict):
+        for label, value in extra.items():
+            if value in (None, ""):
+                continue
+            try:
+                dates.parse_birthday(value)
+            except ValueError as exc:
+                report("dates", ValueError(f"{label}: {exc}"))
+    elif extra not in (None, ""):
+        problems.append(
+            Problem(path, key_lines.get("dates"), "error", "'dates' must be a map of label: date")
+        )

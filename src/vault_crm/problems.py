@@ -1,0 +1,19 @@
+"""Every problem `vault check` lists: those found reading each note, and those found
+across notes (participants, aliases), which need the whole index."""
+
+from __future__ import annotations
+
+from vault_crm.index import Index
+from vault_crm.links import nfc
+from vault_crm.model import Problem
+
+
+def all_problems(index: Index) -> list[Problem]:
+    from vault_crm.contacts import load_graph
+
+    found = index.note_problems() + load_graph(index).problems
+    return sorted(found, key=problem_order)
+
+
+def problem_order(p: Problem) -> tuple[str, int, str, str]:
+    return (nfc(p.path).casefold(), p.line or 0, p.severity, p.message)

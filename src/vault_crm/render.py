@@ -1,0 +1,90 @@
+"""Rendering notes from jinja2 templates. The only jinja2 user.
+
+Templates are looked up in `<vault>/.vault/templates/` first, then in the packaged
+defaults. They run sandboxed (a vault is data, and a template in it is too) with strict
+undefined variables, so a typo is an error naming the template and line, not a blank.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from vault_crm.config import CONFIG_DIR
+from vault_crm.errors import VaultError
+
+
+def packaged_templates() -> Path:
+    """The default templates: inside the installed package (a wheel), else the source
+    checkout's top-level `templates/` (an editable install)."""
+    packaged = resources.files("vault_crm") / "templates"
+    if packaged.is_dir():
+        return Path(str(packaged))
+    checkout = Path(__file__).resolve().parents[2] / "templates"
+    if checkout.is_dir():
+        return checkout
+    raise VaultError("vault-crm's default templates are missing; reinstall vault-crm")
+
+
+class TemplateError(VaultError):
+    """A template that does not load or render."""
+
+
+def environment(vault: Path) -> ImmutableSandboxedEnvironment:
+    search = [str(vault / CONFIG_DIR / "templates"), str(packaged_templates())]
+    return ImmutableSandboxedEnvironment(
+        loader=jinja2.FileSystemLoader(search),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+    )
+
+
+def render(vault: Path, name: str, context: dict[str, Any]) -> str:
+    env = environment(vault)
+    try:
+        template = env.get_template(name)
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(
+            f"template error: {exc.message}", _shown(exc.filename, vault), exc.lineno
+        ) from None
+    except jinja2.TemplateNotFound:
+        raise TemplateError(f"template '{name}' not found") from None
+    try:
+        return template.render(**context)
+    except jinja2.TemplateError as exc:
+        filename, line = _where(exc, template)
+        raise TemplateError(f"template error: {exc}", _shown(filename, vault), line) from None
+    except Exception as exc:  # a sandbox refusal or a type error inside the template
+        filename, line = _where(exc, template)
+        raise TemplateError(
+            f"template error: {type(exc).__name__}: {exc}", _shown(filename, vault), line
+        ) from None
+
+
+def _where(exc: BaseException, template: jinja2.Template) -> tuple[str | None, int | None]:
+    """The template file and line a render error came from (jinja2 maps its frames)."""
+    tb = exc.__traceback__
+    filename, line = template.filename, None
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if code.co_filename.endswith(".j2") or code.co_filename == template.filename:
+            filename, line = code.co_filename, tb.tb_lineno
+        tb = tb.tb_next
+    return filename, line
+
+
+def _shown(filename: str | None, vault: Path) -> str:
+    if not filename:
+        return "template"
+    path = Path(filename)
+    try:
+        return path.resolve().relative_to(vault.resolve()).as_posix()
+    except ValueError:
+        return str(path)

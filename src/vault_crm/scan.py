@@ -1,0 +1,122 @@
+"""Walk a vault and diff what is on disk against what the index holds."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from vault_crm.config import Settings
+from vault_crm.links import nfc
+
+# Folders that are never part of the vault's notes (besides every hidden folder).
+SKIP_DIRS = frozenset({".git", ".obsidian", ".trash", ".vault"})
+
+
+@dataclass(frozen=True)
+class FileStat:
+    path: str  # vault path, NFC
+    fspath: str  # relative path as on disk
+    mtime_ns: int
+    size: int
+
+
+@dataclass(frozen=True)
+class Diff:
+    changed: list[FileStat]  # new or modified
+    removed: list[str]  # vault paths no longer on disk
+    seen: int  # notes on disk
+
+    @property
+    def empty(self) -> bool:
+        return not self.changed and not self.removed
+
+
+def ignore_matcher(settings: Settings) -> re.Pattern[str] | None:
+    """One compiled pattern for the config's `ignore` globs. A glob matches a note's vault
+    path, or any folder above it (so `Archive` and `Archive/**` both leave the folder out)."""
+    if not settings.ignore:
+        return None
+    parts: list[str] = []
+    for glob in settings.ignore:
+        glob = nfc(glob.strip().strip("/"))
+        if not glob:
+            continue
+        parts.append(fnmatch.translate(glob))
+        if glob.endswith("/**"):
+            parts.append(fnmatch.translate(glob[:-3]))
+    return re.compile("|".join(parts)) if parts else None
+
+
+def is_candidate(rel: str, settings: Settings, ignored: re.Pattern[str] | None) -> bool:
+    """Would a walk include this vault-relative path? Used for watcher events too."""
+    if not rel.endswith(".md"):
+        return False
+    parts = rel.split("/")
+    if any(p.startswith(".") or p in SKIP_DIRS for p in parts[:-1]):
+        return False
+    if parts[-1].startswith("."):
+        return False
+    if ignored is not None:
+        for i in range(1, len(parts) + 1):
+            if ignored.match(nfc("/".join(parts[:i]))):
+                return False
+    return True
+
+
+def walk(vault: Path, settings: Settings) -> Iterator[FileStat]:
+    """Every note below the vault: hidden and tool folders skipped, symlinked folders not
+    followed, unreadable entries (a symlink loop, a vanished file) silently passed over."""
+    ignored = ignore_matcher(settings)
+    root = str(vault)
+    stack: list[tuple[str, str]] = [(root, "")]
+    while stack:
+        folder, prefix = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            name = entry.name
+            if name.startswith("."):
+                continue
+            rel = prefix + name
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if ignored is not None and ignored.match(nfc(rel)):
+                        continue
+                    stack.append((entry.path, rel + "/"))
+                    continue
+                if not name.endswith(".md"):
+                    continue
+                if ignored is not None and ignored.match(nfc(rel)):
+                    continue
+                st = entry.stat()  # follows a symlinked file; a loop raises OSError
+            except OSError:
+                continue
+            if not _is_regular(st.st_mode):
+                continue
+            yield FileStat(nfc(rel), rel, st.st_mtime_ns, st.st_size)
+
+
+def _is_regular(mode: int) -> bool:
+    import stat
+
+    return stat.S_ISREG(mode)
+
+
+def diff(files: Iterator[FileStat], known: Mapping[str, tuple[int, int]]) -> Diff:
+    """Compare the walk with the index's (mtime_ns, size) per vault path."""
+    changed: list[FileStat] = []
+    present: set[str] = set()
+    for f in files:
+        if f.path in present:
+            continue  # two on-disk names that normalise alike: the first wins
+        present.add(f.path)
+        if known.get(f.path) != (f.mtime_ns, f.size):
+            changed.append(f)
+    removed = [p for p in known if p not in present]
+    return Diff(changed, removed, len(present))

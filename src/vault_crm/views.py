@@ -1,0 +1,145 @@
+"""Domain results as plain data: the JSON the CLI prints and the context templates see."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from vault_crm.contacts import Contact
+from vault_crm.dates import format_overdue
+from vault_crm.due import DueEntry, DueReport, FollowUp, Upcoming
+
+
+class Linker:
+    """Wikilinks the way Obsidian resolves them back: `[[Title]]`, or
+    `[[path/without/ext|Title]]` when another note shares the title."""
+
+    def __init__(self, ambiguous_titles: set[str]) -> None:
+        self.ambiguous = ambiguous_titles
+
+    def __call__(self, path: str, title: str, shown: str | None = None) -> str:
+        from vault_crm.links import nfc
+
+        if nfc(title).casefold() in self.ambiguous:
+            return f"[[{path.removesuffix('.md')}|{shown or title}]]"
+        if shown and shown != title:
+            return f"[[{title}|{shown}]]"
+        return f"[[{title}]]"
+
+
+def iso(d: dt.date | None) -> str | None:
+    return d.isoformat() if d else None
+
+
+def upcoming_json(u: Upcoming) -> dict[str, Any]:
+    return {"label": u.label, "date": u.date.isoformat(), "age": u.age}
+
+
+def followup_json(f: FollowUp) -> dict[str, Any]:
+    return {"text": f.text, "path": f.path, "line": f.line}
+
+
+def conversation_json(c: Contact | None) -> dict[str, Any] | None:
+    if c is None:
+        return None
+    return {"path": c.path, "date": c.date.isoformat(), "title": c.title}
+
+
+def due_entry_json(e: DueEntry) -> dict[str, Any]:
+    return {
+        "person": e.person.title,
+        "path": e.person.path,
+        "cadence": e.cadence.cadence.text if e.cadence else None,
+        "cadence_source": e.cadence.source if e.cadence else None,
+        "cadence_days": e.cadence_days,
+        "last_contact": iso(e.last_contact),
+        "due_date": iso(e.due_date),
+        "days_overdue": e.days_overdue,
+        "last_conversation": conversation_json(e.last_conversation),
+        "followups": [followup_json(f) for f in e.followups],
+        "upcoming": [upcoming_json(u) for u in e.upcoming],
+    }
+
+
+def due_json(report: DueReport) -> dict[str, Any]:
+    return {
+        "today": report.today.isoformat(),
+        "due": [due_entry_json(e) for e in report.due],
+        "coming_up": [due_entry_json(e) for e in report.coming_up],
+        "never_contacted": [due_entry_json(e) for e in report.never_contacted],
+        "more": report.more,
+    }
+
+
+def why(e: DueEntry, today: dt.date) -> str:
+    """Why a person is listed, in a few words: 'overdue by 2 weeks · every 2w'."""
+    every = f"every {e.cadence.cadence.text}" if e.cadence else ""
+    if e.due_date is None:
+        return f"never contacted · {every}"
+    days = (today - e.due_date).days
+    if days > 0:
+        head = f"overdue by {format_overdue(days)}"
+    elif days == 0:
+        head = "due today"
+    else:
+        head = f"due {e.due_date.isoformat()} (in {-days} day{'s' if days != -1 else ''})"
+    return f"{head} · {every}"
+
+
+def _text(value: Any) -> str | None:
+    if value in (None, "", []):
+        return None
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value if v not in (None, ""))
+    return str(value)
+
+
+def entry_context(e: DueEntry, link: Linker, today: dt.date) -> dict[str, Any]:
+    last = e.last_conversation
+    props = e.person.props
+    return {
+        "person": e.person.title,
+        "path": e.person.path,
+        "link": link(e.person.path, e.person.title),
+        "why": why(e, today),
+        "cadence": e.cadence.cadence.text if e.cadence else None,
+        "last_contact": iso(e.last_contact),
+        "due_date": iso(e.due_date),
+        "days_overdue": e.days_overdue,
+        "last": None
+        if last is None
+        else {
+            "link": link(last.path, last.title),
+            "date": last.date.isoformat(),
+            "channel": last.channel,
+            "summary": last.summary,
+        },
+        "followups": [
+            {
+                "text": f.text,
+                "source": link(f.path, f.title),
+                "date": iso(f.date),
+            }
+            for f in e.followups
+        ],
+        "upcoming": [upcoming_json(u) for u in e.upcoming],
+        "working_on": _text(props.get("working_on")),
+        "needs": _text(props.get("needs")),
+        "company": _text(props.get("company")),
+    }
+
+
+def reconnect_context(
+    report: DueReport, link: Linker, within_days: int, dates_days: int
+) -> dict[str, Any]:
+    t = report.today
+    return {
+        "today": t.isoformat(),
+        "due": [entry_context(e, link, t) for e in report.due],
+        "coming_up": [entry_context(e, link, t) for e in report.coming_up],
+        "never_contacted": [entry_context(e, link, t) for e in report.never_contacted],
+        "dates": [entry_context(e, link, t) for e in report.upcoming_only],
+        "more": report.more,
+        "within_days": within_days,
+        "dates_days": dates_days,
+    }

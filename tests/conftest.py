@@ -1,0 +1,87 @@
+"""Shared fixtures. Every test runs with its cache, home and git identity inside tmp_path,
+so the suite never touches a real user's files."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from vault_crm.cli import cli
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE = REPO / "sample-vault"
+CORPUS = REPO.parent / "shared" / "corpus"
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("VAULT_CRM_CACHE", str(home / "cache"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    for var in ("VAULT_DIR", "VAULT_TODAY", "EDITOR", "VISUAL"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+
+
+def write_vault(root: Path, files: dict[str, str | bytes]) -> Path:
+    """Create notes from {vault path: text}; text is dedented, bytes written as they are."""
+    for rel, content in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(textwrap.dedent(content).lstrip("\n"), encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def make_vault(tmp_path: Path) -> Callable[[dict[str, str | bytes]], Path]:
+    def make(files: dict[str, str | bytes]) -> Path:
+        return write_vault(tmp_path / "vault", files)
+
+    (tmp_path / "vault").mkdir()
+    return make
+
+
+class Vault:
+    """Run `vault` against one folder through click's runner, like a user would."""
+
+    def __init__(self, root: Path, today: str = "2026-11-23") -> None:
+        self.root = root
+        self.today = today
+
+    def run(self, *args: str, input: str | None = None) -> Result:
+        from vault_crm.cli import main
+
+        runner = CliRunner()
+        argv = ["--vault", str(self.root), "--today", self.today, *args]
+        # main() maps errors to exit codes exactly as the installed command does.
+        return runner.invoke(_Main(main), argv, input=input, catch_exceptions=False)
+
+    def json(self, *args: str) -> Any:
+        result = self.run(*args, "--json")
+        assert result.exit_code == 0, result.output + result.stderr
+        return json.loads(result.stdout)
+
+
+class _Main:
+    """Adapts `main(argv) -> int` to CliRunner (which wants a click command)."""
+
+    def __init__(self, main: Callable[[list[str]], int]) -> None:
+        self.main_fn = main
+        self.name = "vault"
+
+    def main(self, args: list[str], prog_name: str | None = None, **extra: Any) -> None:
+        raise SystemExit(self.main_fn(list(args)))
+
+
+__all__ = ["CORPUS", "REPO", "SAMPLE", "Vault", "cli", "write_vault"]

@@ -1,0 +1,205 @@
+"""The index: refresh as a diff, rebuild, corruption, schema changes, bad input."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import Vault
+
+from vault_crm import index as index_module
+from vault_crm.config import load_settings
+from vault_crm.index import SCHEMA_VERSION, Index, vault_cache_dir
+
+MakeVault = Callable[[dict[str, str | bytes]], Path]
+
+BASIC = {
+    "People/Ana Lima.md": "---\ntype: person\ncadence: 2w\n---\nMet at [[Lisbon JS]].\n",
+    "People/Bo.md": "---\ncadence: monthly\n---\n",
+    "Conversations/2026-11-01 Coffee with Ana.md": (
+        '---\ndate: 2026-11-01\nwith: ["[[Ana Lima]]"]\n---\nTalked about [[Missing note]].\n'
+    ),
+    "Daily/2026-11-10.md": "Saw [[Bo]] at the market.\n",
+    "Ideas.md": "Nothing here.\n",
+}
+
+
+def open_index(vault: Path) -> Index:
+    return Index.open(load_settings(vault))
+
+
+def test_index_counts_and_json_keys(make_vault: MakeVault) -> None:
+    v = Vault(make_vault(BASIC))
+    data = v.json("index")
+    assert set(data) == {
+        "notes",
+        "people",
+        "conversations",
+        "links",
+        "unresolved",
+        "problems",
+        "seconds",
+    }
+    assert data["notes"] == 5
+    assert data["people"] == 2
+    assert data["conversations"] == 1
+    assert data["links"] == 4
+    assert data["unresolved"] == 2  # [[Lisbon JS]] and [[Missing note]]
+    assert data["problems"] == 0
+
+
+def test_the_index_lives_in_the_cache_never_in_the_vault(make_vault: MakeVault) -> None:
+    root = make_vault(BASIC)
+    before = sorted(p.relative_to(root) for p in root.rglob("*"))
+    Vault(root).run("index")
+    assert sorted(p.relative_to(root) for p in root.rglob("*")) == before
+    folder = vault_cache_dir(root, Path(os.environ["VAULT_CRM_CACHE"]))
+    assert (folder / "index.sqlite").is_file()
+
+
+def test_noop_refresh_reads_no_note(make_vault: MakeVault, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_vault(BASIC)
+    with open_index(root) as idx:
+        idx.refresh()
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a note was read on a no-op refresh")
+
+    monkeypatch.setattr(index_module, "parse_note", refuse)
+    with open_index(root) as idx:
+        stats = idx.refresh()
+    assert (stats.added, stats.updated, stats.removed) == (0, 0, 0)
+    assert stats.notes == 5
+
+
+def test_refresh_rereads_only_what_changed(make_vault: MakeVault) -> None:
+    root = make_vault(BASIC)
+    with open_index(root) as idx:
+        idx.refresh()
+        (root / "Ideas.md").write_text("Now about [[Bo]].\n")
+        os.utime(root / "Ideas.md", ns=(1, 1))
+        (root / "People/Bo.md").unlink()
+        (root / "New.md").write_text("new\n")
+        stats = idx.refresh()
+    assert (stats.added, stats.updated, stats.removed) == (1, 1, 1)
+    assert stats.notes == 5
+
+
+def test_links_reresolve_when_their_target_appears_or_goes(make_vault: MakeVault) -> None:
+    root = make_vault(BASIC)
+    v = Vault(root)
+    assert v.json("index")["unresolved"] == 2
+    (root / "Lisbon JS.md").write_text("A meetup.\n")
+    assert v.json("index")["unresolved"] == 1
+    assert v.json("links", "Lisbon JS")["incoming"] == [{"path": "People/Ana Lima.md", "line": 5}]
+    (root / "Lisbon JS.md").unlink()
+    assert v.json("index")["unresolved"] == 2
+
+
+def test_corrupt_index_is_rebuilt(make_vault: MakeVault) -> None:
+    root = make_vault(BASIC)
+    v = Vault(root)
+    v.json("index")
+    db = vault_cache_dir(root, Path(os.environ["VAULT_CRM_CACHE"])) / "index.sqlite"
+    for suffix in ("-wal", "-shm"):
+        Path(str(db) + suffix).unlink(missing_ok=True)
+    db.write_bytes(b"this is not a database" * 100)
+    data = v.json("index")
+    assert data["notes"] == 5 and data["people"] == 2
+
+
+def test_older_schema_is_rebuilt(make_vault: MakeVault) -> None:
+    root = make_vault(BASIC)
+    Vault(root).json("index")
+    db = vault_cache_dir(root, Path(os.environ["VAULT_CRM_CACHE"])) / "index.sqlite"
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (str(SCHEMA_VERSION - 1),))
+    conn.execute("DELETE FROM notes")
+    conn.commit()
+    conn.close()
+    assert Vault(root).json("index")["notes"] == 5
+
+
+def test_changed_settings_rebuild_the_index(make_vault: MakeVault) -> None:
+    root = make_vault(BASIC)
+    v = Vault(root)
+    assert v.json("index")["people"] == 2
+    (root / ".vault").mkdir()
+    (root / ".vault" / "config.toml").write_text('people_folders = ["Nobody"]\n')
+    assert v.json("index")["people"] == 1  # only the one with `type: person`
+
+
+def test_rebuild_flag(make_vault: MakeVault) -> None:
+    v = Vault(make_vault(BASIC))
+    v.json("index")
+    data = v.json("index", "--rebuild")
+    assert data["notes"] == 5
+
+
+def test_ignored_and_hidden_folders_and_symlinks(make_vault: MakeVault) -> None:
+    root = make_vault(
+        {
+            **BASIC,
+            ".obsidian/workspace.md": "x",
+            ".trash/Old.md": "x",
+            ".hidden/Secret.md": "x",
+            "Archive/Old person.md": "x",
+            ".vault/config.toml": 'ignore = ["Archive"]\n',
+        }
+    )
+    os.symlink(root, root / "Loop")  # a symlinked folder back to the vault: not followed
+    os.symlink("self.md", root / "self.md")  # a symlink loop: skipped, not a problem
+    v = Vault(root)
+    data = v.json("index")
+    assert data["notes"] == 5
+    assert data["problems"] == 0
+
+
+BAD = {
+    "bad-yaml.md": "---\ntitle: [unclosed\n---\nbody\n",
+    "latin1.md": b"caf\xe9\n",
+    "nul.md": b"a\x00b\n",
+    "list-fm.md": "---\n- a\n- b\n---\n",
+    "string-fm.md": "---\njust a string\n---\n",
+    "empty.md": "",
+    "lone-rule.md": "---\n",
+    "big.md": b"lorem ipsum " * 520_000,
+    "People/Fine.md": "---\ncadence: 2w\n---\n",
+}
+
+
+def test_bad_input_never_stops_indexing_and_check_lists_it(make_vault: MakeVault) -> None:
+    root = make_vault(BAD)
+    os.symlink("loop-b.md", root / "loop-a.md")
+    os.symlink("loop-a.md", root / "loop-b.md")
+    v = Vault(root)
+    result = v.run("index")
+    assert result.exit_code == 0, result.stderr
+    data = v.json("index")
+    assert data["notes"] == len(BAD)
+    check = v.run("check")
+    assert check.exit_code == 1
+    lines = check.stdout.strip().splitlines()
+    by_path = {line.split(":", 1)[0] for line in lines}
+    assert by_path == {"bad-yaml.md", "latin1.md", "nul.md", "list-fm.md", "string-fm.md", "big.md"}
+    assert any(line.startswith("bad-yaml.md:2: error:") for line in lines)
+    assert any(line.startswith("latin1.md:1: error:") for line in lines)
+    assert any(line.startswith("big.md: warning:") for line in lines)
+    assert data["problems"] == len(lines)
+    problems = v.run("check", "--json")
+    assert problems.exit_code == 1
+    # the notes themselves are untouched
+    assert (root / "latin1.md").read_bytes() == b"caf\xe9\n"
+
+
+def test_bad_notes_are_still_searchable_text(make_vault: MakeVault) -> None:
+    root = make_vault(BAD)
+    with open_index(root) as idx:
+        idx.refresh()
+        rows = idx.conn.execute(
+            "SELECT rowid FROM fts WHERE fts MATCH 'unclosed OR body'"
+        ).fetchall()
+    assert rows
