@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from vault_crm.contacts import Contact
-from vault_crm.dates import format_overdue
+from vault_crm.dates import Cadence, format_overdue
 from vault_crm.due import DueEntry, DueReport, FollowUp, Upcoming
 
 
@@ -71,9 +71,17 @@ def due_json(report: DueReport) -> dict[str, Any]:
     }
 
 
+def cadence_phrase(cadence: Cadence | None) -> str:
+    """'every 2w', or the word itself when the cadence is written as one ('quarterly')."""
+    if cadence is None:
+        return "no cadence"
+    text = cadence.text
+    return text if text[:1].isalpha() else f"every {text}"
+
+
 def why(e: DueEntry, today: dt.date) -> str:
     """Why a person is listed, in a few words: 'overdue by 2 weeks · every 2w'."""
-    every = f"every {e.cadence.cadence.text}" if e.cadence else ""
+    every = cadence_phrase(e.cadence.cadence if e.cadence else None)
     if e.due_date is None:
         return f"never contacted · {every}"
     days = (today - e.due_date).days

@@ -15,7 +15,7 @@ from vault_crm.dates import format_overdue
 from vault_crm.due import DueEntry, FollowUp, followup_order, person_status
 from vault_crm.errors import NotFoundError
 from vault_crm.index import Index
-from vault_crm.views import conversation_json, followup_json, iso, upcoming_json
+from vault_crm.views import cadence_phrase, conversation_json, followup_json, iso, upcoming_json
 
 FC = TypeVar("FC", bound=Callable[..., Any])
 
@@ -112,12 +112,14 @@ def people(app: App, tag: str | None, sort: str, as_json: bool) -> None:
     for e in entries:
         click.echo(
             f"{e.person.title:<{width}}  last {iso(e.last_contact) or 'never':<10}"
-            f"  {('every ' + e.cadence.cadence.text) if e.cadence else 'no cadence':<18}"
+            f"  {cadence_phrase(e.cadence.cadence if e.cadence else None):<18}"
             f"  {_due_text(e, today)}"
         )
 
 
 def _due_text(e: DueEntry, today: dt.date) -> str:
+    if e.scheduled is not None:
+        return f"scheduled {e.scheduled.date.isoformat()}"
     if e.due_date is None:
         return "" if e.cadence is None else "never contacted"
     days = (today - e.due_date).days
@@ -153,7 +155,10 @@ def show(app: App, person: str, as_json: bool) -> None:
     )
     entry = person_status(p, graph.contacts.get(p.path, []), idx.settings, today, followups)
     conversations = [c for c in graph.contacts.get(p.path, []) if c.kind == "conversation"]
-    backlinks = sorted({src for src, _line in idx.incoming(p.path)}, key=str.casefold)
+    generated = {r.path for r in idx.notes("is_generated = 1")}
+    backlinks = sorted(
+        {src for src, _line in idx.incoming(p.path) if src not in generated}, key=str.casefold
+    )
     introduced_by = _introducer(idx, p.path)
     introduced = sorted(
         (q.title for q in graph.people.values() if _introducer(idx, q.path) == p.path),
@@ -192,7 +197,7 @@ def show(app: App, person: str, as_json: bool) -> None:
         if key not in skip and value not in (None, "", []):
             click.echo(f"  {key}: {_plain(value)}")
     click.echo()
-    cadence = f"every {entry.cadence.cadence.text}" if entry.cadence else "no cadence"
+    cadence = cadence_phrase(entry.cadence.cadence if entry.cadence else None)
     click.echo(f"  cadence: {cadence}    last contact: {iso(entry.last_contact) or 'never'}")
     if entry.due_date:
         click.echo(f"  next due: {entry.due_date.isoformat()}  {_due_text(entry, today)}")
@@ -202,7 +207,15 @@ def show(app: App, person: str, as_json: bool) -> None:
         click.echo(f"  introduced by: {data['introduced_by']}")
     if introduced:
         click.echo(f"  introduced: {', '.join(introduced)}")
-    _section("Conversations", [f"{c.date.isoformat()}  {c.title}" for c in conversations])
+    _section(
+        "Conversations",
+        [
+            c.title
+            if c.title.startswith(c.date.isoformat())
+            else f"{c.date.isoformat()}  {c.title}"
+            for c in conversations
+        ],
+    )
     _section("Open follow-ups", [f"[ ] {f.text}  ({f.path}:{f.line})" for f in followups])
     _section(
         "Upcoming dates",
