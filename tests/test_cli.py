@@ -10,9 +10,10 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
-from conftest import Vault
 
 from vault_crm.cli import cli
+
+from conftest import Vault
 
 MakeVault = Callable[[dict[str, str | bytes]], Path]
 

@@ -8,11 +8,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import Vault
 
 from vault_crm import index as index_module
 from vault_crm.config import load_settings
 from vault_crm.index import SCHEMA_VERSION, Index, vault_cache_dir
+
+from conftest import Vault
 
 MakeVault = Callable[[dict[str, str | bytes]], Path]
 

@@ -216,14 +216,51 @@ def build_graph(
                 Contact(when, conv.path, conv.title, conv.kind, conv.summary, conv.channel)
             )
     for items in contacts.values():
-        items.sort(key=lambda c: (c.date, c.kind == "conversation", c.path), reverse=True)
+        items.sort(key=_contact_order, reverse=True)
     graph.contacts = dict(contacts)
     return graph
 
 
-def load_graph(index: Index) -> Graph:
-    people = [
+def load_people(index: Index) -> list[Person]:
+    return [
         Person(r.path, r.title, tuple(r.aliases), tuple(r.tags), r.props)
         for r in index.notes("kind = 'person' AND is_template = 0 AND is_generated = 0")
     ]
-    return build_graph(people, index.conversation_rows(), index.contact_links(), index.settings)
+
+
+def load_graph(index: Index) -> Graph:
+    """People and their contacts as the index stored them at the last refresh."""
+    people = load_people(index)
+    graph = Graph(people={p.path: p for p in people})
+    by_name: dict[str, list[str]] = defaultdict(list)
+    for p in people:
+        for name in (p.title, *p.aliases):
+            if p.path not in by_name[name_key(name)]:
+                by_name[name_key(name)].append(p.path)
+    graph.by_name = dict(by_name)
+    participants: dict[str, list[str]] = defaultdict(list)
+    for source, person in index.participant_pairs():
+        participants[source].append(person)
+    graph.participants = dict(participants)
+    contacts: dict[str, list[Contact]] = defaultdict(list)
+    for person, date, path, title, kind, summary, channel in index.contacts():
+        if person in graph.people:
+            contacts[person].append(
+                Contact(
+                    dt.date.fromisoformat(date),
+                    path,
+                    title,
+                    kind,
+                    summary,
+                    channel if isinstance(channel, str) else None,
+                )
+            )
+    for items in contacts.values():
+        items.sort(key=_contact_order, reverse=True)
+    graph.contacts = dict(contacts)
+    return graph
+
+
+def _contact_order(c: Contact) -> tuple[dt.date, bool, str]:
+    # newest first; on one day a conversation before a daily-note mention
+    return (c.date, c.kind == "conversation", c.path)

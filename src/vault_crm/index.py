@@ -17,7 +17,6 @@ import sqlite3
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,7 +29,7 @@ from vault_crm.model import IndexStats, Note, Problem
 from vault_crm.notes import generated_pattern, parse_note
 from vault_crm.scan import FileStat, diff, walk
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 # Below this many changed notes, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 400
 BUSY_TIMEOUT_MS = 15_000
@@ -85,6 +84,13 @@ CREATE TABLE problems(
     severity TEXT NOT NULL,
     message TEXT NOT NULL
 );
+CREATE TABLE participants(source TEXT NOT NULL, person TEXT NOT NULL);
+CREATE TABLE graph_problems(
+    path TEXT NOT NULL,
+    line INTEGER,
+    severity TEXT NOT NULL,
+    message TEXT NOT NULL
+);
 CREATE VIRTUAL TABLE fts USING fts5(
     title, aliases, props, body,
     tokenize = 'porter unicode61 remove_diacritics 2'
@@ -102,6 +108,8 @@ CREATE INDEX IF NOT EXISTS tags_path ON tags(path);
 CREATE INDEX IF NOT EXISTS tags_tag ON tags(tag);
 CREATE INDEX IF NOT EXISTS tasks_path ON tasks(path);
 CREATE INDEX IF NOT EXISTS problems_path ON problems(path);
+CREATE INDEX IF NOT EXISTS participants_source ON participants(source);
+CREATE INDEX IF NOT EXISTS participants_person ON participants(person);
 """
 
 
@@ -218,14 +226,7 @@ class Index:
     def _create(path: Path, settings: Settings) -> sqlite3.Connection:
         conn = _connect(path)
         conn.executescript(_SCHEMA + _SECONDARY)
-        conn.executemany(
-            "INSERT INTO meta(key, value) VALUES (?, ?)",
-            [
-                ("schema", str(SCHEMA_VERSION)),
-                ("settings", settings.fingerprint()),
-                ("vault", str(settings.vault.resolve())),
-            ],
-        )
+        _write_meta(conn, settings)
         return conn
 
     def close(self) -> None:
@@ -254,38 +255,35 @@ class Index:
         d = diff(walk(self.settings.vault, self.settings), known)
         if d.empty:
             return self.stats(started)
-        notes = list(self._read(d.changed, progress))
-        self.apply(notes, d.removed, new_paths={f.path for f in d.changed} - known.keys())
+        new_paths = {f.path for f in d.changed} - known.keys()
+        paths = (known.keys() - set(d.removed)) | new_paths
+        self.apply(self._read(d.changed, paths, progress), d.removed, new_paths=new_paths)
         return self.stats(
             started,
-            added=len({f.path for f in d.changed} - known.keys()),
-            updated=len([f for f in d.changed if f.path in known]),
+            added=len(new_paths),
+            updated=len(d.changed) - len(new_paths),
             removed=len(d.removed),
         )
 
     def _rebuild(self, progress: Progress | None, started: float) -> IndexStats:
-        files = list(walk(self.settings.vault, self.settings))
+        files = _unique(walk(self.settings.vault, self.settings))
         tmp = self.path.with_name(self.path.name + ".new")
         _remove_db(tmp)
-        conn = _connect(tmp)
+        conn = sqlite3.connect(tmp, isolation_level=None)
         try:
+            # A private file until it is moved into place: no journal needed, and a crash
+            # just leaves a stray temp file that the next rebuild deletes.
+            conn.execute("PRAGMA journal_mode = OFF")
+            conn.execute("PRAGMA synchronous = OFF")
             conn.executescript(_SCHEMA)
-            conn.executemany(
-                "INSERT INTO meta(key, value) VALUES (?, ?)",
-                [
-                    ("schema", str(SCHEMA_VERSION)),
-                    ("settings", self.settings.fingerprint()),
-                    ("vault", str(self.settings.vault.resolve())),
-                ],
-            )
-            notes = list(self._read(_unique(files), progress))
+            _write_meta(conn, self.settings)
             old, self.conn = self.conn, conn
             try:
-                self.apply(notes, [], new_paths=None)
+                paths = [f.path for f in files]
+                self.apply(self._read(files, paths, progress), [], new_paths=None)
             finally:
                 self.conn = old
             conn.executescript(_SECONDARY)
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             conn.close()
         except BaseException:
             conn.close()
@@ -295,75 +293,94 @@ class Index:
         _remove_db(self.path)
         tmp.replace(self.path)
         self.conn = _connect(self.path)
-        return self.stats(started, added=len(notes))
+        return self.stats(started, added=len(files))
 
-    def _read(self, files: Sequence[FileStat], progress: Progress | None) -> Iterator[Note]:
+    def _read(
+        self, files: Sequence[FileStat], paths: Iterable[str], progress: Progress | None
+    ) -> Iterator[Record]:
+        """Parsed records of `files`, their links resolved against `paths` (every note the
+        index will hold). In parallel when there are many; a generator, so the caller
+        writes one batch while the workers parse the next."""
         total = len(files)
         vault = str(self.settings.vault)
-        if total >= PARALLEL_THRESHOLD and (os.cpu_count() or 1) > 1:
-            workers = min(os.cpu_count() or 2, 8)
-            chunk = max(50, total // (workers * 8))
+        workers = min(os.cpu_count() or 1, 8)
+        if total >= PARALLEL_THRESHOLD and workers > 1:
+            # Imported here: most runs read a handful of notes and never need it.
+            from concurrent.futures import ProcessPoolExecutor
+
+            chunk = max(50, min(400, total // (workers * 6)))
             batches = [files[i : i + chunk] for i in range(0, total, chunk)]
             done = 0
-            with ProcessPoolExecutor(workers) as pool:
-                for batch in pool.map(_parse_batch, [(vault, self.settings, b) for b in batches]):
-                    done += len(batch)
+            with ProcessPoolExecutor(
+                workers, initializer=_init_worker, initargs=(list(paths),)
+            ) as pool:
+                jobs = [(vault, self.settings, b) for b in batches]
+                for batch in pool.map(_parse_batch, jobs):
+                    done += chunk
                     if progress:
-                        progress(done, total)
+                        progress(min(done, total), total)
                     yield from batch
             return
         pattern = generated_pattern(self.settings)
+        resolver = Resolver(paths)
         for i, f in enumerate(files, 1):
-            note = _read_one(vault, self.settings, f, pattern)
-            if note is not None:
-                yield note
+            rec = _read_one(vault, self.settings, f, pattern, resolver)
+            if rec is not None:
+                yield rec
             if progress and (i % 200 == 0 or i == total):
                 progress(i, total)
 
     def apply(
-        self, notes: Sequence[Note], removed: Iterable[str], new_paths: set[str] | None
+        self, records: Iterable[Record], removed: Iterable[str], new_paths: set[str] | None
     ) -> None:
-        """Apply parsed notes and removals in one transaction, then resolve links.
-        `new_paths` None means the index was empty (bulk load): resolve everything."""
+        """Apply parsed notes and removals in one transaction: write rows in batches,
+        resolve links, then recompute who took part in what. `new_paths` None means the
+        index was empty (a bulk load): resolve everything."""
         conn = self.conn
-        removed = list(removed)
         conn.execute("BEGIN IMMEDIATE")
         try:
-            gone_keys: set[str] = set()
-            for path in removed:
-                row = conn.execute("SELECT id, title FROM notes WHERE path = ?", (path,)).fetchone()
-                if row is None:
-                    continue
-                gone_keys.add(nfc(row[1]).casefold())
-                self._delete(row[0], path)
-            for note in notes:
-                row = conn.execute("SELECT id FROM notes WHERE path = ?", (note.path,)).fetchone()
-                if row is not None:
-                    self._delete(row[0], note.path)
-                self._insert(note, row[0] if row is not None else None)
-            # Resolution depends on which notes exist: re-resolve the changed notes' links,
-            # and, when notes appeared or vanished, every link that may point at them.
-            resolver = Resolver(p for (p,) in conn.execute("SELECT path FROM notes"))
-            if new_paths is None:
-                self._resolve(resolver, "SELECT rowid, source, target FROM links", ())
-            else:
-                changed = [n.path for n in notes]
-                keys = gone_keys | {n.title.casefold() for n in notes if n.path in new_paths}
-                for batch in _chunks(changed, 500):
-                    marks = ",".join("?" * len(batch))
+            gone = [
+                (path, title, kind)
+                for path in removed
+                for title, kind in conn.execute(
+                    "SELECT title, kind FROM notes WHERE path = ?", (path,)
+                ).fetchall()
+            ]
+            self._delete([g[0] for g in gone])
+            (next_id,) = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM notes").fetchone()
+            keys = {nfc(title).casefold() for _path, title, _kind in gone}
+            graph_kinds = {kind for _path, _title, kind in gone}
+            batch: list[Record] = []
+            for rec in records:
+                batch.append(rec)
+                if len(batch) >= 500:
+                    graph_kinds |= self._write(batch, next_id, replace=new_paths is not None)
+                    next_id += len(batch)
+                    batch = []
+            if batch:
+                graph_kinds |= self._write(batch, next_id, replace=new_paths is not None)
+            if new_paths:
+                keys |= {
+                    t
+                    for (t,) in conn.execute(
+                        "SELECT title_key FROM notes WHERE path IN"
+                        " (SELECT value FROM json_each(?))",
+                        (json.dumps(sorted(new_paths)),),
+                    )
+                }
+            # The new records came resolved; links elsewhere that may point at a note that
+            # appeared or vanished are resolved again.
+            if new_paths is not None and keys:
+                resolver = Resolver(p for (p,) in conn.execute("SELECT path FROM notes"))
+                for part in _chunks(sorted(keys), 500):
                     self._resolve(
                         resolver,
-                        f"SELECT rowid, source, target FROM links WHERE source IN ({marks})",
-                        batch,
+                        "SELECT rowid, source, target FROM links WHERE attachment = 0 AND"
+                        " target_key IN (SELECT value FROM json_each(?))",
+                        (json.dumps(list(part)),),
                     )
-                for batch in _chunks(sorted(keys), 500):
-                    marks = ",".join("?" * len(batch))
-                    self._resolve(
-                        resolver,
-                        "SELECT rowid, source, target FROM links "
-                        f"WHERE target_key IN ({marks}) AND attachment = 0",
-                        batch,
-                    )
+            if new_paths is None or keys or graph_kinds & {"person", "conversation", "daily"}:
+                self._rebuild_graph()
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
@@ -376,88 +393,87 @@ class Index:
             [(resolver.resolve(target, source), rowid) for rowid, source, target in rows],
         )
 
-    def _delete(self, note_id: int, path: str) -> None:
+    def _delete(self, paths: Sequence[str]) -> None:
         c = self.conn
-        c.execute("DELETE FROM notes WHERE id = ?", (note_id,))
-        c.execute("DELETE FROM fts WHERE rowid = ?", (note_id,))
-        for table, col in (
-            ("links", "source"),
-            ("tags", "path"),
-            ("tasks", "path"),
-            ("problems", "path"),
-        ):
-            c.execute(f"DELETE FROM {table} WHERE {col} = ?", (path,))
+        for part in _chunks(list(paths), 500):
+            arg = (json.dumps(list(part)),)
+            inside = "(SELECT value FROM json_each(?))"
+            c.execute(
+                f"DELETE FROM fts WHERE rowid IN (SELECT id FROM notes WHERE path IN {inside})", arg
+            )
+            c.execute(f"DELETE FROM notes WHERE path IN {inside}", arg)
+            for table, col in (
+                ("links", "source"),
+                ("tags", "path"),
+                ("tasks", "path"),
+                ("problems", "path"),
+            ):
+                c.execute(f"DELETE FROM {table} WHERE {col} IN {inside}", arg)
 
-    def _insert(self, note: Note, note_id: int | None) -> None:
+    def _write(self, batch: Sequence[Record], first_id: int, *, replace: bool) -> set[str]:
+        """Insert a batch of records (replacing their old rows); return the kinds touched,
+        old and new, so the caller knows whether the people graph needs recomputing."""
         c = self.conn
-        props_json = json.dumps(note.props, ensure_ascii=False, sort_keys=False)
-        cur = c.execute(
+        kinds = {r[4] for r in batch}
+        if replace:
+            paths = [r[0] for r in batch]
+            kinds |= {
+                k
+                for (k,) in c.execute(
+                    "SELECT DISTINCT kind FROM notes WHERE path IN"
+                    " (SELECT value FROM json_each(?))",
+                    (json.dumps(paths),),
+                )
+            }
+            self._delete(paths)
+        ids = range(first_id, first_id + len(batch))
+        c.executemany(
             "INSERT INTO notes(id, path, fspath, title, title_key, kind, is_template,"
             " is_generated, mtime_ns, size, date, props, aliases, tags, participant_names,"
             " has_participants, summary) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                note_id,
-                note.path,
-                note.fspath,
-                note.title,
-                nfc(note.title).casefold(),
-                note.kind,
-                int(note.is_template),
-                int(note.is_generated),
-                note.mtime_ns,
-                note.size,
-                note.date.isoformat() if note.date else None,
-                props_json,
-                json.dumps(list(note.aliases), ensure_ascii=False),
-                json.dumps(list(note.tags), ensure_ascii=False),
-                json.dumps(list(note.participant_names), ensure_ascii=False),
-                int(note.has_participant_props),
-                _summary(note.body),
-            ),
+            [(i, *r[:16]) for i, r in zip(ids, batch, strict=True)],
         )
-        rowid = cur.lastrowid
-        c.execute(
+        c.executemany(
             "INSERT INTO fts(rowid, title, aliases, props, body) VALUES (?,?,?,?,?)",
-            (rowid, note.title, " ".join(note.aliases), _props_text(note.props), note.body),
+            [(i, r[2], r[16], r[17], r[18]) for i, r in zip(ids, batch, strict=True)],
         )
-        if note.links:
-            c.executemany(
-                "INSERT INTO links(source, target, target_key, resolved, line, place, prop,"
-                " subpath, display, embed, attachment) VALUES (?,?,?,NULL,?,?,?,?,?,?,?)",
-                [
-                    (
-                        note.path,
-                        ln.target,
-                        link_key(ln.target) if ln.target else "",
-                        ln.line,
-                        ln.where,
-                        ln.prop,
-                        ln.subpath,
-                        ln.display,
-                        int(ln.embed),
-                        int(is_attachment(ln.target)),
-                    )
-                    for ln in note.links
-                ],
-            )
-        if note.tags:
-            c.executemany(
-                "INSERT INTO tags(path, tag) VALUES (?, ?)",
-                [(note.path, nfc(t).casefold()) for t in note.tags],
-            )
-        if note.tasks:
-            c.executemany(
-                "INSERT INTO tasks(path, line, text, checked, links) VALUES (?,?,?,?,?)",
-                [
-                    (note.path, t.line, t.text, int(t.checked), json.dumps(list(t.links)))
-                    for t in note.tasks
-                ],
-            )
-        if note.problems:
-            c.executemany(
-                "INSERT INTO problems(path, line, severity, message) VALUES (?,?,?,?)",
-                [(p.path, p.line, p.severity, p.message) for p in note.problems],
-            )
+        c.executemany(
+            "INSERT INTO links(source, target, target_key, resolved, line, place, prop, subpath,"
+            " display, embed, attachment) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            [(r[0], *ln) for r in batch for ln in r[19]],
+        )
+        c.executemany(
+            "INSERT INTO tags(path, tag) VALUES (?, ?)", [(r[0], t) for r in batch for t in r[20]]
+        )
+        c.executemany(
+            "INSERT INTO tasks(path, line, text, checked, links) VALUES (?,?,?,?,?)",
+            [(r[0], *t) for r in batch for t in r[21]],
+        )
+        c.executemany(
+            "INSERT INTO problems(path, line, severity, message) VALUES (?,?,?,?)",
+            [(r[0], *p) for r in batch for p in r[22]],
+        )
+        return kinds
+
+    def _rebuild_graph(self) -> None:
+        """Who took part in each conversation (and which people a daily note mentions),
+        and the problems only the whole vault shows: stored, so reads need not redo it."""
+        from vault_crm.contacts import build_graph, load_people
+
+        graph = build_graph(
+            load_people(self), self.conversation_rows(), self.contact_links(), self.settings
+        )
+        c = self.conn
+        c.execute("DELETE FROM participants")
+        c.execute("DELETE FROM graph_problems")
+        c.executemany(
+            "INSERT INTO participants(source, person) VALUES (?, ?)",
+            [(conv, person) for conv, people in graph.participants.items() for person in people],
+        )
+        c.executemany(
+            "INSERT INTO graph_problems(path, line, severity, message) VALUES (?,?,?,?)",
+            [(p.path, p.line, p.severity, p.message) for p in graph.problems],
+        )
 
     # -- queries --
 
@@ -489,13 +505,27 @@ class Index:
             removed=removed,
         )
 
-    def note_problems(self) -> list[Problem]:
+    def problems(self) -> list[Problem]:
+        """Every problem: those found reading each note and those across notes."""
         return [
             Problem(path, line, severity, message)
             for path, line, severity, message in self.conn.execute(
-                "SELECT path, line, severity, message FROM problems"
+                "SELECT path, line, severity, message FROM problems UNION ALL"
+                " SELECT path, line, severity, message FROM graph_problems"
             )
         ]
+
+    def contacts(self) -> list[tuple[str, str, str, str, str, str, str | None]]:
+        """(person, date, path, title, kind, summary, channel) for every dated
+        conversation or daily note a person took part in or was mentioned in."""
+        return self.conn.execute(
+            "SELECT p.person, n.date, n.path, n.title, n.kind, n.summary,"
+            " json_extract(n.props, '$.channel')"
+            " FROM participants p JOIN notes n ON n.path = p.source WHERE n.date IS NOT NULL"
+        ).fetchall()
+
+    def participant_pairs(self) -> list[tuple[str, str]]:
+        return self.conn.execute("SELECT source, person FROM participants").fetchall()
 
     def notes(self, where: str = "1", args: Sequence[Any] = ()) -> list[NoteRow]:
         rows = self.conn.execute(
@@ -609,6 +639,17 @@ class Index:
 # --- helpers -------------------------------------------------------------------------
 
 
+def _write_meta(conn: sqlite3.Connection, settings: Settings) -> None:
+    conn.executemany(
+        "INSERT INTO meta(key, value) VALUES (?, ?)",
+        [
+            ("schema", str(SCHEMA_VERSION)),
+            ("settings", settings.fingerprint()),
+            ("vault", str(settings.vault.resolve())),
+        ],
+    )
+
+
 def _unique(files: Iterable[FileStat]) -> list[FileStat]:
     seen: set[str] = set()
     out: list[FileStat] = []
@@ -624,26 +665,87 @@ def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
         yield items[i : i + size]
 
 
-def _read_one(vault: str, settings: Settings, f: FileStat, pattern: re.Pattern[str]) -> Note | None:
+# A parsed note as plain tuples: cheap to send from a worker process and ready for
+# executemany. Fields 0-15 are the `notes` columns from `path` to `summary`; then the
+# FTS aliases and properties text, the body, and the rows of links, tags, tasks, problems.
+Record = tuple[Any, ...]
+
+
+def to_record(note: Note, resolver: Resolver) -> Record:
+    return (
+        note.path,
+        note.fspath,
+        note.title,
+        nfc(note.title).casefold(),
+        note.kind,
+        int(note.is_template),
+        int(note.is_generated),
+        note.mtime_ns,
+        note.size,
+        note.date.isoformat() if note.date else None,
+        json.dumps(note.props, ensure_ascii=False),
+        json.dumps(list(note.aliases), ensure_ascii=False),
+        json.dumps(list(note.tags), ensure_ascii=False),
+        json.dumps(list(note.participant_names), ensure_ascii=False),
+        int(note.has_participant_props),
+        _summary(note.body),
+        " ".join(note.aliases),
+        _props_text(note.props),
+        note.body,
+        [
+            (
+                ln.target,
+                link_key(ln.target) if ln.target else "",
+                resolver.resolve(ln.target, note.path),
+                ln.line,
+                ln.where,
+                ln.prop,
+                ln.subpath,
+                ln.display,
+                int(ln.embed),
+                int(is_attachment(ln.target)),
+            )
+            for ln in note.links
+        ],
+        [nfc(t).casefold() for t in note.tags],
+        [(t.line, t.text, int(t.checked), json.dumps(list(t.links))) for t in note.tasks],
+        [(p.line, p.severity, p.message) for p in note.problems],
+    )
+
+
+def _read_one(
+    vault: str, settings: Settings, f: FileStat, pattern: re.Pattern[str], resolver: Resolver
+) -> Record | None:
     try:
         # os.path over pathlib here: this runs once per note on a full rebuild.
         with open(os.path.join(vault, f.fspath), "rb") as fh:  # noqa: PTH118, PTH123
             data = fh.read()
     except OSError:
         return None  # vanished or unreadable between the walk and the read
-    return parse_note(
+    note = parse_note(
         f.path, data, settings, fspath=f.fspath, mtime_ns=f.mtime_ns, generated=pattern
     )
+    return to_record(note, resolver)
 
 
-def _parse_batch(job: tuple[str, Settings, Sequence[FileStat]]) -> list[Note]:
+# Each worker process builds the resolver once, from the paths handed to its initializer.
+_worker_resolver: Resolver | None = None
+
+
+def _init_worker(paths: list[str]) -> None:
+    global _worker_resolver
+    _worker_resolver = Resolver(paths)
+
+
+def _parse_batch(job: tuple[str, Settings, Sequence[FileStat]]) -> list[Record]:
     vault, settings, files = job
     pattern = generated_pattern(settings)
+    resolver = _worker_resolver or Resolver([])
     out = []
     for f in files:
-        note = _read_one(vault, settings, f, pattern)
-        if note is not None:
-            out.append(note)
+        rec = _read_one(vault, settings, f, pattern, resolver)
+        if rec is not None:
+            out.append(rec)
     return out
 
 

@@ -59,7 +59,9 @@ def parse_link_text(inner: str) -> tuple[str, str | None, str | None]:
 # so line numbers stay right and nothing inside code counts.
 _FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})[^\n]*$", re.M)
 _INLINE_CODE = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.S)
-_WIKI = re.compile(r"(!?)\[\[([^\[\]\n]*?)\]\]")
+# Starts with a literal so the regex engine can skip ahead to each "[[" (a leading
+# optional "!" would make it try every position); embeds are told by the char before.
+_WIKI = re.compile(r"\[\[([^\[\]\n]*)\]\]")
 _MDLINK = re.compile(
     r"(!?)\[(?:[^\[\]\n]|\[[^\[\]\n]*\])*\]\(\s*(<[^>\n]+>|[^)\s]+)(?:\s+\"[^\"]*\")?\s*\)"
 )
@@ -98,62 +100,55 @@ def mask_code(text: str) -> str:
     return masked
 
 
-def _line_starts(text: str) -> list[int]:
-    starts = [0]
-    find = text.find
-    i = find("\n")
-    while i != -1:
-        starts.append(i + 1)
-        i = find("\n", i + 1)
-    return starts
+class _Lines:
+    """Line numbers for increasing offsets, counting newlines only once."""
+
+    def __init__(self, text: str, first_line: int) -> None:
+        self.text = text
+        self.first = first_line
+        self.pos = 0
+        self.line = first_line
+
+    def at(self, offset: int) -> int:
+        if offset < self.pos:
+            self.pos, self.line = 0, self.first
+        self.line += self.text.count("\n", self.pos, offset)
+        self.pos = offset
+        return self.line
 
 
 def extract_body_links(body: str, first_line: int = 1) -> list[Link]:
+    """Every link occurrence in a note's body, in order, with its file line."""
     if "[" not in body:
         return []
     text = mask_code(body)
     found: list[tuple[int, Link]] = []
-    starts: list[int] | None = None
-
-    def line_of(offset: int) -> int:
-        nonlocal starts
-        if starts is None:
-            starts = _line_starts(text)
-        lo, hi = 0, len(starts)
-        while lo + 1 < hi:
-            mid = (lo + hi) // 2
-            if starts[mid] <= offset:
-                lo = mid
-            else:
-                hi = mid
-        return first_line + lo
-
+    lines = _Lines(text, first_line)
     for m in _WIKI.finditer(text):
-        inner = m.group(2)
+        inner = m.group(1)
         if not inner.strip():
             continue
+        start = m.start()
+        embed = start > 0 and text[start - 1] == "!"
+        if embed:
+            start -= 1
         target, subpath, display = parse_link_text(inner)
-        found.append(
-            (
-                m.start(),
-                Link(target, line_of(m.start()), "body", None, subpath, display, m.group(1) == "!"),
-            )
-        )
+        found.append((start, Link(target, lines.at(start), "body", None, subpath, display, embed)))
     if "](" in text:
+        lines = _Lines(text, first_line)
         for m in _MDLINK.finditer(text):
             href = m.group(2)
             if href.startswith("<"):
                 href = href[1:-1]
             if href.startswith("#") or _SCHEME.match(href):
                 continue
-            href = unquote(href)
-            target, _, subpath = href.partition("#")
+            target, _, subpath = unquote(href).partition("#")
             found.append(
                 (
                     m.start(),
                     Link(
                         _strip_md(target.strip()),
-                        line_of(m.start()),
+                        lines.at(m.start()),
                         "body",
                         None,
                         subpath.strip() or None,

@@ -86,7 +86,8 @@ def load_yaml(text: str) -> Any:
 _FENCE_OPEN = re.compile(r"^-{3}[ \t]*\r?$")
 _FENCE_CLOSE = re.compile(r"^(?:-{3}|\.{3})[ \t]*\r?$")
 _KEY_LINE = re.compile(r"^([^\s#:][^:]*?)\s*:(?:\s|$)")
-_TASK = re.compile(r"^[ \t]*(?:>[ \t]*)*(?:[-*+]|\d+[.)])[ \t]+\[(.)\][ \t]+(.*?)\s*$")
+_CHECKBOX = re.compile(r"\[([^\]\n])\][ \t]+")
+_LIST_PREFIX = re.compile(r"[ \t]*(?:>[ \t]*)*(?:[-*+]|\d+[.)])[ \t]+")
 _CODE_FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
 
 
@@ -133,36 +134,55 @@ def _key_lines(fm_lines: list[str], first_line: int) -> dict[str, int]:
     return found
 
 
-def _tasks(body: str, first_line: int, links: list[Link]) -> list[Task]:
-    if "[" not in body:
-        return []
-    by_line: dict[int, list[str]] = {}
-    for link in links:
-        by_line.setdefault(link.line, []).append(link.target)
-    tasks: list[Task] = []
+def _fenced_lines(body: str) -> set[int]:
+    """Indexes (0-based) of body lines inside fenced code blocks."""
+    inside: set[int] = set()
     fence: str | None = None
     for i, line in enumerate(body.split("\n")):
-        fm = _CODE_FENCE.match(line)
-        if fm:
-            marker = fm.group(1)
+        m = _CODE_FENCE.match(line)
+        if m:
+            marker = m.group(1)
             if fence is None:
                 fence = marker
             elif marker[0] == fence[0] and len(marker) >= len(fence):
                 fence = None
+            inside.add(i)
+        elif fence is not None:
+            inside.add(i)
+    return inside
+
+
+def _tasks(body: str, first_line: int, links: list[Link]) -> list[Task]:
+    if "] " not in body and "]\t" not in body:
+        return []
+    fenced = _fenced_lines(body) if ("```" in body or "~~~" in body) else set()
+    by_line: dict[int, list[str]] = {}
+    for link in links:
+        by_line.setdefault(link.line, []).append(link.target)
+    tasks: list[Task] = []
+    lines = 0
+    pos = 0
+    # Find each "[?] " first (a literal start the regex engine skips to quickly), then check
+    # that what precedes it on its line is a list marker.
+    for m in _CHECKBOX.finditer(body):
+        start = body.rfind("\n", 0, m.start()) + 1
+        if not _LIST_PREFIX.fullmatch(body, start, m.start()):
             continue
-        if fence is not None:
+        lines += body.count("\n", pos, start)
+        pos = start
+        if lines in fenced:
             continue
-        m = _TASK.match(line)
-        if m:
-            number = first_line + i
-            tasks.append(
-                Task(
-                    line=number,
-                    text=m.group(2).strip(),
-                    checked=m.group(1) != " ",
-                    links=tuple(by_line.get(number, ())),
-                )
+        end = body.find("\n", m.end())
+        text = body[m.end() : end if end != -1 else len(body)].strip()
+        number = first_line + lines
+        tasks.append(
+            Task(
+                line=number,
+                text=text,
+                checked=m.group(1) != " ",
+                links=tuple(by_line.get(number, ())),
             )
+        )
     return tasks
 
 

@@ -9,10 +9,7 @@ from vault_crm.model import Problem
 
 
 def all_problems(index: Index) -> list[Problem]:
-    from vault_crm.contacts import load_graph
-
-    found = index.note_problems() + load_graph(index).problems
-    return sorted(found, key=problem_order)
+    return sorted(index.problems(), key=problem_order)
 
 
 def problem_order(p: Problem) -> tuple[str, int, str, str]:
