@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from vault_crm import index as index_module
+from vault_crm import notes as notes_module
 from vault_crm.config import load_settings
 from vault_crm.index import SCHEMA_VERSION, Index, vault_cache_dir
 
@@ -69,7 +69,7 @@ def test_noop_refresh_reads_no_note(make_vault: MakeVault, monkeypatch: pytest.M
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("a note was read on a no-op refresh")
 
-    monkeypatch.setattr(index_module, "parse_note", refuse)
+    monkeypatch.setattr(notes_module, "parse_note", refuse)
     with open_index(root) as idx:
         stats = idx.refresh()
     assert (stats.added, stats.updated, stats.removed) == (0, 0, 0)

@@ -117,7 +117,9 @@ class ProgressBar:
 
 
 def print_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    """JSON on stdout: indented for a person at a terminal, compact for a pipe."""
+    indent = 2 if sys.stdout.isatty() else None
+    click.echo(json.dumps(data, ensure_ascii=False, indent=indent))
 
 
 def warn(message: str) -> None:

@@ -7,7 +7,6 @@ Exit codes: 0 success; 1 an error the user can fix; 2 bad usage; 3 an unexpected
 from __future__ import annotations
 
 import sys
-import traceback
 from collections.abc import Sequence
 
 import click
@@ -96,6 +95,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except VaultError as exc:
         click.echo(f"Error: {exc}", err=True)
         if debug:
+            import traceback
+
             traceback.print_exc()
         return 1
     except BrokenPipeError:
@@ -103,6 +104,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except Exception as exc:
         if debug:
+            import traceback
+
             traceback.print_exc()
         else:
             click.echo(

@@ -228,8 +228,16 @@ def load_people(index: Index) -> list[Person]:
     ]
 
 
-def load_graph(index: Index) -> Graph:
-    """People and their contacts as the index stored them at the last refresh."""
+def load_graph(
+    index: Index,
+    today: dt.date | None = None,
+    person: str | None = None,
+    *,
+    contacts: bool = True,
+) -> Graph:
+    """People and their contacts as the index stored them at the last refresh. With
+    `today`, only the contacts that decide who is due are loaded (see Index.contacts);
+    with `person`, all of that person's."""
     people = load_people(index)
     graph = Graph(people={p.path: p for p in people})
     by_name: dict[str, list[str]] = defaultdict(list)
@@ -238,14 +246,13 @@ def load_graph(index: Index) -> Graph:
             if p.path not in by_name[name_key(name)]:
                 by_name[name_key(name)].append(p.path)
     graph.by_name = dict(by_name)
-    participants: dict[str, list[str]] = defaultdict(list)
-    for source, person in index.participant_pairs():
-        participants[source].append(person)
-    graph.participants = dict(participants)
-    contacts: dict[str, list[Contact]] = defaultdict(list)
-    for person, date, path, title, kind, summary, channel in index.contacts():
-        if person in graph.people:
-            contacts[person].append(
+    if not contacts:
+        return graph
+    found: dict[str, list[Contact]] = defaultdict(list)
+    rows = index.contacts(today.isoformat() if today else None, person)
+    for who, date, path, title, kind, summary, channel in rows:
+        if who in graph.people:
+            found[who].append(
                 Contact(
                     dt.date.fromisoformat(date),
                     path,
@@ -255,9 +262,9 @@ def load_graph(index: Index) -> Graph:
                     channel if isinstance(channel, str) else None,
                 )
             )
-    for items in contacts.values():
+    for items in found.values():
         items.sort(key=_contact_order, reverse=True)
-    graph.contacts = dict(contacts)
+    graph.contacts = dict(found)
     return graph
 
 

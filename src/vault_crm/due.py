@@ -74,6 +74,10 @@ class DueReport:
     more: int
     upcoming_only: list[DueEntry] = field(default_factory=list)  # dates soon, not due
 
+    def entries(self) -> list[DueEntry]:
+        """Everyone the report lists, in every section."""
+        return self.due + self.coming_up + self.never_contacted + self.upcoming_only
+
 
 def effective_cadence(
     person: Person, settings: Settings, today: dt.date

@@ -26,10 +26,9 @@ from vault_crm.contacts import ConversationRow, LinkRow
 from vault_crm.errors import IndexUnavailable
 from vault_crm.links import Resolver, is_attachment, link_key, nfc
 from vault_crm.model import IndexStats, Note, Problem
-from vault_crm.notes import generated_pattern, parse_note
 from vault_crm.scan import FileStat, diff, walk
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # Below this many changed notes, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 400
 BUSY_TIMEOUT_MS = 15_000
@@ -84,7 +83,14 @@ CREATE TABLE problems(
     severity TEXT NOT NULL,
     message TEXT NOT NULL
 );
-CREATE TABLE participants(source TEXT NOT NULL, person TEXT NOT NULL);
+-- who took part in each dated conversation or was mentioned in a daily note; the
+-- note's date and kind are copied here so "last contact" needs no join
+CREATE TABLE participants(
+    source TEXT NOT NULL,
+    person TEXT NOT NULL,
+    date TEXT,
+    kind TEXT NOT NULL
+);
 CREATE TABLE graph_problems(
     path TEXT NOT NULL,
     line INTEGER,
@@ -109,7 +115,7 @@ CREATE INDEX IF NOT EXISTS tags_tag ON tags(tag);
 CREATE INDEX IF NOT EXISTS tasks_path ON tasks(path);
 CREATE INDEX IF NOT EXISTS problems_path ON problems(path);
 CREATE INDEX IF NOT EXISTS participants_source ON participants(source);
-CREATE INDEX IF NOT EXISTS participants_person ON participants(person);
+CREATE INDEX IF NOT EXISTS participants_person ON participants(person, date);
 """
 
 
@@ -321,6 +327,8 @@ class Index:
                         progress(min(done, total), total)
                     yield from batch
             return
+        from vault_crm.notes import generated_pattern
+
         pattern = generated_pattern(self.settings)
         resolver = Resolver(paths)
         for i, f in enumerate(files, 1):
@@ -460,15 +468,19 @@ class Index:
         and the problems only the whole vault shows: stored, so reads need not redo it."""
         from vault_crm.contacts import build_graph, load_people
 
-        graph = build_graph(
-            load_people(self), self.conversation_rows(), self.contact_links(), self.settings
-        )
+        rows = self.conversation_rows()
+        graph = build_graph(load_people(self), rows, self.contact_links(), self.settings)
+        notes = {r.path: r for r in rows}
         c = self.conn
         c.execute("DELETE FROM participants")
         c.execute("DELETE FROM graph_problems")
         c.executemany(
-            "INSERT INTO participants(source, person) VALUES (?, ?)",
-            [(conv, person) for conv, people in graph.participants.items() for person in people],
+            "INSERT INTO participants(source, person, date, kind) VALUES (?, ?, ?, ?)",
+            [
+                (conv, person, notes[conv].date, notes[conv].kind)
+                for conv, people in graph.participants.items()
+                for person in people
+            ],
         )
         c.executemany(
             "INSERT INTO graph_problems(path, line, severity, message) VALUES (?,?,?,?)",
@@ -515,17 +527,83 @@ class Index:
             )
         ]
 
-    def contacts(self) -> list[tuple[str, str, str, str, str, str, str | None]]:
-        """(person, date, path, title, kind, summary, channel) for every dated
-        conversation or daily note a person took part in or was mentioned in."""
-        return self.conn.execute(
-            "SELECT p.person, n.date, n.path, n.title, n.kind, n.summary,"
-            " json_extract(n.props, '$.channel')"
-            " FROM participants p JOIN notes n ON n.path = p.source WHERE n.date IS NOT NULL"
-        ).fetchall()
+    def contacts(
+        self, today: str | None = None, person: str | None = None
+    ) -> list[tuple[str, str, str, str, str, str, str | None]]:
+        """(person, date, path, title, kind, summary, channel) of dated conversations and
+        daily notes a person took part in or was mentioned in.
 
-    def participant_pairs(self) -> list[tuple[str, str]]:
-        return self.conn.execute("SELECT source, person FROM participants").fetchall()
+        With `today`, only the rows the due rules look at: per person the latest contact,
+        the latest conversation (both on or before today) and the next scheduled one;
+        with `person`, all of one person's."""
+        base = (
+            "SELECT p.person, n.date, n.path, n.title, n.kind, n.summary,"
+            " json_extract(n.props, '$.channel') AS channel"
+            " FROM participants p JOIN notes n ON n.path = p.source"
+            " WHERE n.date IS NOT NULL"
+        )
+        if person is not None:
+            return self.conn.execute(base + " AND p.person = ?", (person,)).fetchall()
+        if today is None:
+            return self.conn.execute(base).fetchall()
+        # One pass: per person, the latest contact (a conversation first on the same day),
+        # the latest conversation, and the next scheduled one, each as "date␟...␟path" so
+        # that max()/min() pick deterministically; then their details in a second query.
+        sep = "char(31)"
+        picks = self.conn.execute(
+            f"""SELECT person,
+                max(CASE WHEN date <= :t THEN
+                    date || {sep} || (kind = 'conversation') || {sep} || source END),
+                max(CASE WHEN date <= :t AND kind = 'conversation' THEN
+                    date || {sep} || source END),
+                min(CASE WHEN date > :t AND kind = 'conversation' THEN
+                    date || {sep} || source END)
+            FROM participants WHERE date IS NOT NULL GROUP BY person""",
+            {"t": today},
+        ).fetchall()
+        wanted: list[tuple[str, str]] = []
+        for person, *keys in picks:
+            for key in keys:
+                if key:
+                    wanted.append((person, key.rsplit("\x1f", 1)[1]))
+        details = {
+            r[0]: r
+            for r in self.conn.execute(
+                "SELECT path, date, title, kind, summary, json_extract(props, '$.channel')"
+                " FROM notes WHERE path IN (SELECT value FROM json_each(?))",
+                (json.dumps(sorted({path for _p, path in wanted})),),
+            )
+        }
+        rows = []
+        for person, path in dict.fromkeys(wanted):
+            d = details[path]
+            rows.append((person, d[1], d[0], d[2], d[3], d[4], d[5]))
+        return rows
+
+    def open_followups(
+        self, people: Sequence[str] | None = None
+    ) -> list[tuple[str, str, int, str, str | None, str]]:
+        """(person, path, line, text, date, title) for each unchecked task in a
+        conversation note, once for each participant and each person linked on the task's
+        line; only for `people` when given."""
+        keep = (
+            "IN (SELECT value FROM json_each(:people))"
+            if people is not None
+            else "IN (SELECT path FROM notes WHERE kind = 'person')"
+        )
+        sql = f"""
+            WITH t AS (SELECT t.path, t.line, t.text, n.date, n.title FROM tasks t
+                JOIN notes n ON n.path = t.path
+                WHERE t.checked = 0 AND n.kind = 'conversation' AND n.is_template = 0
+                AND n.is_generated = 0)
+            SELECT p.person, t.path, t.line, t.text, t.date, t.title FROM t
+                JOIN participants p ON p.source = t.path WHERE p.person {keep}
+            UNION
+            SELECT l.resolved, t.path, t.line, t.text, t.date, t.title FROM t
+                JOIN links l ON l.source = t.path AND l.line = t.line AND l.place = 'body'
+                WHERE l.resolved {keep}
+        """
+        return self.conn.execute(sql, {"people": json.dumps(list(people or []))}).fetchall()
 
     def notes(self, where: str = "1", args: Sequence[Any] = ()) -> list[NoteRow]:
         rows = self.conn.execute(
@@ -582,19 +660,6 @@ class Index:
                 " AND n.is_generated = 0 AND l.attachment = 0"
             )
         ]
-
-    def open_tasks(self) -> list[tuple[str, int, str, str | None, str, list[str]]]:
-        """Unchecked tasks in conversation notes: (path, line, text, date, title, people
-        linked on the task's own line as resolved paths)."""
-        rows = self.conn.execute(
-            "SELECT t.path, t.line, t.text, n.date, n.title,"
-            " (SELECT json_group_array(l.resolved) FROM links l WHERE l.source = t.path"
-            "  AND l.line = t.line AND l.place = 'body' AND l.resolved IS NOT NULL)"
-            " FROM tasks t JOIN notes n ON n.path = t.path"
-            " WHERE t.checked = 0 AND n.kind = 'conversation' AND n.is_template = 0"
-            " AND n.is_generated = 0"
-        ).fetchall()
-        return [(r[0], r[1], r[2], r[3], r[4], json.loads(r[5])) for r in rows]
 
     def outgoing(self, path: str) -> list[tuple[str, str | None, int, str, str | None]]:
         """(target, resolved path, line, place, property) for each link in the note."""
@@ -716,6 +781,8 @@ def to_record(note: Note, resolver: Resolver) -> Record:
 def _read_one(
     vault: str, settings: Settings, f: FileStat, pattern: re.Pattern[str], resolver: Resolver
 ) -> Record | None:
+    from vault_crm.notes import parse_note  # YAML and front-matter: only when parsing
+
     try:
         # os.path over pathlib here: this runs once per note on a full rebuild.
         with open(os.path.join(vault, f.fspath), "rb") as fh:  # noqa: PTH118, PTH123
@@ -738,6 +805,8 @@ def _init_worker(paths: list[str]) -> None:
 
 
 def _parse_batch(job: tuple[str, Settings, Sequence[FileStat]]) -> list[Record]:
+    from vault_crm.notes import generated_pattern
+
     vault, settings, files = job
     pattern = generated_pattern(settings)
     resolver = _worker_resolver or Resolver([])

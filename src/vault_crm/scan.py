@@ -8,6 +8,8 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from stat import S_ISREG
+from typing import NamedTuple
 
 from vault_crm.config import Settings
 from vault_crm.links import nfc
@@ -16,8 +18,8 @@ from vault_crm.links import nfc
 SKIP_DIRS = frozenset({".git", ".obsidian", ".trash", ".vault"})
 
 
-@dataclass(frozen=True)
-class FileStat:
+class FileStat(NamedTuple):
+    # A NamedTuple rather than a dataclass: one is made per note on every refresh.
     path: str  # vault path, NFC
     fspath: str  # relative path as on disk
     mtime_ns: int
@@ -97,15 +99,9 @@ def walk(vault: Path, settings: Settings) -> Iterator[FileStat]:
                 st = entry.stat()  # follows a symlinked file; a loop raises OSError
             except OSError:
                 continue
-            if not _is_regular(st.st_mode):
+            if not S_ISREG(st.st_mode):
                 continue
-            yield FileStat(nfc(rel), rel, st.st_mtime_ns, st.st_size)
-
-
-def _is_regular(mode: int) -> bool:
-    import stat
-
-    return stat.S_ISREG(mode)
+            yield FileStat(rel if rel.isascii() else nfc(rel), rel, st.st_mtime_ns, st.st_size)
 
 
 def diff(files: Iterator[FileStat], known: Mapping[str, tuple[int, int]]) -> Diff:

@@ -11,10 +11,7 @@ from vault_crm.commands.people import load_followups, person_arg
 from vault_crm.contacts import load_graph
 from vault_crm.dates import Cadence, parse_duration
 from vault_crm.due import DueEntry, DueReport, compute_due, followup_order
-from vault_crm.edit import write_generated
 from vault_crm.errors import VaultError
-from vault_crm.gitops import commit_files
-from vault_crm.render import render
 from vault_crm.views import Linker, due_json, reconnect_context, why
 
 
@@ -35,16 +32,34 @@ def write_reconnect(
     app: App, within: Cadence | None = None, tag: str | None = None, limit: int | None = None
 ) -> tuple[str, bool]:
     """Render and write the reconnect note; returns (vault path, changed)."""
+    return _write_report(app, due_report(app, within, tag, limit), within)
+
+
+def due_report(
+    app: App, within: Cadence | None = None, tag: str | None = None, limit: int | None = None
+) -> DueReport:
+    """Who is due, with the follow-ups of just the people listed."""
     idx = app.index()
-    graph = load_graph(idx)
     today = app.today
-    report = compute_due(
-        graph, load_followups(idx, graph), idx.settings, today, within=within, tag=tag, limit=limit
+    graph = load_graph(idx, today)
+    report = compute_due(graph, [], idx.settings, today, within=within, tag=tag, limit=limit)
+    listed = [e.person.path for e in report.entries()]
+    return compute_due(
+        graph,
+        load_followups(idx, listed),
+        idx.settings,
+        today,
+        within=within,
+        tag=tag,
+        limit=limit,
     )
-    return _write_report(app, report, within)
 
 
 def _write_report(app: App, report: DueReport, within: Cadence | None) -> tuple[str, bool]:
+    # Imported here: jinja2 and the file writer are only needed when a note is written.
+    from vault_crm.edit import write_generated
+    from vault_crm.render import render
+
     idx = app.index()
     today = report.today
     within = within or Cadence(7, "d", "7d")
@@ -104,12 +119,8 @@ def due(
       vault due --no-write --json | jq -r '.due[].person'
       vault due --commit          # and commit Reconnect.md in the vault's git repo
     """
-    idx = app.index()
-    graph = load_graph(idx)
     today = app.today
-    report = compute_due(
-        graph, load_followups(idx, graph), idx.settings, today, within=within, tag=tag, limit=limit
-    )
+    report = due_report(app, within, tag, limit)
     written: tuple[str, bool] | None = None
     if write:
         written = _write_report(app, report, within)
@@ -124,6 +135,8 @@ def due(
             if not changed:
                 warn("Nothing to commit: the note did not change.")
             else:
+                from vault_crm.gitops import commit_files
+
                 try:
                     sha = commit_files(app.vault, [path], f"Update {path} for {today.isoformat()}")
                 except VaultError as exc:
@@ -190,11 +203,8 @@ def followups(app: App, person: str | None, as_json: bool) -> None:
       vault followups "Ana Lima" --json
     """
     idx = app.index()
-    graph = load_graph(idx)
-    items = load_followups(idx, graph)
-    if person:
-        wanted = graph.find(person).path
-        items = [f for f in items if f.person == wanted]
+    graph = load_graph(idx, contacts=False)
+    items = load_followups(idx, [graph.find(person).path] if person else None)
     items.sort(key=lambda f: (*followup_order(f), graph.people[f.person].title.casefold()))
     if as_json:
         print_json(

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import click
 from click.shell_completion import CompletionItem
 
 from vault_crm.app import App, pass_app, print_json
-from vault_crm.contacts import Graph, load_graph, name_key
+from vault_crm.contacts import load_graph, name_key
 from vault_crm.dates import format_overdue
 from vault_crm.due import DueEntry, FollowUp, followup_order, person_status
 from vault_crm.errors import NotFoundError
@@ -43,16 +43,13 @@ def person_arg(required: bool = True) -> Callable[[FC], FC]:
 PERSON = person_arg()
 
 
-def load_followups(index: Index, graph: Graph) -> list[FollowUp]:
+def load_followups(index: Index, people: Sequence[str] | None = None) -> list[FollowUp]:
     """Open follow-ups: each unchecked task in a conversation note belongs to every
     participant of that note and to every person linked on the task's own line."""
-    found: list[FollowUp] = []
-    for path, line, text, date, title, linked in index.open_tasks():
-        people = list(graph.participants.get(path, []))
-        people += [p for p in linked if p in graph.people and p not in people]
-        when = dt.date.fromisoformat(date) if date else None
-        found.extend(FollowUp(p, text, path, line, when, title) for p in people)
-    return found
+    return [
+        FollowUp(person, text, path, line, dt.date.fromisoformat(date) if date else None, title)
+        for person, path, line, text, date, title in index.open_followups(people)
+    ]
 
 
 @click.command()
@@ -78,8 +75,8 @@ def people(app: App, tag: str | None, sort: str, as_json: bool) -> None:
     from vault_crm.due import _has_tag
 
     idx = app.index()
-    graph = load_graph(idx)
     today = app.today
+    graph = load_graph(idx, today)
     entries = [
         person_status(p, graph.contacts.get(p.path, []), idx.settings, today)
         for p in graph.sorted_people()
@@ -147,12 +144,10 @@ def show(app: App, person: str, as_json: bool) -> None:
       vault show ana --json
     """
     idx = app.index()
-    graph = load_graph(idx)
-    p = graph.find(person)
+    p = load_graph(idx, contacts=False).find(person)
+    graph = load_graph(idx, person=p.path)
     today = app.today
-    followups = sorted(
-        (f for f in load_followups(idx, graph) if f.person == p.path), key=followup_order
-    )
+    followups = sorted(load_followups(idx, [p.path]), key=followup_order)
     entry = person_status(p, graph.contacts.get(p.path, []), idx.settings, today, followups)
     conversations = [c for c in graph.contacts.get(p.path, []) if c.kind == "conversation"]
     generated = {r.path for r in idx.notes("is_generated = 1")}
