@@ -661,6 +661,71 @@ class Index:
             )
         ]
 
+    def search(
+        self,
+        match: str | None,
+        exclude: Sequence[str],
+        *,
+        kinds: Sequence[str] = (),
+        tags: Sequence[str] = (),
+        with_people: Sequence[str] = (),
+        since: str | None = None,
+        until: str | None = None,
+        limit: int = 20,
+    ) -> list[tuple[str, str, str, str | None, float, str]]:
+        """Ranked full-text search: (path, title, kind, date, score, snippet), best
+        first. `match` is an FTS5 expression built by `query.parse_query` (never raw user
+        text). Title and alias matches weigh more than property and body matches."""
+        where: list[str] = ["1"]
+        args: list[Any] = []
+        if kinds:
+            where.append(f"n.kind IN ({','.join('?' * len(kinds))})")
+            args += list(kinds)
+        for tag in tags:
+            where.append(
+                "EXISTS (SELECT 1 FROM tags t WHERE t.path = n.path AND"
+                " (t.tag = ? OR substr(t.tag, 1, length(?) + 1) = ? || '/'))"
+            )
+            args += [tag, tag, tag]
+        for person in with_people:
+            where.append(
+                "n.path IN (SELECT source FROM participants WHERE person = ?"
+                " AND kind = 'conversation')"
+            )
+            args.append(person)
+        if since:
+            where.append("n.date >= ?")
+            args.append(since)
+        if until:
+            where.append("n.date <= ?")
+            args.append(until)
+        for phrase in exclude:
+            where.append("n.id NOT IN (SELECT rowid FROM fts WHERE fts MATCH ?)")
+            args.append(phrase)
+        filters = " AND ".join(f"({w})" for w in where)
+        if match is None:
+            sql = (
+                "SELECT n.path, n.title, n.kind, n.date, 0.0, n.summary FROM notes n"
+                f" WHERE {filters} ORDER BY n.kind = 'person' DESC, n.date DESC, n.title_key"
+                " LIMIT ?"
+            )
+            return self.conn.execute(sql, [*args, limit]).fetchall()
+        # A match in the title or an alias always ranks first: BM25 alone cannot promise
+        # that (a word found in most notes of a small vault scores next to nothing).
+        sql = (
+            "SELECT n.path, n.title, n.kind, n.date,"
+            " -bm25(fts, 10.0, 6.0, 2.0, 1.0) AS score,"
+            " snippet(fts, -1, char(2), char(3), '…', 14),"
+            " fts.rowid IN (SELECT rowid FROM fts WHERE fts MATCH ?) AS named"
+            " FROM fts JOIN notes n ON n.id = fts.rowid"
+            f" WHERE fts MATCH ? AND {filters}"
+            " ORDER BY named DESC, round(score, 6) DESC, n.kind = 'person' DESC, n.title_key"
+            " LIMIT ?"
+        )
+        named = "{title aliases} : (" + match + ")"
+        rows = self.conn.execute(sql, [named, match, *args, limit]).fetchall()
+        return [r[:6] for r in rows]
+
     def outgoing(self, path: str) -> list[tuple[str, str | None, int, str, str | None]]:
         """(target, resolved path, line, place, property) for each link in the note."""
         return self.conn.execute(

@@ -7,5 +7,17 @@ import click
 from vault_crm.commands.core import check, completion, index, init
 from vault_crm.commands.due import due, followups
 from vault_crm.commands.people import links, people, show
+from vault_crm.commands.search import search
 
-ALL: list[click.Command] = [init, index, check, people, show, links, due, followups, completion]
+ALL: list[click.Command] = [
+    init,
+    index,
+    check,
+    people,
+    show,
+    links,
+    search,
+    due,
+    followups,
+    completion,
+]
