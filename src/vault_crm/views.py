@@ -35,6 +35,10 @@ def upcoming_json(u: Upcoming) -> dict[str, Any]:
     return {"label": u.label, "date": u.date.isoformat(), "age": u.age}
 
 
+def upcoming_context(u: Upcoming) -> dict[str, Any]:
+    return {**upcoming_json(u), "text": upcoming_phrase(u)}
+
+
 def followup_json(f: FollowUp) -> dict[str, Any]:
     return {"text": f.text, "path": f.path, "line": f.line}
 
@@ -76,7 +80,27 @@ def cadence_phrase(cadence: Cadence | None) -> str:
     if cadence is None:
         return "no cadence"
     text = cadence.text
+    if text.isdigit():
+        return f"every {text} days"
     return text if text[:1].isalpha() else f"every {text}"
+
+
+def upcoming_phrase(u: Upcoming) -> str:
+    """'birthday on 2026-12-02 (turns 35)', 'wedding anniversary on 2026-11-30 (41 years)'."""
+    text = f"{u.label} on {u.date.isoformat()}"
+    if u.age is None:
+        return text
+    return text + (f" (turns {u.age})" if u.label == "birthday" else f" ({u.age} years)")
+
+
+def last_phrase(e: DueEntry) -> str:
+    """When and how the person was last in touch: 'last 2026-10-28 (coffee)'."""
+    if e.last_contact is None:
+        return ""
+    c = e.last_conversation
+    if c is not None and c.date == e.last_contact:
+        return f"last {c.date.isoformat()}" + (f" ({c.channel})" if c.channel else "")
+    return f"last {e.last_contact.isoformat()}"
 
 
 def why(e: DueEntry, today: dt.date) -> str:
@@ -130,7 +154,7 @@ def entry_context(e: DueEntry, link: Linker, today: dt.date) -> dict[str, Any]:
             }
             for f in e.followups
         ],
-        "upcoming": [upcoming_json(u) for u in e.upcoming],
+        "upcoming": [upcoming_context(u) for u in e.upcoming],
         "working_on": _text(props.get("working_on")),
         "needs": _text(props.get("needs")),
         "company": _text(props.get("company")),

@@ -12,7 +12,14 @@ from vault_crm.contacts import load_graph
 from vault_crm.dates import Cadence, parse_duration
 from vault_crm.due import DueEntry, DueReport, compute_due, followup_order
 from vault_crm.errors import VaultError
-from vault_crm.views import Linker, due_json, reconnect_context, why
+from vault_crm.views import (
+    Linker,
+    due_json,
+    last_phrase,
+    reconnect_context,
+    upcoming_phrase,
+    why,
+)
 
 
 def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> Cadence | None:
@@ -150,18 +157,13 @@ def due(
 
 def _print_report(report: DueReport, today: dt.date, within: Cadence) -> None:
     def entry(e: DueEntry) -> None:
-        last = ""
-        if e.last_conversation:
-            c = e.last_conversation
-            last = f" · last {c.date.isoformat()}" + (f" ({c.channel})" if c.channel else "")
-        elif e.last_contact:
-            last = f" · last {e.last_contact.isoformat()}"
-        click.echo(f"  {click.style(e.person.title, bold=True)} · {why(e, today)}{last}")
+        last = last_phrase(e)
+        line = f"  {click.style(e.person.title, bold=True)} · {why(e, today)}"
+        click.echo(line + (f" · {last}" if last else ""))
         for f in e.followups:
             click.echo(f"      [ ] {f.text}")
         for u in e.upcoming:
-            age = f" (turns {u.age})" if u.age is not None else ""
-            click.echo(f"      {u.label} on {u.date.isoformat()}{age}")
+            click.echo(f"      {upcoming_phrase(u)}")
 
     if report.due:
         click.secho(f"Due ({len(report.due) + report.more})", fg="red", bold=True)
@@ -185,8 +187,7 @@ def _print_report(report: DueReport, today: dt.date, within: Cadence) -> None:
         click.secho("\nDates coming up", bold=True)
         for e in report.upcoming_only:
             for u in e.upcoming:
-                age = f" (turns {u.age})" if u.age is not None else ""
-                click.echo(f"  {e.person.title} · {u.label} on {u.date.isoformat()}{age}")
+                click.echo(f"  {e.person.title} · {upcoming_phrase(u)}")
 
 
 @click.command()

@@ -15,7 +15,14 @@ from vault_crm.dates import format_overdue
 from vault_crm.due import DueEntry, FollowUp, followup_order, person_status
 from vault_crm.errors import NotFoundError
 from vault_crm.index import Index
-from vault_crm.views import cadence_phrase, conversation_json, followup_json, iso, upcoming_json
+from vault_crm.views import (
+    cadence_phrase,
+    conversation_json,
+    followup_json,
+    iso,
+    upcoming_json,
+    upcoming_phrase,
+)
 
 FC = TypeVar("FC", bound=Callable[..., Any])
 
@@ -214,10 +221,7 @@ def show(app: App, person: str, as_json: bool) -> None:
     _section("Open follow-ups", [f"[ ] {f.text}  ({f.path}:{f.line})" for f in followups])
     _section(
         "Upcoming dates",
-        [
-            f"{u.date.isoformat()}  {u.label}" + (f" (turns {u.age})" if u.age is not None else "")
-            for u in entry.upcoming
-        ],
+        [upcoming_phrase(u) for u in entry.upcoming],
     )
     _section("Linked from", backlinks)
 
