@@ -12,6 +12,7 @@ import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from vault_crm.errors import WriteRefusedError
 
@@ -143,3 +144,187 @@ def write_generated(path: Path, rendered: str, name: str, shown: str) -> bool:
     return write_atomic(
         path, style.encode(text), expected=digest(data) if data is not None else None, shown=shown
     )
+
+
+# --- surgical front-matter edits ------------------------------------------------------
+
+_TOP_KEY = re.compile(r"^([^\s#:\-][^:]*?|-[^\s:][^:]*?)\s*:(?:\s|$)")
+_FENCE = re.compile(r"^---[ \t]*$")
+_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$")
+
+
+def _split_lines(text: str) -> list[str]:
+    return text.splitlines(keepends=True)
+
+
+def _newline_of(text: str) -> str:
+    return "\r\n" if "\r\n" in text else "\n"
+
+
+def set_property(text: str, key: str, value: str | None, shown: str) -> str:
+    """Set (or with value None remove) one top-level front-matter key, changing only the
+    lines of that key: every other byte stays as it was. `value` is already YAML text.
+    A note without front-matter gets one; a front-matter that does not parse, or an edit
+    that would change anything but this key, is refused."""
+    from vault_crm.notes import load_yaml
+
+    nl = _newline_of(text)
+    lines = _split_lines(text)
+    new_line = f"{key}: {value}{nl}" if value is not None else None
+    if not lines or not _FENCE.match(lines[0].rstrip("\r\n")):
+        if new_line is None:
+            return text
+        return f"---{nl}{new_line}---{nl}" + text
+    close = next((i for i in range(1, len(lines)) if _CLOSE.match(lines[i].rstrip("\r\n"))), None)
+    if close is None:
+        raise WriteRefusedError("its front-matter has no closing ---; not editing it", shown)
+    before = _load_mapping(load_yaml, lines[1:close], shown)
+    start = next(
+        (
+            i
+            for i in range(1, close)
+            if (m := _TOP_KEY.match(lines[i])) and m.group(1).strip().strip("\"'") == key
+        ),
+        None,
+    )
+    if start is None:
+        if new_line is None:
+            return text
+        # Append as the last property; make sure the line before it ends with a newline.
+        if close > 1 and not lines[close - 1].endswith("\n"):
+            lines[close - 1] += nl
+        lines.insert(close, new_line)
+    else:
+        end = start + 1
+        while end < close and _continues(lines[end]):
+            end += 1
+        lines[start:end] = [new_line] if new_line is not None else []
+    result = "".join(lines)
+    new_close = next(i for i in range(1, len(lines)) if _CLOSE.match(lines[i].rstrip("\r\n")))
+    after = _load_mapping(load_yaml, lines[1:new_close], shown)
+    expected = {k: v for k, v in before.items() if k != key}
+    if {k: v for k, v in after.items() if k != key} != expected or (
+        value is not None and key not in after
+    ):
+        raise WriteRefusedError(
+            f"editing '{key}' would change other properties; not editing", shown
+        )
+    return result
+
+
+def _continues(line: str) -> bool:
+    """Does this front-matter line belong to the value of the key above it?"""
+    if not line.strip():
+        return True
+    return line[0] in " \t" or line.startswith("- ") or line.rstrip("\r\n") == "-"
+
+
+def _load_mapping(load_yaml: Any, lines: list[str], shown: str) -> dict[str, Any]:
+    import yaml
+
+    try:
+        data = load_yaml("".join(lines).replace("\r\n", "\n")) if lines else {}
+    except yaml.YAMLError:
+        raise WriteRefusedError(
+            "its front-matter is not valid YAML; fix it first (`vault check` shows where)", shown
+        ) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise WriteRefusedError("its front-matter is not a mapping; not editing it", shown)
+    return {str(k): v for k, v in data.items()}
+
+
+def edit_property(path: Path, key: str, value: str | None, shown: str) -> bool:
+    """Set or remove one property of the note at `path`, atomically, keeping its BOM and
+    line endings. Returns True when the file changed."""
+    data = read_bytes(path)
+    if data is None:
+        raise WriteRefusedError("does not exist", shown)
+    bom = data.startswith(BOM)
+    try:
+        text = data[len(BOM) if bom else 0 :].decode("utf-8")
+    except UnicodeDecodeError:
+        raise WriteRefusedError("is not valid UTF-8; not editing it", shown) from None
+    new = set_property(text, key, value, shown)
+    out = (BOM if bom else b"") + new.encode("utf-8")
+    return write_atomic(path, out, expected=digest(data), shown=shown)
+
+
+# --- writing new notes ----------------------------------------------------------------
+
+_UNSAFE_NAME = re.compile(r'[\\/:*?"<>|#^\[\]]')
+
+
+def check_note_name(name: str) -> str:
+    """A new note's title, or an error naming what is wrong with it (SPEC §5)."""
+    cleaned = name.strip()
+    if not cleaned:
+        raise WriteRefusedError("a note needs a name")
+    if cleaned.startswith("."):
+        raise WriteRefusedError(f"'{cleaned}': a note name cannot start with a dot")
+    if ".." in cleaned:
+        raise WriteRefusedError(f"'{cleaned}': a note name cannot contain '..'")
+    bad = sorted(set(_UNSAFE_NAME.findall(cleaned)))
+    if bad:
+        raise WriteRefusedError(
+            f"'{cleaned}': Obsidian does not allow {' '.join(bad)} in note names"
+        )
+    if any(ord(c) < 32 for c in cleaned):
+        raise WriteRefusedError(f"'{cleaned}': a note name cannot contain control characters")
+    return cleaned
+
+
+def create_note(folder: Path, title: str, text: str, shown_folder: str) -> Path:
+    """Write a new note `<folder>/<title>.md`; never overwrites, never lands elsewhere."""
+    title = check_note_name(title)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{title}.md"
+    if path.resolve().parent != folder.resolve():
+        raise WriteRefusedError(f"'{title}' would land outside {shown_folder}/")
+    if path.exists():
+        raise WriteRefusedError("already exists", f"{shown_folder}/{title}.md")
+    write_atomic(path, text.encode("utf-8"), shown=f"{shown_folder}/{title}.md")
+    return path
+
+
+# --- YAML that Obsidian writes --------------------------------------------------------
+
+_PLAIN = re.compile(r"^[^\s\-?:,\[\]{}#&*!|>'\"%@`][^:#]*(?<!\s)$")
+_RESERVED = re.compile(
+    r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF"
+    r"|null|Null|NULL|~|[-+]?[0-9][0-9_.:eE+-]*|\.inf|\.nan|<<)$"
+)
+
+
+def yaml_scalar(value: object) -> str:
+    """One value as YAML text that reads back as the same value, in any YAML 1.1 or 1.2
+    reader: plain where that is unambiguous, double-quoted otherwise."""
+    import datetime as dt
+    import json
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    text = str(value)
+    if _PLAIN.match(text) and not _RESERVED.match(text) and "\n" not in text:
+        return text
+    return json.dumps(text, ensure_ascii=False)
+
+
+def yaml_frontmatter(props: dict[str, object]) -> str:
+    """A front-matter block as Obsidian writes it: lists as indented `- item` lines."""
+    out = ["---"]
+    for key, value in props.items():
+        if value is None or value == [] or value == "":
+            continue
+        if isinstance(value, list | tuple):
+            out.append(f"{key}:")
+            out.extend(f"  - {yaml_scalar(v)}" for v in value)
+        else:
+            out.append(f"{key}: {yaml_scalar(value)}")
+    out.append("---")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,217 @@
+"""Measure vault-crm on a synthetic vault and print the figures (not a timed test).
+
+    python benchmarks/bench.py [--vault DIR] [--runs 5] [--keep] [--json]
+
+Each figure is the median of --runs fresh processes, and each is shown next to a floor
+measured in the same run on the same machine, because these machines are noisy:
+
+- floor_parse: one process that reads every note and parses its front-matter with
+  python-frontmatter (what a full rebuild cannot avoid doing, single-process);
+- floor_noop: one process that imports click, frontmatter, jinja2 and sqlite3 and stats
+  every note (what any command that checks for changes cannot avoid).
+
+Targets (2-core machine): rebuild <= 1.5x floor_parse; no-op index <= 2x floor_noop;
+people and links <= 2x; due --no-write and search <= 2.5x; writing the note <= +50 ms;
+search in-process p50 <= 20 ms and p95 <= 60 ms over 50 queries.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from generate import generate  # noqa: E402 - the generator sits beside this script
+
+FLOOR_PARSE = """
+import os, sys, frontmatter
+for root, dirs, files in os.walk(sys.argv[1]):
+    dirs[:] = [d for d in dirs if not d.startswith('.')]
+    for f in files:
+        if f.endswith('.md'):
+            with open(os.path.join(root, f), encoding='utf-8') as fh:
+                frontmatter.loads(fh.read())
+"""
+FLOOR_NOOP = """
+import os, sys, click, frontmatter, jinja2, sqlite3
+stack = [sys.argv[1]]
+while stack:
+    for e in os.scandir(stack.pop()):
+        if e.is_dir(follow_symlinks=False):
+            if not e.name.startswith('.'):
+                stack.append(e.path)
+        elif e.name.endswith('.md'):
+            e.stat()
+"""
+QUERIES = [
+    "pricing", "hiring", "fundraising roadmap", '"the launch"', "onboard*", "churn OR reorg",
+    "pricing -hiring", "remote work", "side project", "conference", "book", "numbers",
+    "introduction", "energy", "team small", "next time", '"compare notes"', "worried",
+    "weighing", "Ana", "Lima", "Costa", "chloe", "Zoë", "Ångström", "founder", "mentor",
+    "investor", "labs", "gmbh", "studio", "engineer", "partner", "designer", "coffee",
+    "dinner", "video", "email", "lunch", "call", "notes", "year", "month", "hour", "time",
+    "rest", "knows", "again", "weigh*", "differ*",
+]  # fmt: skip
+
+
+def timed(argv: list[str], env: dict[str, str]) -> tuple[float, int]:
+    start = time.perf_counter()
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        raise RuntimeError((done.stderr or done.stdout).strip().splitlines()[-1])
+    return elapsed, done.returncode
+
+
+def median(argv: list[str], env: dict[str, str], runs: int) -> float:
+    return statistics.median(timed(argv, env)[0] for _ in range(runs))
+
+
+def dir_size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def search_latencies(vault: Path, env: dict[str, str]) -> tuple[float, float]:
+    """p50 and p95 of in-process search time over the fixed query set."""
+    code = f"""
+import json, os, time
+from pathlib import Path
+from vault_crm.config import load_settings
+from vault_crm.index import Index
+from vault_crm.query import parse_query
+idx = Index.open(load_settings(Path({str(vault)!r})))
+times = []
+for q in {QUERIES!r}:
+    p = parse_query(q)
+    start = time.perf_counter()
+    idx.search(p.match, p.exclude, limit=20)
+    times.append(time.perf_counter() - start)
+times.sort()
+print(json.dumps([times[len(times) // 2], times[int(len(times) * 0.95) - 1]]))
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    p50, p95 = json.loads(out.stdout)
+    return p50, p95
+
+
+def resolution_share(vault: Path, env: dict[str, str], rebuild: float) -> float:
+    """Time to build the resolver and resolve every link once, as a share of a rebuild."""
+    code = f"""
+import json, time
+from pathlib import Path
+from vault_crm.config import load_settings
+from vault_crm.index import Index
+from vault_crm.links import Resolver
+idx = Index.open(load_settings(Path({str(vault)!r})))
+paths = idx.all_paths()
+links = idx.conn.execute("SELECT source, target FROM links").fetchall()
+start = time.perf_counter()
+r = Resolver(paths)
+for source, target in links:
+    r.resolve(target, source)
+print(time.perf_counter() - start)
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    return float(out.stdout) / rebuild
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--vault", type=Path, help="benchmark this vault instead of generating")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--keep", action="store_true", help="keep the generated vault")
+    parser.add_argument("--json", action="store_true", help="print figures as JSON")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="vault-bench-"))
+    vault = args.vault or work / "vault"
+    if args.vault is None:
+        started = time.perf_counter()
+        generate(vault)
+        print(f"generated {vault} in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    env = dict(os.environ, VAULT_CRM_CACHE=str(work / "cache"), VAULT_TODAY="2026-11-23")
+    vault_cmd = [shutil.which("vault") or "vault", "--vault", str(vault)]
+    notes = sum(1 for _ in vault.rglob("*.md"))
+    py = [sys.executable, "-c"]
+    figures: dict[str, object] = {
+        "machine": f"{os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.machine()}",
+        "notes": notes,
+    }
+
+    floor_parse = median([*py, FLOOR_PARSE, str(vault)], env, args.runs)
+    floor_noop = median([*py, FLOOR_NOOP, str(vault)], env, args.runs)
+    figures["floor_parse_s"] = floor_parse
+    figures["floor_noop_s"] = floor_noop
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    rebuild = median([*vault_cmd, "index", "--rebuild"], env, args.runs)
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    figures["rebuild_s"] = rebuild
+    figures["rebuild_ratio"] = rebuild / floor_parse
+    figures["notes_per_s"] = notes / rebuild
+    figures["peak_rss_mb"] = (
+        (max(peak, before) / 1024) if sys.platform != "darwin" else peak / 2**20
+    )
+    figures["index_mb"] = dir_size(work / "cache") / 1e6
+    figures["resolution_share_of_rebuild"] = resolution_share(vault, env, rebuild)
+
+    commands = {
+        "noop_index": ["index"],
+        "people": ["people", "--json"],
+        "links": ["links", "Conversations", "--json"],
+        "due_no_write": ["due", "--no-write", "--json"],
+        "due_write": ["due", "--json"],
+        "search": ["search", "pricing", "--json"],
+    }
+    person = json.loads(
+        subprocess.run(
+            [*vault_cmd, "people", "--json"], env=env, capture_output=True, text=True, check=True
+        ).stdout
+    )[0]["person"]
+    commands["links"] = ["links", person, "--json"]
+    for name, argv in commands.items():
+        try:
+            seconds = median([*vault_cmd, *argv], env, args.runs)
+        except RuntimeError as exc:
+            figures[f"{name}_s"] = f"n/a: {exc}"
+            continue
+        figures[f"{name}_s"] = seconds
+        figures[f"{name}_ratio"] = seconds / floor_noop
+    if isinstance(figures.get("due_write_s"), float) and isinstance(
+        figures.get("due_no_write_s"), float
+    ):
+        figures["write_note_ms"] = (figures["due_write_s"] - figures["due_no_write_s"]) * 1000  # type: ignore[operator]
+    p50, p95 = search_latencies(vault, env)
+    figures["search_p50_ms"] = p50 * 1000
+    figures["search_p95_ms"] = p95 * 1000
+
+    if args.json:
+        print(json.dumps(figures, indent=2))
+    else:
+        width = max(len(k) for k in figures)
+        for key, value in figures.items():
+            shown = f"{value:.3f}" if isinstance(value, float) else str(value)
+            print(f"{key:<{width}}  {shown}")
+    if not args.keep and args.vault is None:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

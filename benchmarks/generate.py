@@ -1,0 +1,149 @@
+"""Write a deterministic synthetic networking vault for benchmarks.
+
+    python benchmarks/generate.py OUT_DIR [--people 1000] [--conversations 10000]
+                                         [--daily 365] [--seed 42]
+
+The same arguments always give byte-identical files. Notes look like real ones: people
+with mixed cadence grammar, tags, aliases and birthdays; conversations with quoted
+wikilink participants, several paragraphs, tasks and the odd link to a missing note;
+daily notes that mention people.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import random
+from pathlib import Path
+
+TODAY = dt.date(2026, 11, 23)
+
+FIRST = (
+    "Ana Rui Chloé João Maria Sam Alex Kim Lee Noor Omar Pia Quinn Rosa Tom Uma Vic Wen Yara "
+    "Zoë Ines Bruno Carla Diego Elena Farah Goran Hana Ivan Jonas Keiko Lars Mina Nadia Otto "
+    "Paula Ravi Sofia Tariq Ulla"
+).split()
+LAST = (
+    "Lima Costa Silva Martin Pereira Smith Chen Kumar Novak Ito Rossi Berg Dubois Haas "
+    "Kowalski Lopez Moreau Nagy Ortiz Park Quist Rahman Santos Tanaka Ueda Varga Weber Young "
+    "Zhang Ångström"
+).split()
+CADENCES = ["2w", "monthly", "3 months", "quarterly", "45", "6m", "2 weeks", "yearly", "1m"]
+TAGS = ["friend", "founder", "mentor", "investor", "family", "design", "lisbon", "recruiter"]
+CHANNELS = ["Coffee", "Call", "Lunch", "Video call", "Dinner", "Email"]
+TOPICS = [
+    "pricing", "hiring", "fundraising", "roadmap", "onboarding", "churn", "the launch",
+    "a reorg", "their new job", "a book", "the conference", "remote work", "a side project",
+]  # fmt: skip
+SENTENCES = [
+    "We talked about {t} and what they would do differently next time.",
+    "They are worried about {t}, mostly because the team is small.",
+    "I shared what worked for us with {t} last year.",
+    "Most of the hour went to {t}; we ran out of time before the rest.",
+    "They asked for an introduction to someone who knows {t}.",
+    "{T} came up again, with numbers this time.",
+    "Good energy overall, though {t} is clearly weighing on them.",
+    "We agreed to compare notes on {t} in a month.",
+]
+
+
+def _name(rng: random.Random, used: set[str]) -> str:
+    while True:
+        name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+        if name in used:
+            name = f"{rng.choice(FIRST)} {chr(65 + rng.randrange(26))}. {rng.choice(LAST)}"
+        if name not in used:
+            used.add(name)
+            return name
+
+
+def _paragraph(rng: random.Random) -> str:
+    out = []
+    for _ in range(rng.randint(2, 5)):
+        topic = rng.choice(TOPICS)
+        out.append(rng.choice(SENTENCES).format(t=topic, T=topic[0].upper() + topic[1:]))
+    return " ".join(out)
+
+
+def generate(
+    out: Path, people: int = 1000, conversations: int = 10000, daily: int = 365, seed: int = 42
+) -> dict[str, int]:
+    rng = random.Random(seed)
+    used: set[str] = set()
+    names = [_name(rng, used) for _ in range(people)]
+    (out / ".vault").mkdir(parents=True, exist_ok=True)
+    (out / ".vault" / "config.toml").write_text(
+        '[cadence.tags]\nfamily = "2w"\nmentor = "monthly"\n', encoding="utf-8"
+    )
+    for i, name in enumerate(names):
+        lines = ["---", "type: person"]
+        if rng.random() < 0.8:
+            lines.append(f"cadence: {rng.choice(CADENCES)}")
+        lines.append(f"tags: [{', '.join(rng.sample(TAGS, rng.randint(1, 3)))}]")
+        if rng.random() < 0.2:
+            lines.append(f"aliases: [{name.split()[0]}{i}]")
+        lines += [
+            f"company: {rng.choice(LAST)} {rng.choice(['Labs', 'Ltd', 'GmbH', 'Studio'])}",
+            f"role: {rng.choice(['Engineer', 'Founder', 'Designer', 'Partner', 'PM'])}",
+            f"email: person{i}@example.com",
+            f"phone: +4477009{i:05d}",
+        ]
+        if rng.random() < 0.3:
+            lines.append(f"birthday: {rng.randint(1960, 2000)}-{rng.randint(1, 12):02d}-"
+                         f"{rng.randint(1, 28):02d}")  # fmt: skip
+        if rng.random() < 0.1:
+            lines.append(f"last_contact: {TODAY - dt.timedelta(days=rng.randint(1, 300))}")
+        if rng.random() < 0.05:
+            lines.append(f"snooze_until: {TODAY + dt.timedelta(days=rng.randint(1, 60))}")
+        lines += ["---", _paragraph(rng), ""]
+        path = out / "People" / f"{name}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("\n".join(lines), encoding="utf-8")
+    for i in range(conversations):
+        day = TODAY - dt.timedelta(days=rng.randint(-10, 730))
+        who = rng.sample(names, rng.choice([1, 1, 1, 2, 3]))
+        channel = rng.choice(CHANNELS)
+        title = f"{day} {channel} with {who[0]}"
+        folder = out / "Conversations" / str(day.year)
+        path = folder / f"{title}.md"
+        if path.exists():
+            path = folder / f"{title} ({i}).md"
+        quoted = ", ".join(f'"[[{w}]]"' for w in who)
+        body = [_paragraph(rng) for _ in range(rng.randint(3, 15))]
+        for _ in range(rng.randint(0, 3)):
+            mark = "x" if rng.random() < 0.4 else " "
+            body.append(f"- [{mark}] Send {rng.choice(who)} the notes on {rng.choice(TOPICS)}")
+        if rng.random() < 0.3:
+            body.append(f"They mentioned [[{rng.choice(names)}]] and [[Project {i % 40}]].")
+        text = (
+            f"---\ntype: conversation\ndate: {day}\nwith: [{quoted}]\n"
+            f"channel: {channel.lower()}\nintent: {rng.choice(['give', 'ask', 'catch-up'])}\n"
+            "---\n" + "\n\n".join(body) + "\n"
+        )
+        folder.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    for d in range(daily):
+        day = TODAY - dt.timedelta(days=d)
+        text = _paragraph(rng)
+        if rng.random() < 0.3:
+            text += f"\nSaw [[{rng.choice(names)}]] today."
+        path = out / "Daily" / f"{day}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text + "\n", encoding="utf-8")
+    return {"people": people, "conversations": conversations, "daily": daily}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--people", type=int, default=1000)
+    parser.add_argument("--conversations", type=int, default=10000)
+    parser.add_argument("--daily", type=int, default=365)
+    parser.add_argument("--seed", type=int, default=42)
+    args = parser.parse_args()
+    counts = generate(args.out, args.people, args.conversations, args.daily, args.seed)
+    print(f"wrote {sum(counts.values()):,} notes to {args.out}: {counts}")
+
+
+if __name__ == "__main__":
+    main()
