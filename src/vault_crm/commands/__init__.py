@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from vault_crm.commands.capture import add, log, snooze
 from vault_crm.commands.core import check, completion, index, init
 from vault_crm.commands.due import due, followups
 from vault_crm.commands.people import links, people, show
@@ -19,5 +20,8 @@ ALL: list[click.Command] = [
     search,
     due,
     followups,
+    add,
+    log,
+    snooze,
     completion,
 ]

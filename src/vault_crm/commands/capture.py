@@ -1,0 +1,280 @@
+"""`vault add`, `vault log`, `vault snooze`: the commands that write notes."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from vault_crm.app import App, pass_app, print_json
+from vault_crm.commands.people import complete_person
+from vault_crm.contacts import Person, load_graph, name_key
+from vault_crm.dates import parse_birthday, parse_cadence, parse_date, parse_date_or_duration
+from vault_crm.errors import VaultError, WriteRefusedError
+from vault_crm.views import Linker
+
+
+def _done(app: App, path: str, action: str, as_json: bool) -> None:
+    """Refresh the index so the next command sees the change, and say what changed."""
+    app.index(refresh=True)
+    if as_json:
+        print_json({"path": path, "action": action})
+    else:
+        click.echo(path)
+        click.echo(f"{action.capitalize()} {path}", err=True)
+
+
+def _check(value: str | None, parse: Any, what: str) -> None:
+    if value is None:
+        return
+    try:
+        parse(value)
+    except ValueError as exc:
+        raise VaultError(f"{what}: {exc}") from None
+
+
+def _render_body(app: App, template: str, context: dict[str, Any]) -> str:
+    from vault_crm.render import render
+
+    return render(app.vault, template, context)
+
+
+def _build_note(frontmatter: dict[str, Any], body: str, shown: str) -> str:
+    """Front-matter written by vault-crm, body from the template; parsed back before it is
+    written, so a note that would not read as intended is never created."""
+    from vault_crm.edit import yaml_frontmatter
+    from vault_crm.notes import load_yaml, split_frontmatter, to_jsonable
+
+    text = yaml_frontmatter(frontmatter) + body.lstrip("\n")
+    fm_lines, _, _ = split_frontmatter(text)
+    parsed = load_yaml("\n".join(fm_lines or []))
+    wanted = {k: v for k, v in frontmatter.items() if v not in (None, "", [])}
+    if to_jsonable(parsed) != to_jsonable(wanted):
+        raise WriteRefusedError("would not read back as written; nothing was written", shown)
+    return text
+
+
+@click.command()
+@click.argument("name")
+@click.option("--alias", "aliases", multiple=True, metavar="A", help="Another name (repeatable).")
+@click.option("--tag", "tags", multiple=True, metavar="T", help="A tag (repeatable).")
+@click.option("--cadence", metavar="C", help="How often to reconnect: 2w, monthly, 3 months…")
+@click.option("--company", metavar="X")
+@click.option("--role", metavar="R")
+@click.option("--email", metavar="E")
+@click.option("--phone", metavar="P")
+@click.option("--birthday", metavar="D", help="YYYY-MM-DD, or --MM-DD when the year is unknown.")
+@click.option("--met", metavar="D", help="When you met (YYYY-MM-DD).")
+@click.option("--introduced-by", metavar="PERSON", shell_complete=complete_person)
+@click.option("--json", "as_json", is_flag=True, help="Print {path, action}.")
+@pass_app
+def add(
+    app: App,
+    name: str,
+    aliases: tuple[str, ...],
+    tags: tuple[str, ...],
+    cadence: str | None,
+    company: str | None,
+    role: str | None,
+    email: str | None,
+    phone: str | None,
+    birthday: str | None,
+    met: str | None,
+    introduced_by: str | None,
+    as_json: bool,
+) -> None:
+    """Create a person note in the people folder (People/ by default).
+
+    \b
+    Examples:
+      vault add "Ana Lima" --tag design --cadence 2w --company Pago
+      vault add "Zoë Ångström" --alias Zoe --birthday --03-21
+      vault add "Sam Okafor" --introduced-by "Chloé Martin" --json
+    """
+    from vault_crm.edit import check_note_name, create_note
+
+    title = check_note_name(name)
+    _check(cadence, parse_cadence, "--cadence")
+    _check(birthday, parse_birthday, "--birthday")
+    _check(met, parse_date, "--met")
+    idx = app.index()
+    graph = load_graph(idx, contacts=False)
+    for candidate in (title, *aliases):
+        existing = graph.by_name.get(name_key(candidate))
+        if existing:
+            raise VaultError(f"'{candidate}' is already a person: {', '.join(sorted(existing))}")
+    linker = Linker(idx.ambiguous_titles())
+    introducer = None
+    if introduced_by:
+        introducer = linker(*_path_title(graph.find(introduced_by)))
+    folder = app.settings.people_folders[0] if app.settings.people_folders else "People"
+    props: dict[str, Any] = {
+        "type": "person",
+        "aliases": list(aliases),
+        "tags": [t.lstrip("#") for t in tags],
+        "cadence": cadence,
+        "company": company,
+        "role": role,
+        "email": email,
+        "phone": phone,
+        "birthday": birthday,
+        "met": met,
+        "introduced_by": introducer,
+    }
+    shown = f"{folder}/{title}.md"
+    body = _render_body(
+        app,
+        "person.md.j2",
+        {
+            "name": title,
+            "today": app.today.isoformat(),
+            "company": company,
+            "role": role,
+            "introduced_by": introducer,
+        },
+    )
+    text = _build_note(props, body, shown)
+    create_note(app.vault / folder, title, text, folder)
+    _done(app, shown, "created", as_json)
+
+
+def _path_title(person: Person) -> tuple[str, str]:
+    return person.path, person.title
+
+
+def _message(message: str | None, title: str) -> str:
+    """The conversation's text: -m, else piped stdin, else $EDITOR on a terminal."""
+    if message is not None:
+        return message
+    if not sys.stdin.isatty():
+        return sys.stdin.read()
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+    if not editor:
+        raise VaultError("no message: use -m TEXT, pipe the text in, or set $EDITOR")
+    edited = click.edit(f"\n\n# {title}\n# Lines starting with '#' are left out.\n", editor=editor)
+    if edited is None:
+        return ""
+    return "\n".join(ln for ln in edited.splitlines() if not ln.startswith("#")).strip() + "\n"
+
+
+@click.command()
+@click.argument("people", nargs=-1, required=True, shell_complete=complete_person)
+@click.option("--date", "when", metavar="D", help="When it happened (default: today).")
+@click.option("--channel", metavar="C", help="coffee, call, email, … (also names the note).")
+@click.option("--intent", type=click.Choice(["give", "ask", "catch-up"]))
+@click.option(
+    "--title", metavar="T", help="The note's title (default: '<date> <Channel> with <Name>')."
+)
+@click.option("-m", "--message", metavar="TEXT", help="What you talked about.")
+@click.option("--json", "as_json", is_flag=True, help="Print {path, action}.")
+@pass_app
+def log(
+    app: App,
+    people: tuple[str, ...],
+    when: str | None,
+    channel: str | None,
+    intent: str | None,
+    title: str | None,
+    message: str | None,
+    as_json: bool,
+) -> None:
+    """Record a conversation with one or more people, as a note in the
+    conversations folder. Without -m, the text comes from a pipe, else from
+    $EDITOR (an empty message writes nothing).
+
+    \b
+    Examples:
+      vault log "Ana Lima" --channel coffee -m "Talked about her pricing page."
+      vault log ana rui --channel lunch --intent give --date 2026-11-20
+      echo "Quick call about the launch." | vault log sam --channel call
+    """
+    from vault_crm.edit import check_note_name, create_note
+
+    try:
+        day = parse_date(when) if when else app.today
+    except ValueError as exc:
+        raise VaultError(f"--date: {exc}") from None
+    idx = app.index()
+    graph = load_graph(idx, contacts=False)
+    found = [graph.find(p) for p in people]
+    found = list({p.path: p for p in found}.values())
+    base = (
+        title
+        or f"{day.isoformat()} {(channel or 'conversation').capitalize()} with {found[0].title}"
+    )
+    base = check_note_name(base)
+    folder_name = (
+        app.settings.conversation_folders[0]
+        if app.settings.conversation_folders
+        else "Conversations"
+    )
+    folder = app.vault / folder_name
+    name, n = base, 2
+    while (folder / f"{name}.md").exists():
+        name, n = f"{base} ({n})", n + 1
+    text = _message(message, name)
+    if not text.strip():
+        raise VaultError("empty message; nothing was written")
+    linker = Linker(idx.ambiguous_titles())
+    links = [linker(p.path, p.title) for p in found]
+    props: dict[str, Any] = {
+        "type": "conversation",
+        "date": day,
+        "with": links,
+        "channel": channel,
+        "intent": intent,
+    }
+    shown = f"{folder_name}/{name}.md"
+    body = _render_body(
+        app,
+        "conversation.md.j2",
+        {
+            "title": name,
+            "date": day.isoformat(),
+            "channel": channel,
+            "people": links,
+            "message": text.strip("\n"),
+        },
+    )
+    note = _build_note(props, body, shown)
+    create_note(folder, name, note, folder_name)
+    _done(app, shown, "created", as_json)
+
+
+@click.command()
+@click.argument("person", shell_complete=complete_person)
+@click.argument("until", required=False, metavar="DURATION|DATE")
+@click.option("--clear", is_flag=True, help="Remove snooze_until.")
+@click.option("--json", "as_json", is_flag=True, help="Print {path, action}.")
+@pass_app
+def snooze(app: App, person: str, until: str | None, clear: bool, as_json: bool) -> None:
+    """Not due before a date: set `snooze_until` on a person (or remove it with
+    --clear). Only that line of the note changes; every other byte stays.
+
+    \b
+    Examples:
+      vault snooze "Daniel Weber" 3w
+      vault snooze daniel 2026-12-15
+      vault snooze daniel --clear
+    """
+    from vault_crm.edit import edit_property
+
+    if clear == (until is not None):
+        raise click.UsageError("give a DURATION or DATE, or --clear")
+    idx = app.index()
+    p = load_graph(idx, contacts=False).find(person)
+    value = None
+    if until is not None:
+        try:
+            value = parse_date_or_duration(until, app.today).isoformat()
+        except ValueError as exc:
+            raise VaultError(str(exc)) from None
+    fspath = idx.conn.execute("SELECT fspath FROM notes WHERE path = ?", (p.path,)).fetchone()[0]
+    changed = edit_property(Path(app.vault, fspath), "snooze_until", value, p.path)
+    action = (
+        ("cleared snooze on" if clear else f"snoozed until {value}:") if changed else "unchanged:"
+    )
+    _done(app, p.path, action, as_json)
