@@ -259,16 +259,60 @@ class Index:
             # Corrupt beyond the header check at open: start again from nothing.
             return self._rebuild(progress, started)
         d = diff(walk(self.settings.vault, self.settings), known)
-        if d.empty:
+        return self._apply_diff(d.changed, d.removed, known, progress, started)
+
+    def refresh_paths(self, rel_paths: Iterable[str]) -> IndexStats:
+        """Re-stat just these vault-relative paths (as the file system spells them) and
+        apply what changed: the daemon's path for a batch of file events."""
+        from stat import S_ISREG
+
+        from vault_crm.scan import ignore_matcher, is_candidate
+
+        started = time.perf_counter()
+        ignored = ignore_matcher(self.settings)
+        changed: list[FileStat] = []
+        gone: list[str] = []
+        wanted = {nfc(r): r for r in rel_paths if is_candidate(r, self.settings, ignored)}
+        known = {
+            p: (m, s)
+            for p, m, s in self.conn.execute(
+                "SELECT path, mtime_ns, size FROM notes WHERE path IN"
+                " (SELECT value FROM json_each(?))",
+                (json.dumps(sorted(wanted)),),
+            )
+        }
+        for path, rel in sorted(wanted.items()):
+            try:
+                st = os.stat(os.path.join(self.settings.vault, rel))  # noqa: PTH116, PTH118
+                regular = S_ISREG(st.st_mode)
+            except OSError:
+                regular = False
+            if not regular:
+                if path in known:
+                    gone.append(path)
+            elif known.get(path) != (st.st_mtime_ns, st.st_size):
+                changed.append(FileStat(path, rel, st.st_mtime_ns, st.st_size))
+        all_known = dict.fromkeys(self.all_paths(), (0, 0))
+        return self._apply_diff(changed, gone, all_known, None, started)
+
+    def _apply_diff(
+        self,
+        changed: Sequence[FileStat],
+        removed: Sequence[str],
+        known: dict[str, tuple[int, int]],
+        progress: Progress | None,
+        started: float,
+    ) -> IndexStats:
+        if not changed and not removed:
             return self.stats(started)
-        new_paths = {f.path for f in d.changed} - known.keys()
-        paths = (known.keys() - set(d.removed)) | new_paths
-        self.apply(self._read(d.changed, paths, progress), d.removed, new_paths=new_paths)
+        new_paths = {f.path for f in changed} - known.keys()
+        paths = (known.keys() - set(removed)) | new_paths
+        self.apply(self._read(changed, paths, progress), removed, new_paths=new_paths)
         return self.stats(
             started,
             added=len(new_paths),
-            updated=len(d.changed) - len(new_paths),
-            removed=len(d.removed),
+            updated=len(changed) - len(new_paths),
+            removed=len(removed),
         )
 
     def _rebuild(self, progress: Progress | None, started: float) -> IndexStats:

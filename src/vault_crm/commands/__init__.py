@@ -9,6 +9,7 @@ from vault_crm.commands.core import check, completion, index, init
 from vault_crm.commands.due import due, followups
 from vault_crm.commands.people import links, people, show
 from vault_crm.commands.search import search
+from vault_crm.commands.watch import watch
 
 ALL: list[click.Command] = [
     init,
@@ -23,5 +24,6 @@ ALL: list[click.Command] = [
     add,
     log,
     snooze,
+    watch,
     completion,
 ]
