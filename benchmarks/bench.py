@@ -131,6 +131,41 @@ print(time.perf_counter() - start)
     return float(out.stdout) / rebuild
 
 
+def daemon_latency(vault: Path, vault_cmd: list[str], env: dict[str, str]) -> float:
+    """Seconds from saving a note to the daemon's rewritten reconnect note (debounce
+    included): log a conversation with the first person due, dated today."""
+    due = json.loads(
+        subprocess.run(
+            [*vault_cmd, "due", "--json"], env=env, capture_output=True, text=True, check=True
+        ).stdout
+    )["due"]
+    if not due:
+        raise RuntimeError("nobody is due in this vault")
+    note = vault / "Reconnect.md"
+    proc = subprocess.Popen([*vault_cmd, "watch"], env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stderr is not None
+        while "watching" not in proc.stderr.readline():
+            pass
+        before = note.read_bytes()
+        path = vault / "Conversations" / "bench-latency.md"
+        started = time.perf_counter()
+        path.write_text(
+            f'---\ndate: 2026-11-23\nwith: ["[[{due[0]["person"]}]]"]\n---\nA call.\n',
+            encoding="utf-8",
+        )
+        while note.read_bytes() == before:
+            if time.perf_counter() - started > 30:
+                raise RuntimeError("the note did not change within 30 s")
+            time.sleep(0.01)
+        elapsed = time.perf_counter() - started
+    finally:
+        proc.terminate()
+        proc.wait()
+    path.unlink()
+    return elapsed
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--vault", type=Path, help="benchmark this vault instead of generating")
@@ -198,6 +233,10 @@ def main() -> None:
         figures.get("due_no_write_s"), float
     ):
         figures["write_note_ms"] = (figures["due_write_s"] - figures["due_no_write_s"]) * 1000  # type: ignore[operator]
+    try:
+        figures["daemon_save_to_note_s"] = daemon_latency(vault, vault_cmd, env)
+    except (RuntimeError, OSError) as exc:
+        figures["daemon_save_to_note_s"] = f"n/a: {exc}"
     p50, p95 = search_latencies(vault, env)
     figures["search_p50_ms"] = p50 * 1000
     figures["search_p95_ms"] = p95 * 1000

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from vault_crm.config import Settings
@@ -262,3 +262,26 @@ def _has_tag(person: Person, wanted: str) -> bool:
 
 def followup_order(f: FollowUp) -> tuple[dt.date, str, int]:
     return (f.date or dt.date.min, f.path, f.line)
+
+
+def with_followups(report: DueReport, followups: Iterable[FollowUp]) -> DueReport:
+    """The same report with each listed person's open follow-ups, oldest first."""
+    by_person: dict[str, list[FollowUp]] = {}
+    for f in followups:
+        by_person.setdefault(f.person, []).append(f)
+
+    def attach(entries: list[DueEntry]) -> list[DueEntry]:
+        return [
+            replace(
+                e, followups=tuple(sorted(by_person.get(e.person.path, []), key=followup_order))
+            )
+            for e in entries
+        ]
+
+    return replace(
+        report,
+        due=attach(report.due),
+        coming_up=attach(report.coming_up),
+        never_contacted=attach(report.never_contacted),
+        upcoming_only=attach(report.upcoming_only),
+    )

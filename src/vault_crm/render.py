@@ -7,6 +7,7 @@ undefined variables, so a typo is an error naming the template and line, not a b
 
 from __future__ import annotations
 
+import functools
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -34,10 +35,18 @@ class TemplateError(VaultError):
     """A template that does not load or render."""
 
 
-def environment(vault: Path) -> ImmutableSandboxedEnvironment:
+@functools.lru_cache(maxsize=8)
+def environment(vault: Path, cache_dir: Path | None = None) -> ImmutableSandboxedEnvironment:
+    """One environment per vault (the daemon renders often); compiled templates are kept
+    in the vault's cache folder, and a template edited on disk is reloaded."""
     search = [str(vault / CONFIG_DIR / "templates"), str(packaged_templates())]
+    bytecode = None
+    if cache_dir is not None:
+        (cache_dir / "templates").mkdir(parents=True, exist_ok=True)
+        bytecode = jinja2.FileSystemBytecodeCache(str(cache_dir / "templates"))
     return ImmutableSandboxedEnvironment(
         loader=jinja2.FileSystemLoader(search),
+        bytecode_cache=bytecode,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
@@ -46,8 +55,8 @@ def environment(vault: Path) -> ImmutableSandboxedEnvironment:
     )
 
 
-def render(vault: Path, name: str, context: dict[str, Any]) -> str:
-    env = environment(vault)
+def render(vault: Path, name: str, context: dict[str, Any], cache_dir: Path | None = None) -> str:
+    env = environment(vault, cache_dir)
     try:
         template = env.get_template(name)
     except jinja2.TemplateSyntaxError as exc:

@@ -10,7 +10,7 @@ from vault_crm.app import App, pass_app, print_json, warn
 from vault_crm.commands.people import load_followups, person_arg
 from vault_crm.contacts import load_graph
 from vault_crm.dates import Cadence, parse_duration
-from vault_crm.due import DueEntry, DueReport, compute_due, followup_order
+from vault_crm.due import DueEntry, DueReport, compute_due, followup_order, with_followups
 from vault_crm.errors import VaultError
 from vault_crm.views import (
     Linker,
@@ -51,15 +51,7 @@ def due_report(
     graph = load_graph(idx, today)
     report = compute_due(graph, [], idx.settings, today, within=within, tag=tag, limit=limit)
     listed = [e.person.path for e in report.entries()]
-    return compute_due(
-        graph,
-        load_followups(idx, listed),
-        idx.settings,
-        today,
-        within=within,
-        tag=tag,
-        limit=limit,
-    )
+    return with_followups(report, load_followups(idx, listed))
 
 
 def _write_report(app: App, report: DueReport, within: Cadence | None) -> tuple[str, bool]:
@@ -77,7 +69,7 @@ def _write_report(app: App, report: DueReport, within: Cadence | None) -> tuple[
         within.days_from(today),
         window.days_from(today),
     )
-    text = render(app.vault, "reconnect.md.j2", context)
+    text = render(app.vault, "reconnect.md.j2", context, idx.path.parent)
     shown = reconnect_path(app, today)
     changed = write_generated(app.vault / shown, text, "reconnect", shown)
     return shown, changed
