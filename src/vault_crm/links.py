@@ -241,6 +241,8 @@ class Resolver:
                 elif piece not in (".", ""):
                     parts.append(piece)
             return self.by_path.get(("/".join(parts) + ".md").casefold())
+        if target.startswith("/"):
+            return self.by_path.get(target.strip("/").casefold() + ".md")
         candidates = self.by_title.get(link_key(target))
         if not candidates:
             return None
