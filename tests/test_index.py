@@ -204,3 +204,35 @@ def test_bad_notes_are_still_searchable_text(make_vault: MakeVault) -> None:
             "SELECT rowid FROM fts WHERE fts MATCH 'unclosed OR body'"
         ).fetchall()
     assert rows
+
+
+@pytest.mark.slow
+def test_a_progress_bar_on_a_terminal_for_long_work(tmp_path: Path) -> None:
+    """A rebuild of the benchmark vault takes over a second: on a terminal, a bar shows."""
+    import pty
+    import subprocess
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from generate import generate
+
+    vault = tmp_path / "big"
+    generate(vault, people=1000, conversations=10000, daily=365)
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "vault_crm", "--vault", str(vault), "index", "--rebuild"],
+        stdout=subprocess.DEVNULL,
+        stderr=slave,
+    )
+    os.close(slave)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    assert proc.wait() == 0
+    assert b"Indexing" in seen and b"100%" in seen

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import sys
 import time
 from collections.abc import Callable
@@ -95,7 +94,7 @@ class ProgressBar:
         self.started = time.monotonic()
         self.bar: Any = None
         self.done = 0
-        self.enabled = sys.stderr.isatty() and not os.environ.get("CI")
+        self.enabled = sys.stderr.isatty()
 
     def update(self, done: int, total: int) -> None:
         if not self.enabled:
