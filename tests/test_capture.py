@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -271,43 +272,33 @@ def test_log_unknown_person_lists_candidates(make_vault: MakeVault) -> None:
     assert "no person named 'Anna Lima'" in result.stderr and "Ana Lima" in result.stderr
 
 
-def test_log_with_editor_script(make_vault: MakeVault, tmp_path: Path) -> None:
-    """$EDITOR is a real program that writes the message into the file it is given."""
-    import subprocess
-
-    root = make_vault(BASE)
+def log_with_editor(root: Path, tmp_path: Path, writes: str) -> subprocess.CompletedProcess[str]:
+    """Run `vault log ana` as a real process whose $EDITOR is a script writing `writes`
+    into the file it is given. stdin is a pipe under pytest, so the child is told it is a
+    terminal (the only way `vault log` opens an editor)."""
     editor = tmp_path / "editor.py"
-    editor.write_text(
-        "import sys\nopen(sys.argv[1], 'w').write('Written in the editor.\\n# a comment\\n')\n"
-    )
+    editor.write_text(f"import sys\nopen(sys.argv[1], 'w').write({writes!r})\n")
     env = dict(os.environ, EDITOR=f"{sys.executable} {editor}", VAULT_TODAY="2026-11-23")
     code = (
         "import sys; sys.stdin.isatty = lambda: True; "
         "from vault_crm.cli import main; sys.exit(main())"
     )
-    done = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-c", code, "--vault", str(root), "log", "ana"],
         env=env, capture_output=True, text=True, check=False,
     )  # fmt: skip
+
+
+def test_log_with_editor_script(make_vault: MakeVault, tmp_path: Path) -> None:
+    root = make_vault(BASE)
+    done = log_with_editor(root, tmp_path, "Written in the editor.\n# a comment\n")
     assert done.returncode == 0, done.stderr
     note = root / "Conversations/2026-11-23 Conversation with Ana Lima.md"
     assert note.read_text().endswith("---\nWritten in the editor.\n")
 
 
 def test_log_editor_left_empty_aborts(make_vault: MakeVault, tmp_path: Path) -> None:
-    import subprocess
-
     root = make_vault(BASE)
-    editor = tmp_path / "editor.py"
-    editor.write_text("import sys\nopen(sys.argv[1], 'w').write('# nothing\\n')\n")
-    env = dict(os.environ, EDITOR=f"{sys.executable} {editor}")
-    code = (
-        "import sys; sys.stdin.isatty = lambda: True; "
-        "from vault_crm.cli import main; sys.exit(main())"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code, "--vault", str(root), "log", "ana"],
-        env=env, capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    assert done.returncode == 1
+    done = log_with_editor(root, tmp_path, "# nothing\n")
+    assert done.returncode == 1 and "empty message" in done.stderr
     assert not (root / "Conversations").exists() or not any((root / "Conversations").iterdir())

@@ -115,6 +115,21 @@ class ProgressBar:
             self.bar.__exit__(None, None, None)
 
 
+def parsed(parse: Callable[[str], Any]) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    """A click callback that parses an option with `parse`; a ValueError becomes a usage
+    error (exit 2) naming the option."""
+
+    def callback(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
+        if value is None:
+            return None
+        try:
+            return parse(value)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+
+    return callback
+
+
 def print_json(data: Any) -> None:
     """JSON on stdout: indented for a person at a terminal, compact for a pipe."""
     indent = 2 if sys.stdout.isatty() else None

@@ -6,7 +6,7 @@ import datetime as dt
 
 import click
 
-from vault_crm.app import App, pass_app, print_json, warn
+from vault_crm.app import App, parsed, pass_app, print_json, warn
 from vault_crm.commands.people import load_followups, person_arg
 from vault_crm.contacts import load_graph
 from vault_crm.dates import Cadence, parse_duration
@@ -20,15 +20,6 @@ from vault_crm.views import (
     upcoming_phrase,
     why,
 )
-
-
-def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> Cadence | None:
-    if value is None:
-        return None
-    try:
-        return parse_duration(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
 
 
 def reconnect_path(app: App, today: dt.date) -> str:
@@ -79,7 +70,7 @@ def _write_report(app: App, report: DueReport, within: Cadence | None) -> tuple[
 @click.option(
     "--within",
     metavar="DUR",
-    callback=_duration,
+    callback=parsed(parse_duration),
     help="Also list who comes due within DUR (default 7d).",
 )
 @click.option("--tag", metavar="TAG", help="Only people with this tag.")

@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from vault_crm.app import App, pass_app, print_json
+from vault_crm.app import App, parsed, pass_app, print_json
 from vault_crm.contacts import load_graph
 from vault_crm.dates import parse_date
 from vault_crm.errors import VaultError
@@ -16,15 +16,6 @@ from vault_crm.query import parse_query
 
 KINDS = ["person", "conversation", "daily", "other"]
 HL_START, HL_END = "\x02", "\x03"
-
-
-def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return parse_date(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
 
 
 def _highlight(snippet: str, terminal: bool) -> str:
@@ -41,8 +32,12 @@ def _highlight(snippet: str, terminal: bool) -> str:
 @click.option("--type", "kind", type=click.Choice(KINDS), help="Only notes of this kind.")
 @click.option("--tag", "tags", multiple=True, metavar="TAG", help="Only notes with this tag.")
 @click.option("--with", "with_", metavar="PERSON", help="Only conversations with this person.")
-@click.option("--since", callback=_date, metavar="DATE", help="Dated notes on or after DATE.")
-@click.option("--until", callback=_date, metavar="DATE", help="Dated notes on or before DATE.")
+@click.option(
+    "--since", callback=parsed(parse_date), metavar="DATE", help="Dated notes on or after DATE."
+)
+@click.option(
+    "--until", callback=parsed(parse_date), metavar="DATE", help="Dated notes on or before DATE."
+)
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
 @pass_app
