@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -62,6 +63,18 @@ class Cadence:
 
 
 def _parse(value: object, *, allow_zero: bool) -> Cadence | None:
+    # The same few cadence strings repeat across a thousand people: parse each once.
+    if isinstance(value, str):
+        return _parse_text(value, allow_zero)
+    return _parse_value(value, allow_zero=allow_zero)
+
+
+@functools.lru_cache(maxsize=512)
+def _parse_text(value: str, allow_zero: bool) -> Cadence | None:
+    return _parse_value(value, allow_zero=allow_zero)
+
+
+def _parse_value(value: object, *, allow_zero: bool) -> Cadence | None:
     if value is None:
         return None
     if isinstance(value, bool):
