@@ -105,3 +105,22 @@ def test_completion_scripts(shell: str) -> None:
     result = CliRunner().invoke(cli, ["completion", shell])
     assert result.exit_code == 0
     assert "_VAULT_COMPLETE" in result.output
+
+
+def test_a_reader_leaving_the_pipe_is_not_an_error(tmp_path: Path) -> None:
+    root = tmp_path / "v"
+    for i in range(3000):
+        (root / "People").mkdir(parents=True, exist_ok=True)
+        (root / "People" / f"Person {i}.md").write_text("---\ncadence: 2w\n---\n")
+    done = subprocess.run(
+        f"{sys.executable} -m vault_crm --vault {root} people | head -1",
+        shell=True,
+        capture_output=True,
+        text=True,
+        executable="/bin/bash",
+        env={**__import__("os").environ, "SHELLOPTS": "pipefail"},
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Person 0")
+    assert "Traceback" not in done.stderr

@@ -79,6 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the `vault` command; return its exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
+    stdout = sys.stdout
     try:
         result = cli.main(args=args, prog_name="vault", standalone_mode=False)
     except click.exceptions.Abort:
@@ -92,6 +93,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except click.exceptions.Exit as exc:
         return exc.exit_code
+    except SystemExit as exc:
+        # click turns a closed pipe (`vault people | head`) into exit 1 after swapping
+        # stdout for a quiet wrapper; the reader leaving is not an error.
+        if sys.stdout is not stdout:
+            return 0
+        return exc.code if isinstance(exc.code, int) else 1
     except VaultError as exc:
         click.echo(f"Error: {exc}", err=True)
         if debug:
