@@ -131,6 +131,8 @@ def build_graph(
     links: Iterable[LinkRow],
     settings: Settings,
 ) -> Graph:
+    """Who took part in each conversation (or is mentioned in each daily note), and the
+    problems only the whole vault shows. The index stores the result at refresh time."""
     graph = Graph(people={p.path: p for p in people})
     titles: dict[str, list[str]] = defaultdict(list)
     aliases: dict[str, list[str]] = defaultdict(list)
@@ -165,7 +167,6 @@ def build_graph(
     for link in links:
         links_by_source[link.source].append(link)
 
-    contacts: dict[str, list[Contact]] = defaultdict(list)
     for conv in conversations:
         found: list[str] = []
         own = links_by_source.get(conv.path, [])
@@ -206,18 +207,7 @@ def build_graph(
             found = [
                 ln.resolved for ln in own if ln.place == "body" and ln.resolved in graph.people
             ]
-        unique = list(dict.fromkeys(found))
-        graph.participants[conv.path] = unique
-        if conv.date is None:
-            continue
-        when = dt.date.fromisoformat(conv.date)
-        for person in unique:
-            contacts[person].append(
-                Contact(when, conv.path, conv.title, conv.kind, conv.summary, conv.channel)
-            )
-    for items in contacts.values():
-        items.sort(key=_contact_order, reverse=True)
-    graph.contacts = dict(contacts)
+        graph.participants[conv.path] = list(dict.fromkeys(found))
     return graph
 
 
