@@ -119,10 +119,6 @@ def string_list(value: Any) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
-def _line_of(text: str, offset: int) -> int:
-    return text.count("\n", 0, offset) + 1
-
-
 def _key_lines(fm_lines: list[str], first_line: int) -> dict[str, int]:
     """File line of each top-level front-matter key, for problems and links."""
     found: dict[str, int] = {}

@@ -36,25 +36,32 @@ def _check(value: str | None, parse: Any, what: str) -> None:
         raise VaultError(f"{what}: {exc}") from None
 
 
-def _render_body(app: App, template: str, context: dict[str, Any]) -> str:
+def _create(
+    app: App,
+    folder: str,
+    title: str,
+    frontmatter: dict[str, Any],
+    template: str,
+    context: dict[str, Any],
+    as_json: bool,
+) -> None:
+    """Write a new note `<folder>/<title>.md`: front-matter written by vault-crm, body from
+    the template, parsed back before it is written so a note that would not read as
+    intended is never created; then refresh and report."""
+    from vault_crm.edit import create_note, yaml_frontmatter
+    from vault_crm.notes import load_yaml, split_frontmatter, to_jsonable
     from vault_crm.render import render
 
-    return render(app.vault, template, context)
-
-
-def _build_note(frontmatter: dict[str, Any], body: str, shown: str) -> str:
-    """Front-matter written by vault-crm, body from the template; parsed back before it is
-    written, so a note that would not read as intended is never created."""
-    from vault_crm.edit import yaml_frontmatter
-    from vault_crm.notes import load_yaml, split_frontmatter, to_jsonable
-
+    shown = f"{folder}/{title}.md"
+    body = render(app.vault, template, context)
     text = yaml_frontmatter(frontmatter) + body.lstrip("\n")
     fm_lines, _, _ = split_frontmatter(text)
     parsed = load_yaml("\n".join(fm_lines or []))
     wanted = {k: v for k, v in frontmatter.items() if v not in (None, "", [])}
     if to_jsonable(parsed) != to_jsonable(wanted):
         raise WriteRefusedError("would not read back as written; nothing was written", shown)
-    return text
+    create_note(app.vault / folder, title, text, folder)
+    _done(app, shown, "created", as_json)
 
 
 @click.command()
@@ -94,7 +101,7 @@ def add(
       vault add "Zoë Ångström" --alias Zoe --birthday --03-21
       vault add "Sam Okafor" --introduced-by "Chloé Martin" --json
     """
-    from vault_crm.edit import check_note_name, create_note
+    from vault_crm.edit import check_note_name
 
     title = check_note_name(name)
     _check(cadence, parse_cadence, "--cadence")
@@ -124,21 +131,14 @@ def add(
         "met": met,
         "introduced_by": introducer,
     }
-    shown = f"{folder}/{title}.md"
-    body = _render_body(
-        app,
-        "person.md.j2",
-        {
-            "name": title,
-            "today": app.today.isoformat(),
-            "company": company,
-            "role": role,
-            "introduced_by": introducer,
-        },
-    )
-    text = _build_note(props, body, shown)
-    create_note(app.vault / folder, title, text, folder)
-    _done(app, shown, "created", as_json)
+    context = {
+        "name": title,
+        "today": app.today.isoformat(),
+        "company": company,
+        "role": role,
+        "introduced_by": introducer,
+    }
+    _create(app, folder, title, props, "person.md.j2", context, as_json)
 
 
 def _path_title(person: Person) -> tuple[str, str]:
@@ -191,7 +191,7 @@ def log(
       vault log ana rui --channel lunch --intent give --date 2026-11-20
       echo "Quick call about the launch." | vault log sam --channel call
     """
-    from vault_crm.edit import check_note_name, create_note
+    from vault_crm.edit import check_note_name
 
     try:
         day = parse_date(when) if when else app.today
@@ -227,21 +227,14 @@ def log(
         "channel": channel,
         "intent": intent,
     }
-    shown = f"{folder_name}/{name}.md"
-    body = _render_body(
-        app,
-        "conversation.md.j2",
-        {
-            "title": name,
-            "date": day.isoformat(),
-            "channel": channel,
-            "people": links,
-            "message": text.strip("\n"),
-        },
-    )
-    note = _build_note(props, body, shown)
-    create_note(folder, name, note, folder_name)
-    _done(app, shown, "created", as_json)
+    context = {
+        "title": name,
+        "date": day.isoformat(),
+        "channel": channel,
+        "people": links,
+        "message": text.strip("\n"),
+    }
+    _create(app, folder_name, name, props, "conversation.md.j2", context, as_json)
 
 
 @click.command()
