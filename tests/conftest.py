@@ -4,6 +4,7 @@ so the suite never touches a real user's files."""
 from __future__ import annotations
 
 import json
+import os
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -11,8 +12,18 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from hypothesis import settings
 
 from vault_crm.cli import cli
+
+# CI must never fail by chance: there, hypothesis draws the same examples on every run
+# (derandomized, no deadline on a shared machine). Locally it keeps exploring new ones.
+# Property tests take their example counts from their own @settings; this sets the rest.
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+settings.register_profile("dev", deadline=None)
+settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
+)
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "sample-vault"

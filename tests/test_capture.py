@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import stat
 import subprocess
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from vault_crm.edit import set_property, yaml_frontmatter, yaml_scalar
@@ -118,29 +119,38 @@ VALUES = st.one_of(
 )
 
 
-@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
-@given(props=st.dictionaries(KEYS, VALUES, min_size=0, max_size=6), crlf=st.booleans())
-def test_an_edit_changes_only_the_intended_key(props: dict[str, object], crlf: bool) -> None:
+def _front_matter(props: dict[str, object], crlf: bool) -> str:
     text = yaml.safe_dump(props, allow_unicode=True, sort_keys=False) if props else ""
     doc = f"---\n{text}---\nbody\n"
-    if crlf:
-        doc = doc.replace("\n", "\r\n")
+    return doc.replace("\n", "\r\n") if crlf else doc
+
+
+def _yaml_of(doc: str) -> str:
+    """The YAML between the opening `---` line and the next line that is exactly `---`."""
+    return ("\n" + doc.removeprefix("---\n")).split("\n---\n")[0]
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@given(props=st.dictionaries(KEYS, VALUES, min_size=0, max_size=6), crlf=st.booleans())
+@example(props={"a": "snooze_until"}, crlf=False)  # the key's name as another key's value
+@example(props={"snooze_until": ["a", "b"], "z": 1}, crlf=True)  # replaced in place
+@example(props={}, crlf=False)
+def test_an_edit_changes_only_the_intended_key(props: dict[str, object], crlf: bool) -> None:
+    doc = _front_matter(props, crlf)
     try:
-        before = load_yaml(text) or {}
+        before = load_yaml(_yaml_of(_front_matter(props, False))) or {}
     except yaml.YAMLError:
         return
     edited = set_property(doc, "snooze_until", "2026-12-07", "x.md")
-    fm = edited.split("---", 2)[1]
-    after = load_yaml(fm.replace("\r\n", "\n"))
-    assert {k: v for k, v in after.items() if k != "snooze_until"} == {
-        k: v for k, v in before.items() if k != "snooze_until"
-    }
-    assert str(after["snooze_until"]) == "2026-12-07"
-    # every original line that was not the key's survives byte for byte
-    kept = [ln for ln in doc.splitlines(keepends=True) if not ln.startswith("snooze_until")]
-    assert all(ln in edited for ln in kept)
-    removed = set_property(edited, "snooze_until", None, "x.md")
-    assert "snooze_until" not in removed
+    after = load_yaml(_yaml_of(edited.replace("\r\n", "\n")))
+    assert after == {**before, "snooze_until": dt.date(2026, 12, 7)}
+    # The exact bytes: the key's line replaces its old lines in place, or is appended last;
+    # every other byte of the file is as it was.
+    marker = "SNOOZEMARKER"
+    expected = _front_matter({**props, "snooze_until": marker}, crlf)
+    assert edited == expected.replace(f"snooze_until: {marker}", "snooze_until: 2026-12-07")
+    without = {k: v for k, v in props.items() if k != "snooze_until"}
+    assert set_property(edited, "snooze_until", None, "x.md") == _front_matter(without, crlf)
 
 
 def test_set_property_refuses_a_front_matter_that_is_a_list() -> None:
