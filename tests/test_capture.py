@@ -283,11 +283,15 @@ def test_log_unknown_person_lists_candidates(make_vault: MakeVault) -> None:
 
 
 def log_with_editor(root: Path, tmp_path: Path, writes: str) -> subprocess.CompletedProcess[str]:
-    """Run `vault log ana` as a real process whose $EDITOR is a script writing `writes`
-    into the file it is given. stdin is a pipe under pytest, so the child is told it is a
-    terminal (the only way `vault log` opens an editor)."""
+    """Run `vault log ana` as a real process whose $EDITOR is a script that types `writes`
+    at the top of the file it is given, as a user does. stdin is a pipe under pytest, so
+    the child is told it is a terminal (the only way `vault log` opens an editor)."""
     editor = tmp_path / "editor.py"
-    editor.write_text(f"import sys\nopen(sys.argv[1], 'w').write({writes!r})\n")
+    editor.write_text(
+        "import sys\n"
+        "old = open(sys.argv[1]).read()\n"
+        f"open(sys.argv[1], 'w').write({writes!r} + old)\n"
+    )
     env = dict(os.environ, EDITOR=f"{sys.executable} {editor}", VAULT_TODAY="2026-11-23")
     code = (
         "import sys; sys.stdin.isatty = lambda: True; "
@@ -299,16 +303,59 @@ def log_with_editor(root: Path, tmp_path: Path, writes: str) -> subprocess.Compl
     )  # fmt: skip
 
 
-def test_log_with_editor_script(make_vault: MakeVault, tmp_path: Path) -> None:
+def test_log_with_editor_keeps_every_line_the_user_wrote(
+    make_vault: MakeVault, tmp_path: Path
+) -> None:
     root = make_vault(BASE)
-    done = log_with_editor(root, tmp_path, "Written in the editor.\n# a comment\n")
+    written = "#design #pricing\n# Pricing\n\nWritten in the editor.\n## Next\n- [ ] Call back\n"
+    done = log_with_editor(root, tmp_path, written)
     assert done.returncode == 0, done.stderr
     note = root / "Conversations/2026-11-23 Conversation with Ana Lima.md"
-    assert note.read_text().endswith("---\nWritten in the editor.\n")
+    assert note.read_text().endswith("---\n" + written)
+    assert [f["text"] for f in Vault(root).json("followups", "ana")] == ["Call back"]
 
 
 def test_log_editor_left_empty_aborts(make_vault: MakeVault, tmp_path: Path) -> None:
     root = make_vault(BASE)
-    done = log_with_editor(root, tmp_path, "# nothing\n")
+    done = log_with_editor(root, tmp_path, "\n  \n")
     assert done.returncode == 1 and "empty message" in done.stderr
     assert not (root / "Conversations").exists() or not any((root / "Conversations").iterdir())
+
+
+def test_log_each_message_option_is_a_paragraph(make_vault: MakeVault) -> None:
+    root = make_vault(BASE)
+    v = Vault(root)
+    result = v.run("log", "ana", "-m", "# Pricing", "-m", "Talked.\nAt length.", "-m", "#followup")
+    assert result.exit_code == 0, result.stderr
+    note = root / "Conversations/2026-11-23 Conversation with Ana Lima.md"
+    assert note.read_text().endswith("---\n# Pricing\n\nTalked.\nAt length.\n\n#followup\n")
+
+
+def test_log_inline_task_in_a_message_becomes_a_follow_up(make_vault: MakeVault) -> None:
+    root = make_vault(BASE)
+    v = Vault(root)
+    # the README's own example
+    message = "Talked about her pricing page. - [ ] send the article"
+    assert v.run("log", "ana", "--channel", "coffee", "-m", message).exit_code == 0
+    note = root / "Conversations/2026-11-23 Coffee with Ana Lima.md"
+    assert note.read_text().endswith(
+        "---\nTalked about her pricing page.\n- [ ] send the article\n"
+    )
+    assert [f["text"] for f in v.json("followups", "ana")] == ["send the article"]
+
+
+# --- a command's own writes are in the index before it exits -------------------------------
+
+
+def test_snooze_and_log_are_seen_with_no_refresh(make_vault: MakeVault) -> None:
+    root = make_vault({**BASE, "People/Bo.md": "---\ncadence: 1w\nlast_contact: 2026-10-01\n---\n"})
+    v = Vault(root)
+    assert v.json("show", "Bo")["due_date"] == "2026-10-08"
+    assert v.run("snooze", "Bo", "2027-01-10").exit_code == 0
+    assert v.json("--no-refresh", "show", "Bo")["due_date"] == "2027-01-10"
+    assert v.run("log", "Bo", "-m", "Lunch. - [ ] book the venue").exit_code == 0
+    shown = v.json("--no-refresh", "show", "Bo")
+    assert shown["last_contact"] == "2026-11-23"
+    assert [f["text"] for f in v.json("--no-refresh", "followups", "Bo")] == ["book the venue"]
+    assert v.run("add", "Cy Dee").exit_code == 0
+    assert "Cy Dee" in [p["person"] for p in v.json("--no-refresh", "people")]

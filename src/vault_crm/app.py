@@ -79,6 +79,11 @@ class App:
                     self.last_stats = self._index.refresh(bar.update, rebuild=rebuild)
         return self._index
 
+    def wrote(self, *fs_paths: str) -> None:
+        """Apply the files this command just wrote (vault-relative, as the file system
+        spells them) to the index, so the next command sees them even with --no-refresh."""
+        self.index(refresh=False).refresh_paths(fs_paths)
+
     def close(self) -> None:
         while self.closers:
             self.closers.pop()()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -17,9 +18,9 @@ from vault_crm.errors import VaultError, WriteRefusedError
 from vault_crm.views import Linker
 
 
-def _done(app: App, path: str, action: str, as_json: bool) -> None:
-    """Refresh the index so the next command sees the change, and say what changed."""
-    app.index(refresh=True)
+def _done(app: App, path: str, action: str, as_json: bool, fspath: str | None = None) -> None:
+    """Put the change in the index so the next command sees it, and say what changed."""
+    app.wrote(fspath or path)
     if as_json:
         print_json({"path": path, "action": action})
     else:
@@ -145,19 +146,46 @@ def _path_title(person: Person) -> tuple[str, str]:
     return person.path, person.title
 
 
-def _message(message: str | None, title: str) -> str:
+SCISSORS = "# ------------------------ >8 ------------------------"
+"""The editor's cut line, as git's: everything from it down is left out, everything above
+it is kept as written (headings and #tags too)."""
+
+_INLINE_TASK = re.compile(r"(?<=\S)[ \t]+(?=- \[ \] \S)")
+
+
+def _from_options(messages: tuple[str, ...]) -> str:
+    """Each -m is its own paragraph (as git). An open task written inline after other text
+    (`… done. - [ ] send it`) starts its own line, so it becomes a follow-up."""
+    paragraphs = [_INLINE_TASK.sub("\n", m.strip("\n")) for m in messages]
+    return "\n\n".join(p for p in paragraphs if p.strip()) + "\n"
+
+
+def _from_editor(edited: str) -> str:
+    """What the user wrote above the cut line; every line of it kept."""
+    lines = edited.splitlines()
+    if SCISSORS in lines:
+        lines = lines[: lines.index(SCISSORS)]
+    return "\n".join(lines).strip("\n") + "\n"
+
+
+def _message(messages: tuple[str, ...], title: str) -> str:
     """The conversation's text: -m, else piped stdin, else $EDITOR on a terminal."""
-    if message is not None:
-        return message
+    if messages:
+        return _from_options(messages)
     if not sys.stdin.isatty():
         return sys.stdin.read()
     editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
     if not editor:
         raise VaultError("no message: use -m TEXT, pipe the text in, or set $EDITOR")
-    edited = click.edit(f"\n\n# {title}\n# Lines starting with '#' are left out.\n", editor=editor)
+    instructions = (
+        f"\n\n{SCISSORS}\n# Do not modify or remove the line above.\n"
+        f"# Write what you talked about with {title} above it; everything from it down\n"
+        "# is left out. Leave it empty to write nothing.\n"
+    )
+    edited = click.edit(instructions, editor=editor, extension=".md")
     if edited is None:
         return ""
-    return "\n".join(ln for ln in edited.splitlines() if not ln.startswith("#")).strip() + "\n"
+    return _from_editor(edited)
 
 
 @click.command()
@@ -168,7 +196,14 @@ def _message(message: str | None, title: str) -> str:
 @click.option(
     "--title", metavar="T", help="The note's title (default: '<date> <Channel> with <Name>')."
 )
-@click.option("-m", "--message", metavar="TEXT", help="What you talked about.")
+@click.option(
+    "-m",
+    "--message",
+    "messages",
+    multiple=True,
+    metavar="TEXT",
+    help="What you talked about; each -m is a paragraph, an inline '- [ ] …' a follow-up.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print {path, action}.")
 @pass_app
 def log(
@@ -178,16 +213,18 @@ def log(
     channel: str | None,
     intent: str | None,
     title: str | None,
-    message: str | None,
+    messages: tuple[str, ...],
     as_json: bool,
 ) -> None:
     """Record a conversation with one or more people, as a note in the
-    conversations folder. Without -m, the text comes from a pipe, else from
-    $EDITOR (an empty message writes nothing).
+    conversations folder. Each -m is a paragraph. Without -m, the text comes from a
+    pipe, else from $EDITOR: every line above the '>8' cut line is kept, headings and
+    #tags too (an empty message writes nothing).
 
     \b
     Examples:
       vault log "Ana Lima" --channel coffee -m "Talked about her pricing page."
+      vault log ana -m "Pricing." -m "Hiring. - [ ] send her the article"
       vault log ana rui --channel lunch --intent give --date 2026-11-20
       echo "Quick call about the launch." | vault log sam --channel call
     """
@@ -215,7 +252,7 @@ def log(
     name, n = base, 2
     while (folder / f"{name}.md").exists():
         name, n = f"{base} ({n})", n + 1
-    text = _message(message, name)
+    text = _message(messages, name)
     if not text.strip():
         raise VaultError("empty message; nothing was written")
     linker = Linker(idx.ambiguous_titles())
@@ -270,4 +307,4 @@ def snooze(app: App, person: str, until: str | None, clear: bool, as_json: bool)
     action = (
         ("cleared snooze on" if clear else f"snoozed until {value}:") if changed else "unchanged:"
     )
-    _done(app, p.path, action, as_json)
+    _done(app, p.path, action, as_json, fspath)
