@@ -18,12 +18,19 @@ def _git(vault: Path, *args: str) -> subprocess.CompletedProcess[str]:
         raise VaultError("--commit needs git, which is not installed") from None
 
 
-def commit_files(vault: Path, paths: Sequence[str], message: str) -> str:
-    """Commit `paths` (vault paths) with `message`; files the user staged stay staged and
-    out of this commit. Returns the new commit's short hash."""
+def commit_files(vault: Path, paths: Sequence[str], message: str) -> str | None:
+    """Commit `paths` (vault paths) when they differ from what git holds (a file git does
+    not track yet included), with `message`; files the user staged stay staged and out of
+    this commit. Returns the new commit's short hash, or None when git already holds
+    exactly these files."""
     top = _git(vault, "rev-parse", "--show-toplevel")
     if top.returncode != 0:
         raise VaultError(f"--commit: {vault} is not inside a git repository")
+    status = _git(vault, "status", "--porcelain", "--untracked-files=all", "--", *paths)
+    if status.returncode != 0:
+        raise VaultError(f"--commit: git status failed: {_first_line(status.stderr)}")
+    if not status.stdout.strip():
+        return None
     ident = _git(vault, "var", "GIT_COMMITTER_IDENT")
     if ident.returncode != 0:
         raise VaultError(

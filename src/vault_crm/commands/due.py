@@ -26,11 +26,25 @@ def reconnect_path(app: App, today: dt.date) -> str:
     return app.settings.reconnect_note.replace("{date}", today.isoformat())
 
 
+def narrowing(within: Cadence | None, tag: str | None, limit: int | None) -> str:
+    """The options that narrow `vault due`, as written ('--tag mentor --limit 3'); empty
+    for the full list."""
+    parts = []
+    if tag is not None:
+        parts.append(f"--tag {tag}")
+    if limit is not None:
+        parts.append(f"--limit {limit}")
+    if within is not None:
+        parts.append(f"--within {within.text}")
+    return " ".join(parts)
+
+
 def write_reconnect(
     app: App, within: Cadence | None = None, tag: str | None = None, limit: int | None = None
 ) -> tuple[str, bool]:
     """Render and write the reconnect note; returns (vault path, changed)."""
-    return _write_report(app, due_report(app, within, tag, limit), within)
+    narrowed = narrowing(within, tag, limit)
+    return _write_report(app, due_report(app, within, tag, limit), within, narrowed)
 
 
 def due_report(
@@ -45,7 +59,9 @@ def due_report(
     return with_followups(report, load_followups(idx, listed))
 
 
-def _write_report(app: App, report: DueReport, within: Cadence | None) -> tuple[str, bool]:
+def _write_report(
+    app: App, report: DueReport, within: Cadence | None, narrowed: str = ""
+) -> tuple[str, bool]:
     # Imported here: jinja2 and the file writer are only needed when a note is written.
     from vault_crm.edit import write_generated
     from vault_crm.render import render
@@ -60,9 +76,12 @@ def _write_report(app: App, report: DueReport, within: Cadence | None) -> tuple[
         within.days_from(today),
         window.days_from(today),
     )
+    context["narrowed"] = narrowed
     text = render(app.vault, "reconnect.md.j2", context, idx.path.parent)
     shown = reconnect_path(app, today)
     changed = write_generated(app.vault / shown, text, "reconnect", shown)
+    if changed:
+        app.wrote(shown)
     return shown, changed
 
 
@@ -82,9 +101,9 @@ def _write_report(app: App, report: DueReport, within: Cadence | None) -> tuple[
 )
 @click.option(
     "--write/--no-write",
-    default=True,
-    show_default=True,
-    help="Write the reconnect note into the vault.",
+    default=None,
+    help="Write the reconnect note into the vault. Default: write it, unless --tag, "
+    "--limit or --within narrow the list (then only with --write, and the note says so).",
 )
 @click.option("--commit", is_flag=True, help="git-commit the reconnect note if it changed.")
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable results.")
@@ -94,7 +113,7 @@ def due(
     within: Cadence | None,
     tag: str | None,
     limit: int | None,
-    write: bool,
+    write: bool | None,
     commit: bool,
     as_json: bool,
 ) -> int:
@@ -105,15 +124,26 @@ def due(
     \b
     Examples:
       vault due
-      vault due --within 14d --tag mentor
+      vault due --within 14d --tag mentor     # shown, not written
+      vault due --tag mentor --write          # a Reconnect.md of mentors only
       vault due --no-write --json | jq -r '.due[].person'
       vault due --commit          # and commit Reconnect.md in the vault's git repo
     """
     today = app.today
+    narrowed = narrowing(within, tag, limit)
+    asked = write is not None
+    if write is None:
+        write = not narrowed
+    if commit and not write:
+        raise VaultError(
+            "--commit needs the note to be written; add --write"
+            if narrowed
+            else "--commit needs the note to be written; drop --no-write"
+        )
     report = due_report(app, within, tag, limit)
     written: tuple[str, bool] | None = None
     if write:
-        written = _write_report(app, report, within)
+        written = _write_report(app, report, within, narrowed)
     if as_json:
         print_json(due_json(report))
     else:
@@ -122,19 +152,22 @@ def due(
         path, changed = written
         warn(f"{'Wrote' if changed else 'Unchanged:'} {path}")
         if commit:
-            if not changed:
-                warn("Nothing to commit: the note did not change.")
-            else:
-                from vault_crm.gitops import commit_files
+            from vault_crm.gitops import commit_files
 
-                try:
-                    sha = commit_files(app.vault, [path], f"Update {path} for {today.isoformat()}")
-                except VaultError as exc:
-                    warn(f"Error: {exc}")
-                    return 1
+            try:
+                sha = commit_files(app.vault, [path], f"Update {path} for {today.isoformat()}")
+            except VaultError as exc:
+                warn(f"Error: {exc}")
+                return 1
+            if sha is None:
+                warn(f"Nothing to commit: git already holds this {path}.")
+            else:
                 warn(f"Committed {path} ({sha}).")
-    elif commit:
-        raise VaultError("--commit needs the note to be written; drop --no-write")
+    elif narrowed and not asked:
+        warn(
+            f"Not writing {reconnect_path(app, today)} for a list narrowed by {narrowed}; "
+            "add --write to write it."
+        )
     return 0
 
 

@@ -80,13 +80,14 @@ def watch(app: App, poll: bool, commit: bool, verbose: bool) -> None:
         path, changed = write_reconnect(app)
         if changed:
             idx.refresh_paths([path])
-            if commit:
-                from vault_crm.gitops import commit_files
+        if commit:
+            # Also when unchanged: a note git does not hold yet is committed all the same.
+            from vault_crm.gitops import commit_files
 
-                try:
-                    commit_files(vault, [path], f"Update {path} for {app.today.isoformat()}")
-                except VaultError as exc:
-                    _log(f"error: {exc}")
+            try:
+                commit_files(vault, [path], f"Update {path} for {app.today.isoformat()}")
+            except VaultError as exc:
+                _log(f"error: {exc}")
         return f"{path} {'rewritten' if changed else 'unchanged'}"
 
     try:
