@@ -24,13 +24,25 @@ from vault_crm.index import Index
 from vault_crm.model import IndexStats
 
 
-def find_vault(start: Path) -> Path:
-    """The nearest ancestor holding `.vault/` or `.obsidian/`, else `start` itself."""
+def find_vault(start: Path) -> Path | None:
+    """The nearest ancestor of `start` (itself included) holding `.vault/` or `.obsidian/`;
+    None when there is none."""
     start = start.resolve()
     for folder in (start, *start.parents):
         if (folder / CONFIG_DIR).is_dir() or (folder / ".obsidian").is_dir():
             return folder
-    return start
+    return None
+
+
+class NotAVaultError(VaultError):
+    """No --vault, no VAULT_DIR, and no vault above the working folder."""
+
+    def __init__(self, cwd: Path) -> None:
+        super().__init__(
+            f"not in a vault: neither {cwd} nor any folder above it holds .vault/ or "
+            ".obsidian/. Run `vault init` to make this folder a vault, or point at one with "
+            "--vault PATH (or VAULT_DIR)"
+        )
 
 
 @dataclass
@@ -51,7 +63,11 @@ class App:
             if not path.is_dir():
                 raise VaultError(f"vault folder not found: {self.vault_option}")
             return path.resolve()
-        return find_vault(Path.cwd())
+        cwd = Path.cwd()
+        found = find_vault(cwd)
+        if found is None:
+            raise NotAVaultError(cwd)
+        return found
 
     @property
     def today(self) -> dt.date:

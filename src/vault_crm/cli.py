@@ -24,8 +24,8 @@ CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 
     "vault",
     envvar="VAULT_DIR",
     metavar="PATH",
-    help="The vault folder. Default: the nearest folder above holding .vault/ or .obsidian/, "
-    "else the current folder. [env: VAULT_DIR]",
+    help="The vault folder. Default: the nearest folder above holding .vault/ or .obsidian/ "
+    "(outside one, an error). [env: VAULT_DIR]",
 )
 @click.option(
     "--today",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from vault_crm.app import App, pass_app, print_json
+from vault_crm.app import App, NotAVaultError, pass_app, print_json
 from vault_crm.config import init_vault
 from vault_crm.problems import all_problems
 
@@ -22,9 +22,15 @@ def init(app: App, path: Path | None) -> None:
     \b
     Examples:
       vault init ~/Notes
-      vault init                 # the current vault (or folder)
+      vault init                 # the vault you are in, else this folder
     """
-    vault = path.resolve() if path else app.vault
+    if path is not None:
+        vault = path.resolve()
+    else:
+        try:
+            vault = app.vault
+        except NotAVaultError:
+            vault = Path.cwd().resolve()
     created = init_vault(vault)
     if created:
         for item in created:
