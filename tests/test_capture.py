@@ -105,7 +105,7 @@ def test_snooze_keeps_the_file_mode(make_vault: MakeVault) -> None:
 
 def test_snooze_bad_duration_and_unknown_person(make_vault: MakeVault) -> None:
     v = Vault(make_vault(BASE))
-    assert v.run("snooze", "Ana", "soonish").exit_code == 1
+    assert v.run("snooze", "Ana", "soonish").exit_code == 2  # a bad value is bad usage
     result = v.run("snooze", "Zed", "2w")
     assert result.exit_code == 1 and "no person named 'Zed'" in result.stderr
     assert v.run("snooze", "Ana").exit_code == 2
@@ -221,8 +221,8 @@ def test_add_refuses_an_existing_person_or_alias(make_vault: MakeVault) -> None:
 def test_add_refuses_a_bad_cadence_or_date_before_writing(make_vault: MakeVault) -> None:
     root = make_vault(BASE)
     v = Vault(root)
-    assert v.run("add", "New Person", "--cadence", "often").exit_code == 1
-    assert v.run("add", "New Person", "--birthday", "01/01/1980").exit_code == 1
+    assert v.run("add", "New Person", "--cadence", "often").exit_code == 2
+    assert v.run("add", "New Person", "--birthday", "01/01/1980").exit_code == 2
     assert not (root / "People/New Person.md").exists()
 
 

@@ -86,7 +86,7 @@ def test_missing_vault_folder_is_a_clear_error(tmp_path: Path) -> None:
 def test_bad_today_is_a_clear_error(make_vault: MakeVault) -> None:
     v = Vault(make_vault({"a.md": "x"}), today="soon")
     result = v.run("index")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "today" in result.stderr.lower()
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -146,9 +147,35 @@ def parsed(parse: Callable[[str], Any]) -> Callable[[click.Context, click.Parame
         try:
             return parse(value)
         except ValueError as exc:
-            raise click.BadParameter(str(exc)) from None
+            hint = None
+            source = ctx.get_parameter_source(param.name) if param.name else None
+            if source is click.core.ParameterSource.ENVIRONMENT and isinstance(param.envvar, str):
+                hint = f"{param.envvar} ({param.opts[0]})"
+            raise click.BadParameter(str(exc), ctx, param, hint) from None
 
     return callback
+
+
+def checked(parse: Callable[[str], Any]) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    """Like `parsed`, but the option keeps its text as written (a cadence or birthday that
+    goes into a note as the user typed it)."""
+    check = parsed(parse)
+
+    def callback(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
+        check(ctx, param, value)
+        return value
+
+    return callback
+
+
+def no_color() -> bool:
+    """The NO_COLOR convention (no-color.org): present and not empty turns colour off."""
+    return bool(os.environ.get("NO_COLOR"))
+
+
+def colour_on(stream: Any) -> bool:
+    """Whether to write ANSI colour to `stream`: a terminal, and NO_COLOR not set."""
+    return not no_color() and bool(getattr(stream, "isatty", lambda: False)())
 
 
 def print_json(data: Any) -> None:

@@ -12,7 +12,8 @@ from collections.abc import Sequence
 import click
 
 from vault_crm import __version__
-from vault_crm.app import App
+from vault_crm.app import App, checked, no_color
+from vault_crm.dates import parse_date
 from vault_crm.errors import VaultError
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -31,6 +32,7 @@ CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 
     "--today",
     envvar="VAULT_TODAY",
     metavar="DATE",
+    callback=checked(parse_date),
     help="Pretend today is DATE (YYYY-MM-DD). [env: VAULT_TODAY]",
 )
 @click.option("--debug", is_flag=True, help="Show tracebacks for unexpected errors.")
@@ -57,8 +59,6 @@ def cli(
       vault check                        list notes it cannot read right
     """
     app = App(vault, today, debug, no_refresh)
-    if today and not ctx.resilient_parsing:
-        _ = app.today  # a bad --today is reported before any work starts
     ctx.obj = app
     ctx.call_on_close(app.close)
 
@@ -81,7 +81,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = "--debug" in args
     stdout = sys.stdout
     try:
-        result = cli.main(args=args, prog_name="vault", standalone_mode=False)
+        # NO_COLOR (no-color.org) turns colour off even on a terminal; otherwise click
+        # colours a terminal and strips colour from a pipe.
+        result = cli.main(
+            args=args, prog_name="vault", standalone_mode=False, color=False if no_color() else None
+        )
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         return 130

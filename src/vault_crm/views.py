@@ -71,6 +71,11 @@ def due_json(report: DueReport) -> dict[str, Any]:
         "due": [due_entry_json(e) for e in report.due],
         "coming_up": [due_entry_json(e) for e in report.coming_up],
         "never_contacted": [due_entry_json(e) for e in report.never_contacted],
+        "dates": [
+            {"person": e.person.title, "path": e.person.path, **upcoming_json(u)}
+            for e in report.upcoming_only
+            for u in e.upcoming
+        ],
         "more": report.more,
     }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import sys
@@ -10,7 +11,7 @@ from typing import Any
 
 import click
 
-from vault_crm.app import App, pass_app, print_json
+from vault_crm.app import App, checked, parsed, pass_app, print_json
 from vault_crm.commands.people import complete_person
 from vault_crm.contacts import Person, load_graph, name_key
 from vault_crm.dates import parse_birthday, parse_cadence, parse_date, parse_date_or_duration
@@ -26,15 +27,6 @@ def _done(app: App, path: str, action: str, as_json: bool, fspath: str | None = 
     else:
         click.echo(path)
         click.echo(f"{action.capitalize()} {path}", err=True)
-
-
-def _check(value: str | None, parse: Any, what: str) -> None:
-    if value is None:
-        return
-    try:
-        parse(value)
-    except ValueError as exc:
-        raise VaultError(f"{what}: {exc}") from None
 
 
 def _create(
@@ -69,13 +61,23 @@ def _create(
 @click.argument("name")
 @click.option("--alias", "aliases", multiple=True, metavar="A", help="Another name (repeatable).")
 @click.option("--tag", "tags", multiple=True, metavar="T", help="A tag (repeatable).")
-@click.option("--cadence", metavar="C", help="How often to reconnect: 2w, monthly, 3 months…")
+@click.option(
+    "--cadence",
+    metavar="C",
+    callback=checked(parse_cadence),
+    help="How often to reconnect: 2w, monthly, 3 months…",
+)
 @click.option("--company", metavar="X")
 @click.option("--role", metavar="R")
 @click.option("--email", metavar="E")
 @click.option("--phone", metavar="P")
-@click.option("--birthday", metavar="D", help="YYYY-MM-DD, or --MM-DD when the year is unknown.")
-@click.option("--met", metavar="D", help="When you met (YYYY-MM-DD).")
+@click.option(
+    "--birthday",
+    metavar="D",
+    callback=checked(parse_birthday),
+    help="YYYY-MM-DD, or --MM-DD when the year is unknown.",
+)
+@click.option("--met", metavar="D", callback=checked(parse_date), help="When you met (YYYY-MM-DD).")
 @click.option("--introduced-by", metavar="PERSON", shell_complete=complete_person)
 @click.option("--json", "as_json", is_flag=True, help="Print {path, action}.")
 @pass_app
@@ -105,9 +107,6 @@ def add(
     from vault_crm.edit import check_note_name
 
     title = check_note_name(name)
-    _check(cadence, parse_cadence, "--cadence")
-    _check(birthday, parse_birthday, "--birthday")
-    _check(met, parse_date, "--met")
     idx = app.index()
     graph = load_graph(idx, contacts=False)
     for candidate in (title, *aliases):
@@ -190,7 +189,13 @@ def _message(messages: tuple[str, ...], title: str) -> str:
 
 @click.command()
 @click.argument("people", nargs=-1, required=True, shell_complete=complete_person)
-@click.option("--date", "when", metavar="D", help="When it happened (default: today).")
+@click.option(
+    "--date",
+    "when",
+    metavar="D",
+    callback=parsed(parse_date),
+    help="When it happened (default: today).",
+)
 @click.option("--channel", metavar="C", help="coffee, call, email, … (also names the note).")
 @click.option("--intent", type=click.Choice(["give", "ask", "catch-up"]))
 @click.option(
@@ -209,7 +214,7 @@ def _message(messages: tuple[str, ...], title: str) -> str:
 def log(
     app: App,
     people: tuple[str, ...],
-    when: str | None,
+    when: dt.date | None,
     channel: str | None,
     intent: str | None,
     title: str | None,
@@ -230,10 +235,7 @@ def log(
     """
     from vault_crm.edit import check_note_name
 
-    try:
-        day = parse_date(when) if when else app.today
-    except ValueError as exc:
-        raise VaultError(f"--date: {exc}") from None
+    day = when or app.today
     idx = app.index()
     graph = load_graph(idx, contacts=False)
     found = [graph.find(p) for p in people]
@@ -301,7 +303,7 @@ def snooze(app: App, person: str, until: str | None, clear: bool, as_json: bool)
         try:
             value = parse_date_or_duration(until, app.today).isoformat()
         except ValueError as exc:
-            raise VaultError(str(exc)) from None
+            raise click.BadParameter(str(exc), param_hint="'DURATION|DATE'") from None
     fspath = idx.conn.execute("SELECT fspath FROM notes WHERE path = ?", (p.path,)).fetchone()[0]
     changed = edit_property(Path(app.vault, fspath), "snooze_until", value, p.path)
     action = (

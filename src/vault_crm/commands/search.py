@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from vault_crm.app import App, parsed, pass_app, print_json
+from vault_crm.app import App, colour_on, parsed, pass_app, print_json
 from vault_crm.contacts import load_graph
 from vault_crm.dates import parse_date
 from vault_crm.errors import VaultError
@@ -69,7 +69,9 @@ def search(
     text = " ".join(query)
     parsed = parse_query(text)
     if parsed.empty:
-        raise VaultError(f"nothing to search for in '{text}'; try a word or a \"phrase\"")
+        # Nothing searchable (a lone `"`, `-`, `*`): no notes match, as with any other text.
+        _show([], text, as_json)
+        return
     idx = app.index()
     kinds = [kind] if kind else []
     for k in parsed.filters.get("type", []):
@@ -97,6 +99,12 @@ def search(
         # The expression is built from quoted strings only; if FTS5 still refuses it, say
         # so in one line rather than with a traceback.
         raise VaultError(f"cannot search for '{text}': {exc}") from None
+    _show(rows, text, as_json)
+
+
+def _show(
+    rows: list[tuple[str, str, str, str | None, float, str]], text: str, as_json: bool
+) -> None:
     if as_json:
         print_json(
             [
@@ -114,7 +122,7 @@ def search(
     if not rows:
         click.echo(f"No notes match {text!r}.", err=True)
         return
-    terminal = sys.stdout.isatty()
+    terminal = colour_on(sys.stdout)
     for path, title, note_kind, date, _score, snippet in rows:
         when = f", {date}" if date else ""
         click.echo(click.style(title, bold=True) + f"  ({note_kind}{when})")
