@@ -66,10 +66,12 @@ def cli(
 def _register() -> None:
     # Command modules register themselves on `cli`; importing them here keeps the import
     # graph one-way (they never import this module).
+    from vault_crm import completion
     from vault_crm.commands import ALL
 
     for command in ALL:
         cli.add_command(command)
+    completion.register()
 
 
 _register()

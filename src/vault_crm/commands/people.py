@@ -31,16 +31,33 @@ def complete_person(
     ctx: click.Context, param: click.Parameter, incomplete: str
 ) -> list[CompletionItem]:
     """Shell completion of person names from the index as it stands (no refresh: a tab
-    press must be instant)."""
+    press must be instant). A name matches by title, alias or `name`, ignoring case and
+    accents; what is completed is the title, or the vault path when people share it."""
+    from collections import Counter
+
+    from vault_crm.completion import matching_names
+
     try:
         root = ctx.find_root()
         app = App(root.params.get("vault"), None, False, True)
         with Index.open(app.settings) as idx:
-            titles = [r.title for r in idx.notes("kind = 'person' AND is_template = 0")]
+            rows = idx.notes("kind = 'person' AND is_template = 0")
     except Exception:
         return []
-    key = name_key(incomplete)
-    return [CompletionItem(t) for t in sorted(titles, key=name_key) if name_key(t).startswith(key)]
+    shared = Counter(name_key(r.title) for r in rows)
+    people = []
+    for r in rows:
+        shown = r.title if shared[name_key(r.title)] == 1 else r.path.removesuffix(".md")
+        people.append((shown, [shown, r.title, *r.aliases, *_names(r.props.get("name"))]))
+    return [CompletionItem(t) for t in matching_names(people, incomplete)]
+
+
+def _names(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, str)]
+    return []
 
 
 def person_arg(required: bool = True) -> Callable[[FC], FC]:

@@ -1,0 +1,201 @@
+"""Shell completion of person names, in real shells: bash always; zsh and fish when they
+are installed. Each completed name must reach the command as one argument."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import write_vault
+
+PEOPLE = {
+    ".vault/config.toml": "",
+    "People/Chloé Martin.md": "---\ntype: person\n---\n",
+    "People/Chris Doe.md": "---\ntype: person\n---\n",
+    "People/Inês Almeida.md": "---\ntype: person\n---\n",
+    "People/Zoë Ångström.md": "---\ntype: person\naliases: [Zee]\n---\n",
+    "People/Dr Sam Okafor.md": "---\ntype: person\nname: Samuel Okafor\n---\n",
+    "People/Costa, Rui.md": "---\ntype: person\n---\n",
+    "People/Ana O'Neil.md": "---\ntype: person\n---\n",
+}
+
+
+@pytest.fixture(scope="module")
+def vault_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """A vault with awkward names, indexed, and an environment whose `vault` is this one."""
+    root = write_vault(tmp_path_factory.mktemp("completion") / "Notes", PEOPLE)
+    home = tmp_path_factory.mktemp("completion-home")
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "VAULT_DIR": str(root),
+        "VAULT_CRM_CACHE": str(home / "cache"),
+        "HOME": str(home),
+        "LC_ALL": "C.UTF-8",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "vault_crm", "index"], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    script = subprocess.run(
+        [sys.executable, "-m", "vault_crm", "completion", "bash"],
+        env=env, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    (home / "vault.bash").write_text(script)
+    env["COMPLETION_SCRIPT"] = str(home / "vault.bash")
+    return env
+
+
+def bash_complete(env: dict[str, str], line: str) -> list[str]:
+    """What bash puts in COMPREPLY for `line` (the cursor at its end), as a user's Tab does:
+    the script `vault completion bash` prints is sourced, COMP_WORDS holds the words as
+    typed (quotes and backslashes kept, as readline leaves them), and the completion
+    function is called."""
+    words = _typed_words(line)
+    code = r"""
+source "$COMPLETION_SCRIPT"
+COMP_WORDS=("$@")
+COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ))
+COMP_LINE="${COMP_WORDS[*]}"
+COMP_POINT=${#COMP_LINE}
+_vault_completion vault "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
+printf '%s\n' "${COMPREPLY[@]}"
+"""
+    done = subprocess.run(
+        ["bash", "--norc", "-c", code, "bash", *words],
+        env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return [r for r in done.stdout.splitlines() if r]
+
+
+def _typed_words(line: str) -> list[str]:
+    """Split a command line at unescaped spaces, keeping backslashes (as COMP_WORDS does)."""
+    words, current, escaped = [], "", False
+    for c in line:
+        if escaped:
+            current, escaped = current + c, False
+        elif c == "\\":
+            current, escaped = current + c, True
+        elif c == " ":
+            words.append(current)
+            current = ""
+        else:
+            current += c
+    return [*words, current]
+
+
+def bash_words(env: dict[str, str], line: str) -> list[str]:
+    """The arguments bash passes to a command for `line`, one per output line."""
+    done = subprocess.run(
+        ["bash", "--norc", "-c", f"printf '%s\\n' {line}"],
+        env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return done.stdout.splitlines()
+
+
+@pytest.mark.parametrize(
+    ("typed", "person"),
+    [
+        ("Chl", "Chloé Martin"),
+        ("chloe", "Chloé Martin"),  # case and accents
+        ("ines", "Inês Almeida"),
+        ("zoe", "Zoë Ångström"),
+        ("ZEE", "Zoë Ångström"),  # an alias
+        ("samuel", "Dr Sam Okafor"),  # the `name` property
+        ("Costa", "Costa, Rui"),
+        ("Ana", "Ana O'Neil"),
+    ],
+)
+def test_bash_completes_a_name_to_one_argument(
+    vault_env: dict[str, str], typed: str, person: str
+) -> None:
+    replies = bash_complete(vault_env, f"vault show {typed}")
+    assert len(replies) == 1, replies
+    # inserted as it stands, the reply is exactly one argument: the person's name
+    assert bash_words(vault_env, replies[0]) == [person]
+    done = subprocess.run(
+        ["bash", "--norc", "-c", f"vault show {replies[0]}"],
+        env=vault_env, capture_output=True, text=True,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert person in done.stdout
+
+
+def test_bash_lists_every_match_and_completes_log_and_options(vault_env: dict[str, str]) -> None:
+    assert [bash_words(vault_env, r)[0] for r in bash_complete(vault_env, "vault show ch")] == [
+        "Chloé Martin",
+        "Chris Doe",
+    ]
+    replies = bash_complete(vault_env, "vault log Chloé\\ Martin ines")
+    assert [bash_words(vault_env, r)[0] for r in replies] == ["Inês Almeida"]
+    replies = bash_complete(vault_env, "vault add X --introduced-by zo")
+    assert [bash_words(vault_env, r)[0] for r in replies] == ["Zoë Ångström"]
+    assert bash_complete(vault_env, "vault show nobody") == []
+    assert "show" in bash_complete(vault_env, "vault sh")
+
+
+def _shell(name: str) -> str:
+    found = shutil.which(name)
+    if found is None:
+        pytest.skip(f"{name} is not installed")
+    return found
+
+
+ZSH_DRIVER = r"""
+# Outside a line editor zsh cannot run `compadd`; these stand-ins print what the script
+# hands to it, one candidate per line (compadd quotes each one as it inserts it).
+compdef() { : }
+compadd() { local last=${@[-1]}; print -rl -- "${(@P)last}" }
+_describe() { print -r -- "unexpected _describe $*" }
+source <(vault completion zsh)
+words=("$@")
+CURRENT=$#words
+_vault_completion
+"""
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("chloe", ["Chloé Martin"]),
+        ("ZEE", ["Zoë Ångström"]),
+        ("samuel", ["Dr Sam Okafor"]),
+        ("Costa", ["Costa, Rui"]),
+        ("ch", ["Chloé Martin", "Chris Doe"]),
+    ],
+)
+def test_zsh_gets_each_name_as_one_candidate(
+    vault_env: dict[str, str], typed: str, expected: list[str]
+) -> None:
+    zsh = _shell("zsh")
+    done = subprocess.run(
+        [zsh, "-f", "-c", ZSH_DRIVER, "zsh", "vault", "show", typed],
+        env=vault_env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert done.stdout.splitlines() == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("Chl", ["Chloé Martin"]),
+        ("chl", ["Chloé Martin"]),  # fish itself matches case-insensitively
+        ("Costa", ["Costa, Rui"]),  # a comma inside a name survives
+        ("ch", ["Chloé Martin", "Chris Doe"]),
+    ],
+)
+def test_fish_offers_each_name_whole(
+    vault_env: dict[str, str], typed: str, expected: list[str]
+) -> None:
+    fish = _shell("fish")
+    done = subprocess.run(
+        [fish, "--no-config", "-c",
+         f"vault completion fish | source; complete -C 'vault show {typed}'"],
+        env=vault_env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert done.stdout.splitlines() == expected
