@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from conftest import write_vault
+from conftest import Vault, write_vault
 
 MakeVault = Callable[[dict[str, str | bytes]], Path]
 
@@ -71,3 +72,67 @@ def test_init_outside_a_vault_makes_the_current_folder_one(
     assert (folder / ".vault" / "config.toml").is_file()
     code, _, err = invoke("--today", "2026-11-23", "due", "--no-write")
     assert code == 0, err
+
+
+# --- a first run that explains itself ------------------------------------------------------
+
+
+OBSIDIAN = {
+    ".obsidian/app.json": "{}",
+    "Contacts/Ana Lima.md": "---\ncompany: Pago\n---\nMet at a meetup.\n",
+    "Contacts/Rui Costa.md": "Friend from school.\n",
+    "Meetings/2026-11-01 Coffee.md": '---\nwith: ["[[Ana Lima]]"]\ndate: 2026-11-01\n---\n',
+    "Daily/2026-11-20.md": "Nothing much.\n",
+}
+
+
+def test_init_on_an_existing_vault_uses_the_folders_it_has(
+    make_vault: MakeVault, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_vault(OBSIDIAN)
+    monkeypatch.chdir(root / "Daily")
+    code, out, err = invoke("init")
+    assert code == 0, err
+    assert out.strip() == "created .vault/config.toml"
+    assert sorted(p.name for p in root.iterdir()) == [
+        ".obsidian", ".vault", "Contacts", "Daily", "Meetings"
+    ]  # fmt: skip
+    config = (root / ".vault/config.toml").read_text()
+    assert 'people_folders = ["Contacts"]' in config
+    assert 'conversation_folders = ["Meetings"]' in config
+    code, out, _ = invoke("--today", "2026-11-23", "people", "--json")
+    assert code == 0
+    assert [p["person"] for p in json.loads(out)] == ["Ana Lima", "Rui Costa"]
+    assert json.loads(out)[0]["last_contact"] == "2026-11-01"
+
+
+def test_init_finds_a_lowercase_people_folder(make_vault: MakeVault) -> None:
+    root = make_vault({".obsidian/app.json": "{}", "people/Bo.md": "Bo.\n"})
+    code, _, err = invoke("init", str(root))
+    assert code == 0, err
+    assert sorted(p.name for p in root.iterdir()) == [
+        ".obsidian", ".vault", "Conversations", "people"
+    ]  # fmt: skip
+    assert 'people_folders = ["people"]' in (root / ".vault/config.toml").read_text()
+
+
+def test_nobody_due_says_why_when_nobody_has_a_cadence(make_vault: MakeVault) -> None:
+    root = make_vault({**OBSIDIAN, "People/Zed.md": "---\ntype: person\n---\n"})
+    result = Vault(root).run("due", "--no-write")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("Nobody is due today.")
+    assert "None of the 1 people has a cadence" in result.stderr
+    assert "cadence: 2w" in result.stderr and "[cadence.tags]" in result.stderr
+    assert "default_cadence" in result.stderr
+    assert str(root / ".vault" / "config.toml") in result.stderr
+    # once someone has a cadence, the hint is gone
+    (root / "People/Zed.md").write_text("---\ntype: person\ncadence: 1w\n---\n")
+    result = Vault(root).run("due", "--no-write")
+    assert "has a cadence" not in result.stderr
+
+
+def test_nobody_due_says_why_when_there_are_no_people(make_vault: MakeVault) -> None:
+    root = make_vault({".obsidian/app.json": "{}", "Ideas.md": "Some idea.\n"})
+    result = Vault(root).run("due", "--no-write")
+    assert result.exit_code == 0
+    assert "No people in this vault yet" in result.stderr and "People/" in result.stderr

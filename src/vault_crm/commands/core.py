@@ -10,6 +10,7 @@ import click
 from vault_crm.app import App, NotAVaultError, pass_app, print_json
 from vault_crm.config import init_vault
 from vault_crm.problems import all_problems
+from vault_crm.setup import config_text_for
 
 
 @click.command()
@@ -17,7 +18,9 @@ from vault_crm.problems import all_problems
 @pass_app
 def init(app: App, path: Path | None) -> None:
     """Set up a vault: a commented .vault/config.toml and the People/ and
-    Conversations/ folders. Safe to run again: it never overwrites anything.
+    Conversations/ folders. In a vault that already has folders for them
+    (Contacts/, people/, Meetings/, …) the config names those instead and no new
+    folder is made. Safe to run again: it never overwrites anything.
 
     \b
     Examples:
@@ -31,7 +34,7 @@ def init(app: App, path: Path | None) -> None:
             vault = app.vault
         except NotAVaultError:
             vault = Path.cwd().resolve()
-    created = init_vault(vault)
+    created = init_vault(vault, config_text_for(vault))
     if created:
         for item in created:
             click.echo(f"created {item}")

@@ -148,6 +148,10 @@ def due(
         print_json(due_json(report))
     else:
         _print_report(report, today, within or Cadence(7, "d", "7d"))
+    if not report.due and not report.coming_up and not report.never_contacted and not tag:
+        hint = _nobody_due_hint(app)
+        if hint:
+            warn(hint)
     if written is not None:
         path, changed = written
         warn(f"{'Wrote' if changed else 'Unchanged:'} {path}")
@@ -169,6 +173,15 @@ def due(
             "add --write to write it."
         )
     return 0
+
+
+def _nobody_due_hint(app: App) -> str:
+    from vault_crm.setup import count_with_cadence, nobody_due_hint
+
+    graph = load_graph(app.index(), contacts=False)
+    people = list(graph.people.values())
+    with_cadence = count_with_cadence(people, app.settings, app.today)
+    return nobody_due_hint(len(people), with_cadence, app.settings, app.vault)
 
 
 def _print_report(report: DueReport, today: dt.date, within: Cadence) -> None:
