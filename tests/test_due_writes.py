@@ -106,3 +106,68 @@ def test_the_reconnect_note_is_in_the_index_before_due_exits(make_vault: MakeVau
     assert v.run("due").exit_code == 0
     links = v.json("--no-refresh", "links", "Reconnect")
     assert {link["target"] for link in links["outgoing"]} >= {"Ana Lima", "Bo", "Cy"}
+
+
+# --- the reconnect note reads well -----------------------------------------------------------
+
+WRAPPED = {
+    "People/Ana Ribeiro.md": "---\ncadence: bimonthly\n---\n",
+    "People/Bo.md": "---\ncadence: 1w\n---\n",
+    "Meetings/2026-10-20 Design crit.md": (
+        "---\ntype: meeting\ndate: 2026-10-20\nattendees: ['[[Ana Ribeiro]]']\n---\n"
+        "Monthly design crit at Rui's office. Ana Ribeiro showed the research plan for the\n"
+        "checkout study; Ana Lima brought the onboarding metrics.\n\n"
+        "A second paragraph that is not part of the gist.\n"
+    ),
+    "Conversations/2026-11-20 Call with Bo.md": (
+        "---\ndate: 2026-11-15\nwith: ['[[Bo]]']\n---\n"
+        + "Bo talked at length about the warehouse move and the new racking system, "
+        "which took most of the call, and then about the hiring plan for next spring, "
+        "the budget, the two candidates he likes, and finally the offsite in March.\n"
+        "- [ ] Send Bo the racking vendor list\n"
+    ),
+}
+
+
+def test_last_joins_hard_wrapped_lines_and_cuts_at_a_word(make_vault: MakeVault) -> None:
+    root = make_vault(WRAPPED)
+    assert Vault(root, today="2026-12-15").run("due").exit_code == 0
+    text = (root / "Reconnect.md").read_text()
+    assert (
+        ": Monthly design crit at Rui's office. Ana Ribeiro showed the research plan for the "
+        "checkout study; Ana Lima brought the onboarding metrics.\n"
+    ) in text
+    last = next(ln for ln in text.splitlines() if "Call with Bo]]" in ln and "Last:" in ln)
+    gist = last.split("): ", 1)[1]
+    assert gist.endswith("…") and len(gist) <= 200
+    words = gist.removesuffix("…").split()
+    assert words[-1] in WRAPPED["Conversations/2026-11-20 Call with Bo.md"].split()
+
+
+def test_coming_up_and_never_contacted_entries_have_the_same_context(
+    make_vault: MakeVault,
+) -> None:
+    root = make_vault(
+        {
+            "People/Ana Lima.md": "---\ncadence: 2w\nwho: x\n---\n",
+            "People/Dev.md": (
+                "---\ncadence: 4w\nworking_on: a bakery\nmet: 2025-05-01\n"
+                "introduced_by: '[[Ana Lima]]'\n---\n"
+            ),
+            "Conversations/2026-11-01 Call with Dev.md": (
+                "---\nwith: ['[[Dev]]']\n---\nA call.\n- [ ] Send Dev the oven specs\n"
+            ),
+            "People/Gus.md": "---\ncadence: quarterly\nworking_on: a robot\nmet: at PyCon\n---\n",
+        }
+    )
+    assert Vault(root).run("due").exit_code == 0
+    text = (root / "Reconnect.md").read_text()
+    coming = text.split("## Coming up", 1)[1].split("## Never contacted", 1)[0]
+    assert "- [[Dev]] · due 2026-11-29" in coming
+    assert "  - Last: [[2026-11-01 Call with Dev]] (2026-11-01): A call.\n" in coming
+    assert "  - Met: 2025-05-01, through [[Ana Lima]]\n" in coming
+    assert "  - Follow up: Send Dev the oven specs" in coming
+    assert "  - Working on: a bakery\n" in coming
+    never = text.split("## Never contacted", 1)[1]
+    assert "- [[Gus]] · never contacted · quarterly\n  - Met: at PyCon\n" in never
+    assert "  - Working on: a robot\n" in never

@@ -28,7 +28,7 @@ from vault_crm.links import Resolver, is_attachment, link_key, nfc
 from vault_crm.model import IndexStats, Note, Problem
 from vault_crm.scan import FileStat, diff, walk
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4  # 4: summaries join hard-wrapped lines
 # Below this many changed notes, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 400
 BUSY_TIMEOUT_MS = 15_000
@@ -945,10 +945,37 @@ def _props_text(props: dict[str, Any]) -> str:
     return " ".join(parts)
 
 
+SUMMARY_LIMIT = 200
+
+
 def _summary(body: str) -> str:
-    """The first line of prose: what a conversation was about, at a glance."""
+    """The first paragraph of prose: what a conversation was about, at a glance. Hard-wrapped
+    lines are joined; a long paragraph is cut at a word boundary, with an ellipsis."""
+    words: list[str] = []
     for line in body.split("\n"):
-        text = line.strip().lstrip("#>-*+ ").strip()
-        if text and not text.startswith(("---", "```", "![[", "%%", "|")) and text != "[ ]":
-            return text[:200]
-    return ""
+        stripped = line.strip()
+        if not stripped:
+            if words:
+                break
+            continue
+        marked = stripped[0] in "#>-*+"  # a heading, quote or list item stands alone
+        text = stripped.lstrip("#>-*+ ").strip()
+        skip = not text or text.startswith(("---", "```", "![[", "%%", "|")) or text == "[ ]"
+        if words and (marked or skip):
+            break
+        if skip:
+            continue
+        words.append(text)
+        if marked:
+            break
+    return _shorten(" ".join(words), SUMMARY_LIMIT)
+
+
+def _shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut and not text[limit - 1].isspace():
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:.-–—") + "…"

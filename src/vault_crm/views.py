@@ -131,6 +131,16 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
+def met_phrase(props: dict[str, Any]) -> str | None:
+    """How you met, from `met` (a date or words) and `introduced_by`: '2026-11-05, through
+    [[Ana Lima]]'."""
+    met = _text(props.get("met"))
+    through = _text(props.get("introduced_by"))
+    if through:
+        through = f"through {through}"
+    return ", ".join(p for p in (met, through) if p) or None
+
+
 def entry_context(e: DueEntry, link: Linker, today: dt.date) -> dict[str, Any]:
     last = e.last_conversation
     props = e.person.props
@@ -161,6 +171,7 @@ def entry_context(e: DueEntry, link: Linker, today: dt.date) -> dict[str, Any]:
         ],
         "upcoming": [upcoming_context(u) for u in e.upcoming],
         "working_on": _text(props.get("working_on")),
+        "met": met_phrase(props),
         "needs": _text(props.get("needs")),
         "company": _text(props.get("company")),
     }
