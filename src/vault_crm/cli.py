@@ -15,6 +15,7 @@ from vault_crm import __version__
 from vault_crm.app import App, checked, no_color
 from vault_crm.dates import parse_date
 from vault_crm.errors import VaultError
+from vault_crm.index import Terminated
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -88,7 +89,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = cli.main(
             args=args, prog_name="vault", standalone_mode=False, color=False if no_color() else None
         )
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as exc:
+        # click turns Ctrl-C (KeyboardInterrupt) into Abort; SIGTERM during a parallel
+        # rebuild arrives as Terminated, a KeyboardInterrupt: exit as a killed command does.
+        if isinstance(exc.__cause__ or exc.__context__, Terminated):
+            click.echo("Terminated.", err=True)
+            return 143
         click.echo("Aborted.", err=True)
         return 130
     except KeyboardInterrupt:

@@ -16,7 +16,7 @@ import re
 import sqlite3
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -307,7 +307,8 @@ class Index:
             return self.stats(started)
         new_paths = {f.path for f in changed} - known.keys()
         paths = (known.keys() - set(removed)) | new_paths
-        self.apply(self._read(changed, paths, progress), removed, new_paths=new_paths)
+        with contextlib.closing(self._read(changed, paths, progress)) as records:
+            self.apply(records, removed, new_paths=new_paths)
         return self.stats(
             started,
             added=len(new_paths),
@@ -330,7 +331,8 @@ class Index:
             old, self.conn = self.conn, conn
             try:
                 paths = [f.path for f in files]
-                self.apply(self._read(files, paths, progress), [], new_paths=None)
+                with contextlib.closing(self._read(files, paths, progress)) as records:
+                    self.apply(records, [], new_paths=None)
             finally:
                 self.conn = old
             conn.executescript(_SECONDARY)
@@ -347,7 +349,7 @@ class Index:
 
     def _read(
         self, files: Sequence[FileStat], paths: Iterable[str], progress: Progress | None
-    ) -> Iterator[Record]:
+    ) -> Generator[Record, None, None]:
         """Parsed records of `files`, their links resolved against `paths` (every note the
         index will hold). In parallel when there are many; a generator, so the caller
         writes one batch while the workers parse the next."""
@@ -361,15 +363,26 @@ class Index:
             chunk = max(50, min(400, total // (workers * 6)))
             batches = [files[i : i + chunk] for i in range(0, total, chunk)]
             done = 0
-            with ProcessPoolExecutor(
-                workers, initializer=_init_worker, initargs=(list(paths),)
-            ) as pool:
-                jobs = [(vault, self.settings, b) for b in batches]
-                for batch in pool.map(_parse_batch, jobs):
-                    done += chunk
-                    if progress:
-                        progress(min(done, total), total)
-                    yield from batch
+            pool = ProcessPoolExecutor(
+                workers, initializer=_init_worker, initargs=(list(paths), os.getpid())
+            )
+            with _StopOnSignal(pool) as stop:
+                try:
+                    jobs = [(vault, self.settings, b) for b in batches]
+                    for batch in pool.map(_parse_batch, jobs):
+                        stop.check()
+                        done += chunk
+                        if progress:
+                            progress(min(done, total), total)
+                        yield from batch
+                    stop.check()
+                except BaseException:
+                    # Ctrl-C, SIGTERM, an error, or the consumer closing this generator:
+                    # drop the queued work and end the workers now, not after the queue.
+                    _stop_pool(pool)
+                    stop.check()  # a signal is the cause; say so rather than "broken pool"
+                    raise
+            pool.shutdown()
             return
         from vault_crm.notes import generated_pattern
 
@@ -908,9 +921,90 @@ def _read_one(
 _worker_resolver: Resolver | None = None
 
 
-def _init_worker(paths: list[str]) -> None:
+class Terminated(KeyboardInterrupt):
+    """SIGTERM arrived while worker processes were parsing: unwind like Ctrl-C does."""
+
+
+class _StopOnSignal:
+    """While a worker pool runs, SIGTERM and Ctrl-C end the workers at once; the main
+    thread then raises Terminated or KeyboardInterrupt at the next batch, a clean point
+    (an exception raised inside the pool's own code could leave it locked at exit). A
+    handler someone else installed (the daemon's) is left alone."""
+
+    def __init__(self, pool: Any) -> None:
+        self.pool = pool
+        self.signum: int | None = None
+        self.previous: dict[int, Any] = {}
+
+    def __enter__(self) -> _StopOnSignal:
+        import signal
+        import threading
+
+        if threading.current_thread() is threading.main_thread():
+            ours = {signal.SIGTERM: signal.SIG_DFL, signal.SIGINT: signal.default_int_handler}
+            for signum, default in ours.items():
+                previous = signal.getsignal(signum)
+                if previous is default:
+                    self.previous[signum] = previous
+                    signal.signal(signum, self._on_signal)
+        return self
+
+    def _on_signal(self, signum: int, frame: Any) -> None:
+        self.signum = signum
+        _terminate_workers(self.pool)
+
+    def check(self) -> None:
+        import signal
+
+        if self.signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        if self.signum is not None:
+            raise Terminated
+
+    def __exit__(self, *exc: object) -> None:
+        import signal
+
+        for signum, previous in self.previous.items():
+            signal.signal(signum, previous)
+
+
+def _terminate_workers(pool: Any) -> list[Any]:
+    # ProcessPoolExecutor has no public way to end busy workers before Python 3.14.
+    workers = list((getattr(pool, "_processes", None) or {}).values())
+    for proc in workers:
+        with contextlib.suppress(Exception):
+            proc.terminate()
+    return workers
+
+
+def _stop_pool(pool: Any) -> None:
+    """Cancel what has not started and end the worker processes at once."""
+    workers = _terminate_workers(pool)
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in workers:
+        with contextlib.suppress(Exception):
+            proc.join(2)
+
+
+def _init_worker(paths: list[str], parent: int) -> None:
+    import signal
+    import threading
+
     global _worker_resolver
     _worker_resolver = Resolver(paths)
+    # Ctrl-C reaches the whole process group; the parent decides and stops the workers.
+    # SIGTERM (from the parent, or anyone) ends a worker on the spot.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # A parent killed outright (kill -9) cannot stop its workers: they notice it is gone
+    # (they are handed to another parent) and exit instead of parsing on for nobody.
+    threading.Thread(target=_exit_when_orphaned, args=(parent,), daemon=True).start()
+
+
+def _exit_when_orphaned(parent: int, every: float = 0.25) -> None:
+    while os.getppid() == parent:
+        time.sleep(every)
+    os._exit(1)
 
 
 def _parse_batch(job: tuple[str, Settings, Sequence[FileStat]]) -> list[Record]:
