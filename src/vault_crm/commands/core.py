@@ -129,7 +129,8 @@ _COMPLETION_ENV = {"bash": "bash_source", "zsh": "zsh_source", "fish": "fish_sou
 @click.argument("shell", type=click.Choice(sorted(_COMPLETION_ENV)))
 def completion(shell: str) -> None:
     """Print the shell-completion script for SHELL (completes commands, options and
-    person names).
+    person names). A name matches by title, alias or `name`, ignoring case and
+    accents, and is completed as one argument (Chloé\\ Martin in bash).
 
     \b
     Examples:

@@ -105,7 +105,12 @@ def _write_report(
     help="Write the reconnect note into the vault. Default: write it, unless --tag, "
     "--limit or --within narrow the list (then only with --write, and the note says so).",
 )
-@click.option("--commit", is_flag=True, help="git-commit the reconnect note if it changed.")
+@click.option(
+    "--commit",
+    is_flag=True,
+    help="git-commit the reconnect note when it differs from what git holds (also the "
+    "first time, untracked), and nothing else.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable results.")
 @pass_app
 def due(
@@ -119,7 +124,8 @@ def due(
 ) -> int:
     """Who is due for reconnection, with what you last talked about, open
     follow-ups and upcoming birthdays; writes the list into the vault as the
-    reconnect note (Reconnect.md by default).
+    reconnect note (Reconnect.md by default). When nobody can be due because
+    nobody has a cadence, it says how to set one.
 
     \b
     Examples:
