@@ -182,7 +182,7 @@ def due(
 
 
 def _nobody_due_hint(app: App) -> str:
-    from vault_crm.setup import count_with_cadence, nobody_due_hint
+    from vault_crm.onboarding import count_with_cadence, nobody_due_hint
 
     graph = load_graph(app.index(), contacts=False)
     people = list(graph.people.values())
