@@ -251,6 +251,23 @@ def edit_property(path: Path, key: str, value: str | None, shown: str) -> bool:
     return write_atomic(path, out, expected=digest(data), shown=shown)
 
 
+def edit_properties(path: Path, values: dict[str, str], shown: str) -> bool:
+    """Set several properties of the note at `path` in one atomic write (each value
+    already YAML text), with the same guarantees as `edit_property`."""
+    data = read_bytes(path)
+    if data is None:
+        raise WriteRefusedError("does not exist", shown)
+    bom = data.startswith(BOM)
+    try:
+        text = data[len(BOM) if bom else 0 :].decode("utf-8")
+    except UnicodeDecodeError:
+        raise WriteRefusedError("is not valid UTF-8; not editing it", shown) from None
+    for key, value in values.items():
+        text = set_property(text, key, value, shown)
+    out = (BOM if bom else b"") + text.encode("utf-8")
+    return write_atomic(path, out, expected=digest(data), shown=shown)
+
+
 # --- writing new notes ----------------------------------------------------------------
 
 _UNSAFE_NAME = re.compile(r'[\\/:*?"<>|#^\[\]]')
@@ -324,6 +341,9 @@ def yaml_frontmatter(props: dict[str, object]) -> str:
         if isinstance(value, list | tuple):
             out.append(f"{key}:")
             out.extend(f"  - {yaml_scalar(v)}" for v in value)
+        elif isinstance(value, dict):
+            out.append(f"{key}:")
+            out.extend(f"  {yaml_scalar(k)}: {yaml_scalar(v)}" for k, v in value.items())
         else:
             out.append(f"{key}: {yaml_scalar(value)}")
     out.append("---")
