@@ -190,6 +190,7 @@ class Planner:
         for k in known:
             names = {k.title, *k.aliases, *strings(k.props.get("name"))}
             self._remember(_Person(k.path, k.title, dict(k.props), names, None))
+            self.taken.add(k.path.casefold())
 
     # --- indexes --------------------------------------------------------------------
 
