@@ -341,3 +341,18 @@ def test_export_ics(people_vault: Vault, tmp_path: Path) -> None:
         for e in Calendar.from_ical(people_vault.run("export", "ics").stdout_bytes).walk("VEVENT")
     )
     assert people_vault.run("export", "ics", "--alarm", "soon").exit_code == 2
+
+
+def test_merge_into_a_note_that_does_not_parse_is_refused_and_the_rest_import(
+    make_vault: MakeVault, tmp_path: Path
+) -> None:
+    broken = b"---\ntype: person\nemail: rui@y.org\ntags: [unclosed\n---\nBody\n"
+    root = make_vault({".vault/config.toml": "", "People/Rui.md": broken})
+    v = Vault(root)
+    f = write(tmp_path, "b.vcf", card("FN:Rui", "EMAIL:rui@y.org") + card("FN:Zoë", "ORG:X"))
+    v.run("index")
+    result = v.run("import", "vcard", f, "--merge")
+    assert (root / "People/Rui.md").read_bytes() == broken
+    assert (root / "People/Zoë.md").exists()
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output

@@ -319,3 +319,28 @@ def test_keys() -> None:
     assert linkedin_key("https://www.linkedin.com/in/Ana/") == "linkedin.com/in/ana"
     assert loose_key("Mr. John Richter, James Doe Sr.") == loose_key("Doe, John")
     assert loose_key("Cher") is None
+
+
+def test_importers_and_exporters_stay_pure() -> None:
+    """No click, no SQL, no clock in the importers and exporters; the exchange command
+    imports no other command module."""
+    import ast
+
+    src = Path(__file__).resolve().parents[1] / "src" / "vault_crm"
+    for path in [*(src / "importing").glob("*.py"), *(src / "exporting").glob("*.py")]:
+        tree = ast.parse(path.read_text())
+        names = {
+            alias.name.split(".")[0]
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Import)
+            for alias in node.names
+        } | {
+            (node.module or "").split(".")[0]
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom)
+        }
+        assert not names & {"click", "sqlite3"}, path
+        assert "today()" not in path.read_text() and "now()" not in path.read_text(), path
+    command = ast.parse((src / "commands" / "exchange.py").read_text())
+    imported = {node.module for node in ast.walk(command) if isinstance(node, ast.ImportFrom)}
+    assert not {m for m in imported if m and m.startswith("vault_crm.commands")}

@@ -30,11 +30,19 @@ def read_bytes(path: Path) -> bytes | None:
         return None
 
 
-def write_atomic(path: Path, data: bytes, *, expected: str | None = None, shown: str = "") -> bool:
+def write_atomic(
+    path: Path,
+    data: bytes,
+    *,
+    expected: str | None = None,
+    shown: str = "",
+    sync_dir: bool = True,
+) -> bool:
     """Replace `path` with `data` atomically (temp file in the same folder, fsync, rename).
     `expected` is the sha256 of the content the caller read: if the file changed since, it
     is left alone. Returns False when the content was already identical (nothing written,
-    mtime untouched)."""
+    mtime untouched). A caller writing many files into one folder passes sync_dir=False
+    and calls `sync_folder` once at the end."""
     shown = shown or str(path)
     current = read_bytes(path)
     if expected is not None and (current is None or digest(current) != expected):
@@ -58,8 +66,14 @@ def write_atomic(path: Path, data: bytes, *, expected: str | None = None, shown:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
         raise
-    _fsync_dir(path.parent)
+    if sync_dir:
+        _fsync_dir(path.parent)
     return True
+
+
+def sync_folder(folder: Path) -> None:
+    """Make the renames into `folder` durable (see write_atomic's sync_dir)."""
+    _fsync_dir(folder)
 
 
 def _umask() -> int:
@@ -292,7 +306,9 @@ def check_note_name(name: str) -> str:
     return cleaned
 
 
-def create_note(folder: Path, title: str, text: str, shown_folder: str) -> Path:
+def create_note(
+    folder: Path, title: str, text: str, shown_folder: str, *, sync_dir: bool = True
+) -> Path:
     """Write a new note `<folder>/<title>.md`; never overwrites, never lands elsewhere."""
     title = check_note_name(title)
     folder.mkdir(parents=True, exist_ok=True)
@@ -301,7 +317,7 @@ def create_note(folder: Path, title: str, text: str, shown_folder: str) -> Path:
         raise WriteRefusedError(f"'{title}' would land outside {shown_folder}/")
     if path.exists():
         raise WriteRefusedError("already exists", f"{shown_folder}/{title}.md")
-    write_atomic(path, text.encode("utf-8"), shown=f"{shown_folder}/{title}.md")
+    write_atomic(path, text.encode("utf-8"), shown=f"{shown_folder}/{title}.md", sync_dir=sync_dir)
     return path
 
 

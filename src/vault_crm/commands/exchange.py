@@ -164,10 +164,14 @@ def _run_import(
         if applied.created or applied.merged:
             idx.refresh()
         applied_note = f"{len(applied.created)} created, {len(applied.merged)} merged"
+        for message in applied.refused:
+            warn(f"Error: {message}")
     _print_plan(steps, as_json)
     counts = Counter(s.action for s in steps)
     summary = ", ".join(f"{counts[a]} {a}" for a in _ACTIONS if counts[a])
     warn(f"{what}: {summary or 'nothing to import'} ({applied_note})")
+    if not dry_run and applied.refused:
+        raise VaultError(f"{len(applied.refused)} note(s) could not be written (listed above)")
     if counts["problem"]:
         raise VaultError(
             f"{counts['problem']} {'entry' if counts['problem'] == 1 else 'entries'} could not "

@@ -104,7 +104,7 @@ class Step:
         }
 
 
-@dataclass
+@dataclass(eq=False)  # compared by identity: `in` checks stay cheap for 10,000 people
 class _Person:
     path: str
     title: str
@@ -181,7 +181,6 @@ class Planner:
         self.cadence = cadence
         self.taken = {p.casefold() for p in taken}
         self.steps: list[Step] = []
-        self.people: list[_Person] = []
         self.by_uid: dict[str, _Person] = {}
         self.by_email: dict[str, _Person] = {}
         self.by_linkedin: dict[str, _Person] = {}
@@ -195,8 +194,6 @@ class Planner:
     # --- indexes --------------------------------------------------------------------
 
     def _remember(self, person: _Person) -> None:
-        if person not in self.people:
-            self.people.append(person)
         self._index_props(person, person.props)
         for n in person.names:
             self._index_name(person, n)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 from vault_crm.importing.plan import Incoming, Rejected
 
@@ -35,8 +35,8 @@ _ANNIVERSARIES = {
     "X-MS-ANNIVERSARY",
     "X-EVOLUTION-ANNIVERSARY",
 }
-# Year-less dates: Apple writes year 1604 (with X-APPLE-OMIT-YEAR), others 0000 or 1900
-# never; only 1604 and 0000 are treated as "no year".
+# Year-less dates written with a placeholder year: Apple's 1604 (with X-APPLE-OMIT-YEAR)
+# and 0000.
 _NO_YEAR = {1604, 0}
 
 
@@ -151,9 +151,16 @@ def _label(raw: str) -> str:
     return (m.group(1) if m else text).strip().lower() or "date"
 
 
-def content_lines(card: str) -> list[Any]:
-    """A cleaned card as vobject content lines, values still escaped as written
-    (quoted-printable decoded). vobject's own line reader and parser do the work; the
+class Line(NamedTuple):
+    name: str  # upper case, without the group
+    group: str | None
+    params: dict[str, list[str]]  # upper-case keys; a bare 2.1 type (`TEL;CELL`) maps to []
+    value: str  # still escaped as written; quoted-printable decoded
+
+
+def content_lines(card: str) -> list[Line]:
+    """A cleaned card's properties, values still escaped as written. vobject's own line
+    reader and parser do the work (and its ContentLine decodes quoted-printable); the
     values are not handed to its property behaviours, which cut TEXT at commas."""
     import io
 
@@ -162,11 +169,17 @@ def content_lines(card: str) -> list[Any]:
     out = []
     for text, number in getLogicalLines(io.StringIO(card), True):
         name, params, value, group = parseLine(text, number)
-        out.append(ContentLine(name, params, value, group, encoded=True, lineNumber=number))
+        table: dict[str, list[str]] = {}
+        for p in params:
+            table.setdefault(p[0].upper(), []).extend(p[1:])
+        if "QUOTED-PRINTABLE" in text.split(":", 1)[0].upper():
+            decoded = ContentLine(name, params, value, group, encoded=True, lineNumber=number)
+            value = decoded.value
+        out.append(Line(name.upper(), group, table, value if isinstance(value, str) else ""))
     return out
 
 
-def card_to_incoming(lines: list[Any], source: str) -> Incoming | Rejected:
+def card_to_incoming(lines: list[Line], source: str) -> Incoming | Rejected:
     """A card's content lines → an incoming person."""
     props: dict[str, Any] = {}
     emails: list[str] = []
@@ -181,9 +194,9 @@ def card_to_incoming(lines: list[Any], source: str) -> Incoming | Rejected:
     labels: dict[str, str] = {}
     abdates: list[tuple[str, Any]] = []  # Apple's X-ABDATE, labelled by its group
     for line in lines:
-        name = line.name.upper()
-        raw = line.value if isinstance(line.value, str) else ""
-        params = {k.upper(): v for k, v in line.params.items()}
+        name = line.name
+        raw = line.value
+        params = line.params
         if name == "FN":
             fn = fn or text_value(raw)
         elif name == "N":

@@ -22,6 +22,7 @@ from vault_crm.importing.plan import Step
 class Applied:
     created: list[str]
     merged: list[str]
+    refused: list[str]  # one message per note that could not be written (nothing written)
 
 
 def front_matter(props: dict[str, Any]) -> dict[str, Any]:
@@ -84,23 +85,49 @@ def apply_plan(
 ) -> Applied:
     """Write the plan's creates and merges. `fspaths` maps a vault path to its path on
     disk (they differ only in Unicode normalisation)."""
-    from vault_crm.edit import create_note, edit_properties
+    from vault_crm.edit import sync_folder
 
     todo = [s for s in steps if s.action in ("create", "merge") and s.path]
     created: list[str] = []
     merged: list[str] = []
-    for done, step in enumerate(todo, start=1):
-        assert step.path is not None
-        if step.action == "create":
-            folder, _, name = step.path.rpartition("/")
-            text = note_text(vault, step, today)
-            create_note(vault / folder, name.removesuffix(".md"), text, folder)
-            created.append(step.path)
-        else:
-            target = vault / fspaths.get(step.path, step.path)
-            values = {k: flow_yaml(v) for k, v in front_matter(step.props).items()}
-            if edit_properties(target, values, step.path):
-                merged.append(step.path)
-        if progress is not None:
-            progress(done, len(todo))
-    return Applied(created, merged)
+    refused: list[str] = []
+    folders: set[Path] = set()
+    try:
+        for done, step in enumerate(todo, start=1):
+            try:
+                _apply(vault, step, today, fspaths, created, merged, folders)
+            except WriteRefusedError as exc:
+                refused.append(str(exc))
+            if progress is not None:
+                progress(done, len(todo))
+    finally:
+        # One folder sync for all the notes created in it (each note's data is synced as
+        # it is written; this makes the renames durable), even when a write failed.
+        for folder in sorted(folders):
+            sync_folder(folder)
+    return Applied(created, merged, refused)
+
+
+def _apply(
+    vault: Path,
+    step: Step,
+    today: dt.date,
+    fspaths: dict[str, str],
+    created: list[str],
+    merged: list[str],
+    folders: set[Path],
+) -> None:
+    from vault_crm.edit import create_note, edit_properties
+
+    assert step.path is not None
+    if step.action == "create":
+        folder, _, name = step.path.rpartition("/")
+        text = note_text(vault, step, today)
+        folders.add(vault / folder)
+        create_note(vault / folder, name.removesuffix(".md"), text, folder, sync_dir=False)
+        created.append(step.path)
+    else:
+        target = vault / fspaths.get(step.path, step.path)
+        values = {k: flow_yaml(v) for k, v in front_matter(step.props).items()}
+        if edit_properties(target, values, step.path):
+            merged.append(step.path)
