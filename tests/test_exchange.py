@@ -303,6 +303,8 @@ def test_export_then_import_gives_the_same_people(people_vault: Vault, tmp_path:
     assert summary(empty) == summary(people_vault)
     renamed = (empty.root / "People/AC - DC Fan Club, Inc.md").read_text()
     assert 'name: "AC/DC: Fan Club, Inc."' in renamed
+    # and exporting the imported vault gives the same file, uids, dates and all
+    assert empty.run("export", "vcard").stdout_bytes == out.read_bytes()
 
 
 def test_export_ics(people_vault: Vault, tmp_path: Path) -> None:
