@@ -358,3 +358,40 @@ def test_merge_into_a_note_that_does_not_parse_is_refused_and_the_rest_import(
     assert (root / "People/Zoë.md").exists()
     assert result.exit_code == 1
     assert "Traceback" not in result.output
+
+
+@pytest.mark.slow
+def test_a_progress_bar_on_a_terminal_for_a_large_import(tmp_path: Path) -> None:
+    """5,000 Gmail-shaped cards take well over a second: on a terminal, a bar shows."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from bench_import import generate
+
+    book = tmp_path / "big.vcf"
+    generate(book, 5000)
+    vault = tmp_path / "v"
+    (vault / ".vault").mkdir(parents=True)
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "vault_crm", "--vault", str(vault), "import", "vcard", str(book)],
+        stdout=subprocess.DEVNULL,
+        stderr=slave,
+    )
+    os.close(slave)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    assert proc.wait() == 0
+    assert b"100%" in seen and (b"Reading" in seen or b"Writing" in seen)
+    assert b"5000 create" in seen
+    assert len(list((vault / "People").iterdir())) == 5000
