@@ -32,6 +32,13 @@ class Person:
     tags: tuple[str, ...]
     props: dict[str, Any]
 
+    @property
+    def name(self) -> str:
+        """The name shown for the person: `name` when the file name is a slug or a safe
+        title (`AC - DC.md` with `name: "AC/DC"`), else the title."""
+        shown = self.props.get("name")
+        return shown.strip() if isinstance(shown, str) and shown.strip() else self.title
+
 
 @dataclass(frozen=True)
 class Contact:
@@ -138,7 +145,7 @@ def build_graph(
     aliases: dict[str, list[str]] = defaultdict(list)
     for p in graph.people.values():
         titles[name_key(p.title)].append(p.path)
-        for a in p.aliases:
+        for a in (*p.aliases, p.name):
             if name_key(a) != name_key(p.title) and p.path not in aliases[name_key(a)]:
                 aliases[name_key(a)].append(p.path)
     for key, paths in aliases.items():
@@ -232,7 +239,7 @@ def load_graph(
     graph = Graph(people={p.path: p for p in people})
     by_name: dict[str, list[str]] = defaultdict(list)
     for p in people:
-        for name in (p.title, *p.aliases):
+        for name in (p.title, *p.aliases, p.name):
             if p.path not in by_name[name_key(name)]:
                 by_name[name_key(name)].append(p.path)
     graph.by_name = dict(by_name)

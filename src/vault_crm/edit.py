@@ -30,11 +30,19 @@ def read_bytes(path: Path) -> bytes | None:
         return None
 
 
-def write_atomic(path: Path, data: bytes, *, expected: str | None = None, shown: str = "") -> bool:
+def write_atomic(
+    path: Path,
+    data: bytes,
+    *,
+    expected: str | None = None,
+    shown: str = "",
+    sync_dir: bool = True,
+) -> bool:
     """Replace `path` with `data` atomically (temp file in the same folder, fsync, rename).
     `expected` is the sha256 of the content the caller read: if the file changed since, it
     is left alone. Returns False when the content was already identical (nothing written,
-    mtime untouched)."""
+    mtime untouched). A caller writing many files into one folder passes sync_dir=False
+    and calls `sync_folder` once at the end."""
     shown = shown or str(path)
     current = read_bytes(path)
     if expected is not None and (current is None or digest(current) != expected):
@@ -58,8 +66,14 @@ def write_atomic(path: Path, data: bytes, *, expected: str | None = None, shown:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
         raise
-    _fsync_dir(path.parent)
+    if sync_dir:
+        _fsync_dir(path.parent)
     return True
+
+
+def sync_folder(folder: Path) -> None:
+    """Make the renames into `folder` durable (see write_atomic's sync_dir)."""
+    _fsync_dir(folder)
 
 
 def _umask() -> int:
@@ -251,6 +265,23 @@ def edit_property(path: Path, key: str, value: str | None, shown: str) -> bool:
     return write_atomic(path, out, expected=digest(data), shown=shown)
 
 
+def edit_properties(path: Path, values: dict[str, str], shown: str) -> bool:
+    """Set several properties of the note at `path` in one atomic write (each value
+    already YAML text), with the same guarantees as `edit_property`."""
+    data = read_bytes(path)
+    if data is None:
+        raise WriteRefusedError("does not exist", shown)
+    bom = data.startswith(BOM)
+    try:
+        text = data[len(BOM) if bom else 0 :].decode("utf-8")
+    except UnicodeDecodeError:
+        raise WriteRefusedError("is not valid UTF-8; not editing it", shown) from None
+    for key, value in values.items():
+        text = set_property(text, key, value, shown)
+    out = (BOM if bom else b"") + text.encode("utf-8")
+    return write_atomic(path, out, expected=digest(data), shown=shown)
+
+
 # --- writing new notes ----------------------------------------------------------------
 
 _UNSAFE_NAME = re.compile(r'[\\/:*?"<>|#^\[\]]')
@@ -275,7 +306,9 @@ def check_note_name(name: str) -> str:
     return cleaned
 
 
-def create_note(folder: Path, title: str, text: str, shown_folder: str) -> Path:
+def create_note(
+    folder: Path, title: str, text: str, shown_folder: str, *, sync_dir: bool = True
+) -> Path:
     """Write a new note `<folder>/<title>.md`; never overwrites, never lands elsewhere."""
     title = check_note_name(title)
     folder.mkdir(parents=True, exist_ok=True)
@@ -284,7 +317,7 @@ def create_note(folder: Path, title: str, text: str, shown_folder: str) -> Path:
         raise WriteRefusedError(f"'{title}' would land outside {shown_folder}/")
     if path.exists():
         raise WriteRefusedError("already exists", f"{shown_folder}/{title}.md")
-    write_atomic(path, text.encode("utf-8"), shown=f"{shown_folder}/{title}.md")
+    write_atomic(path, text.encode("utf-8"), shown=f"{shown_folder}/{title}.md", sync_dir=sync_dir)
     return path
 
 
@@ -324,6 +357,9 @@ def yaml_frontmatter(props: dict[str, object]) -> str:
         if isinstance(value, list | tuple):
             out.append(f"{key}:")
             out.extend(f"  - {yaml_scalar(v)}" for v in value)
+        elif isinstance(value, dict):
+            out.append(f"{key}:")
+            out.extend(f"  {yaml_scalar(k)}: {yaml_scalar(v)}" for k, v in value.items())
         else:
             out.append(f"{key}: {yaml_scalar(value)}")
     out.append("---")

@@ -51,7 +51,7 @@ def conversation_json(c: Contact | None) -> dict[str, Any] | None:
 
 def due_entry_json(e: DueEntry) -> dict[str, Any]:
     return {
-        "person": e.person.title,
+        "person": e.person.name,
         "path": e.person.path,
         "cadence": e.cadence.cadence.text if e.cadence else None,
         "cadence_source": e.cadence.source if e.cadence else None,
@@ -145,7 +145,7 @@ def entry_context(e: DueEntry, link: Linker, today: dt.date) -> dict[str, Any]:
     last = e.last_conversation
     props = e.person.props
     return {
-        "person": e.person.title,
+        "person": e.person.name,
         "path": e.person.path,
         "link": link(e.person.path, e.person.title),
         "why": why(e, today),

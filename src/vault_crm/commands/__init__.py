@@ -7,6 +7,7 @@ import click
 from vault_crm.commands.capture import add, log, snooze
 from vault_crm.commands.core import check, completion, index, init
 from vault_crm.commands.due import due, followups
+from vault_crm.commands.exchange import export, import_
 from vault_crm.commands.people import links, people, show
 from vault_crm.commands.search import search
 from vault_crm.commands.watch import watch
@@ -25,5 +26,7 @@ ALL: list[click.Command] = [
     log,
     snooze,
     watch,
+    import_,
+    export,
     completion,
 ]

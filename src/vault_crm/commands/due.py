@@ -193,7 +193,7 @@ def _nobody_due_hint(app: App) -> str:
 def _print_report(report: DueReport, today: dt.date, within: Cadence) -> None:
     def entry(e: DueEntry) -> None:
         last = last_phrase(e)
-        line = f"  {click.style(e.person.title, bold=True)} · {why(e, today)}"
+        line = f"  {click.style(e.person.name, bold=True)} · {why(e, today)}"
         click.echo(line + (f" · {last}" if last else ""))
         for f in e.followups:
             click.echo(f"      [ ] {f.text}")
@@ -222,7 +222,7 @@ def _print_report(report: DueReport, today: dt.date, within: Cadence) -> None:
         click.secho("\nDates coming up", bold=True)
         for e in report.upcoming_only:
             for u in e.upcoming:
-                click.echo(f"  {e.person.title} · {upcoming_phrase(u)}")
+                click.echo(f"  {e.person.name} · {upcoming_phrase(u)}")
 
 
 @click.command()
@@ -246,7 +246,7 @@ def followups(app: App, person: str | None, as_json: bool) -> None:
         print_json(
             [
                 {
-                    "person": graph.people[f.person].title,
+                    "person": graph.people[f.person].name,
                     "text": f.text,
                     "path": f.path,
                     "line": f.line,
@@ -261,4 +261,4 @@ def followups(app: App, person: str | None, as_json: bool) -> None:
         return
     for f in items:
         when = f.date.isoformat() if f.date else "undated"
-        click.echo(f"{when}  {graph.people[f.person].title}: {f.text}  ({f.path}:{f.line})")
+        click.echo(f"{when}  {graph.people[f.person].name}: {f.text}  ({f.path}:{f.line})")

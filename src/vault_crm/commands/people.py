@@ -115,7 +115,7 @@ def people(app: App, tag: str | None, sort: str, as_json: bool) -> None:
         print_json(
             [
                 {
-                    "person": e.person.title,
+                    "person": e.person.name,
                     "path": e.person.path,
                     "tags": list(e.person.tags),
                     "cadence": e.cadence.cadence.text if e.cadence else None,
@@ -129,10 +129,10 @@ def people(app: App, tag: str | None, sort: str, as_json: bool) -> None:
     if not entries:
         click.echo("No people found." + (f" (tag: {tag})" if tag else ""), err=True)
         return
-    width = min(32, max(len(e.person.title) for e in entries))
+    width = min(32, max(len(e.person.name) for e in entries))
     for e in entries:
         click.echo(
-            f"{e.person.title:<{width}}  last {iso(e.last_contact) or 'never':<10}"
+            f"{e.person.name:<{width}}  last {iso(e.last_contact) or 'never':<10}"
             f"  {cadence_phrase(e.cadence.cadence if e.cadence else None):<18}"
             f"  {_due_text(e, today)}"
         )
@@ -184,7 +184,7 @@ def show(app: App, person: str, as_json: bool) -> None:
         key=name_key,
     )
     data: dict[str, Any] = {
-        "person": p.title,
+        "person": p.name,
         "path": p.path,
         "aliases": list(p.aliases),
         "tags": list(p.tags),
@@ -205,7 +205,7 @@ def show(app: App, person: str, as_json: bool) -> None:
     if as_json:
         print_json(data)
         return
-    click.secho(p.title, bold=True)
+    click.secho(p.name, bold=True)
     click.echo(f"  {p.path}")
     if p.aliases:
         click.echo(f"  also: {', '.join(p.aliases)}")

@@ -1,0 +1,133 @@
+"""Apply an import plan: new person notes and `--merge` additions, nothing else (SPEC §5).
+
+New notes go through the same helpers as `vault add` (template body, front-matter written
+by vault-crm and read back before anything is written, `create_note` that never
+overwrites); merges through the surgical front-matter edit, one atomic write per note.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from vault_crm.errors import WriteRefusedError
+from vault_crm.importing.plan import Step
+
+
+@dataclass(frozen=True)
+class Applied:
+    created: list[str]
+    merged: list[str]
+    refused: list[str]  # one message per note that could not be written (nothing written)
+
+
+def front_matter(props: dict[str, Any]) -> dict[str, Any]:
+    """Plan properties as a note writes them: one e-mail or phone as a plain string."""
+    out: dict[str, Any] = {}
+    for key, value in props.items():
+        if key in ("email", "phone") and isinstance(value, list) and len(value) == 1:
+            value = value[0]
+        out[key] = value
+    return out
+
+
+def flow_yaml(value: Any) -> str:
+    """A value as one line of YAML (flow style for lists and maps): what a surgical edit
+    writes. Strings are JSON-quoted, which every YAML reader reads back unchanged."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(flow_yaml(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return (
+            "{" + ", ".join(f"{flow_yaml(str(k))}: {flow_yaml(v)}" for k, v in value.items()) + "}"
+        )
+    if isinstance(value, bool | int | float):
+        return json.dumps(value)
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def note_text(vault: Path, step: Step, today: dt.date) -> str:
+    """The whole text of a new person note, checked to read back as planned."""
+    from vault_crm.edit import yaml_frontmatter
+    from vault_crm.notes import load_yaml, split_frontmatter, to_jsonable
+    from vault_crm.render import render
+
+    props = front_matter(step.props)
+    context = {
+        "name": props.get("name", step.title),
+        "today": today.isoformat(),
+        "company": props.get("company"),
+        "role": props.get("role"),
+        "introduced_by": None,
+    }
+    body = render(vault, "person.md.j2", context).lstrip("\n")
+    if step.body:
+        body = body.rstrip("\n") + "\n\n" + step.body.strip("\n") + "\n"
+    text = yaml_frontmatter(props) + body
+    fm_lines, _, _ = split_frontmatter(text)
+    parsed = load_yaml("\n".join(fm_lines or []))
+    if to_jsonable(parsed) != to_jsonable(props):
+        raise WriteRefusedError("would not read back as written; nothing was written", step.path)
+    return text
+
+
+def apply_plan(
+    vault: Path,
+    steps: Iterable[Step],
+    today: dt.date,
+    fspaths: dict[str, str],
+    progress: Callable[[int, int], None] | None = None,
+) -> Applied:
+    """Write the plan's creates and merges. `fspaths` maps a vault path to its path on
+    disk (they differ only in Unicode normalisation)."""
+    from vault_crm.edit import sync_folder
+
+    todo = [s for s in steps if s.action in ("create", "merge") and s.path]
+    created: list[str] = []
+    merged: list[str] = []
+    refused: list[str] = []
+    folders: set[Path] = set()
+    try:
+        for done, step in enumerate(todo, start=1):
+            try:
+                _apply(vault, step, today, fspaths, created, merged, folders)
+            except WriteRefusedError as exc:
+                refused.append(str(exc))
+            if progress is not None:
+                progress(done, len(todo))
+    finally:
+        # One folder sync for all the notes created in it (each note's data is synced as
+        # it is written; this makes the renames durable), even when a write failed.
+        for folder in sorted(folders):
+            sync_folder(folder)
+    return Applied(created, merged, refused)
+
+
+def _apply(
+    vault: Path,
+    step: Step,
+    today: dt.date,
+    fspaths: dict[str, str],
+    created: list[str],
+    merged: list[str],
+    folders: set[Path],
+) -> None:
+    from vault_crm.edit import create_note, edit_properties
+
+    assert step.path is not None
+    if step.action == "create":
+        folder, _, name = step.path.rpartition("/")
+        text = note_text(vault, step, today)
+        folders.add(vault / folder)
+        create_note(vault / folder, name.removesuffix(".md"), text, folder, sync_dir=False)
+        created.append(step.path)
+    else:
+        target = vault / fspaths.get(step.path, step.path)
+        values = {k: flow_yaml(v) for k, v in front_matter(step.props).items()}
+        if edit_properties(target, values, step.path):
+            merged.append(step.path)
