@@ -126,7 +126,9 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
-def entry_context(e: DueEntry, link: Linker, today: dt.date) -> dict[str, Any]:
+def entry_context(
+    e: DueEntry, link: Linker, today: dt.date, notes: dict[str, list[str]] | None = None
+) -> dict[str, Any]:
     last = e.last_conversation
     props = e.person.props
     return {
@@ -158,16 +160,21 @@ def entry_context(e: DueEntry, link: Linker, today: dt.date) -> dict[str, Any]:
         "working_on": _text(props.get("working_on")),
         "needs": _text(props.get("needs")),
         "company": _text(props.get("company")),
+        "reciprocity": (notes or {}).get(e.person.path, []),
     }
 
 
 def reconnect_context(
-    report: DueReport, link: Linker, within_days: int, dates_days: int
+    report: DueReport,
+    link: Linker,
+    within_days: int,
+    dates_days: int,
+    reciprocity: dict[str, list[str]] | None = None,
 ) -> dict[str, Any]:
     t = report.today
     return {
         "today": t.isoformat(),
-        "due": [entry_context(e, link, t) for e in report.due],
+        "due": [entry_context(e, link, t, reciprocity) for e in report.due],
         "coming_up": [entry_context(e, link, t) for e in report.coming_up],
         "never_contacted": [entry_context(e, link, t) for e in report.never_contacted],
         "dates": [entry_context(e, link, t) for e in report.upcoming_only],
