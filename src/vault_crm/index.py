@@ -9,6 +9,7 @@ an interrupted rebuild never leaves half a database behind.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import hashlib
 import json
 import os
@@ -851,28 +852,47 @@ class Index:
             (match,),
         ).fetchall()
 
-    def note_hits(self, match: str) -> list[tuple[str, str, str, str | None, float, str, str]]:
-        """(path, kind, title, date, score, snippet, participants as JSON) of the person
-        notes whose body and the conversations whose title or body match `match`."""
+    def note_hits(self, match: str) -> list[tuple[str, str, str, str | None, float, str]]:
+        """(path, kind, title, date, score, participants as JSON) of the person notes whose
+        body and the conversations whose title or body match `match`; score is -bm25.
+        No snippets: a common word matches thousands of notes, and only the few shown
+        need one (see `snippets`)."""
+        # MATERIALIZED: the full-text match runs once; joined the other way round,
+        # SQLite would run it again for every note.
         rows = self.conn.execute(
-            """SELECT n.path, n.kind, n.title, n.date, -bm25(fts, 0.0, 0.0, 0.0, 1.0),
-                snippet(fts, 3, char(2), char(3), '…', 12), '[]'
-            FROM fts JOIN notes n ON n.id = fts.rowid
-            WHERE fts MATCH :person AND n.kind = 'person'
-                AND n.is_template = 0 AND n.is_generated = 0
+            """WITH person AS MATERIALIZED (
+                SELECT rowid AS id, -bm25(fts, 0.0, 0.0, 0.0, 1.0) AS score FROM fts
+                WHERE fts MATCH :person),
+            conversation AS MATERIALIZED (
+                SELECT rowid AS id, -bm25(fts, 2.0, 0.0, 0.0, 1.0) AS score FROM fts
+                WHERE fts MATCH :conversation)
+            SELECT n.path, n.kind, n.title, n.date, h.score, '[]' FROM person h
+                JOIN notes n ON n.id = h.id
+                WHERE n.kind = 'person' AND n.is_template = 0 AND n.is_generated = 0
             UNION ALL
-            SELECT n.path, n.kind, n.title, n.date, -bm25(fts, 2.0, 0.0, 0.0, 1.0),
-                snippet(fts, -1, char(2), char(3), '…', 12),
+            SELECT n.path, n.kind, n.title, n.date, h.score,
                 (SELECT json_group_array(p.person) FROM participants p WHERE p.source = n.path)
-            FROM fts JOIN notes n ON n.id = fts.rowid
-            WHERE fts MATCH :conversation AND n.kind = 'conversation'
-                AND n.is_template = 0 AND n.is_generated = 0""",
+                FROM conversation h JOIN notes n ON n.id = h.id
+                WHERE n.kind = 'conversation' AND n.is_template = 0 AND n.is_generated = 0""",
             {
                 "person": "{body} : (" + match + ")",
                 "conversation": "{title body} : (" + match + ")",
             },
         ).fetchall()
         return sorted(rows)
+
+    def snippets(self, match: str, paths: Sequence[str]) -> dict[str, str]:
+        """The best snippet of each of `paths` for `match`, matches between \x02 and \x03
+        (title and body only: a property's words are shown with the property)."""
+        return dict(
+            self.conn.execute(
+                "SELECT n.path, snippet(fts, -1, char(2), char(3), '…', 12)"
+                " FROM fts CROSS JOIN notes n ON n.id = fts.rowid"
+                " WHERE fts MATCH ? AND fts.rowid IN"
+                " (SELECT id FROM notes WHERE path IN (SELECT value FROM json_each(?)))",
+                ("{title body} : (" + match + ")", json.dumps(sorted(set(paths)))),
+            ).fetchall()
+        )
 
     def profile_words(self) -> list[tuple[str, str, str, int, str]]:
         """(person path, property, stemmed word, position, property text) for each word of
@@ -882,6 +902,21 @@ class Index:
         return self.conn.execute(
             "SELECT p.path, p.field, w.term, w.offset, p.text FROM temp.profile_words w"
             " JOIN temp.profile p ON p.rowid = w.doc ORDER BY p.path, p.field, w.offset"
+        ).fetchall()
+
+    def introduction_followups(self) -> list[tuple[str, str, int]]:
+        """(person, path, line) of each open follow-up that speaks of an introduction
+        ("introduce", "intro"), once for each person it belongs to: the note's
+        participants and the people linked on the task's line (as open_followups)."""
+        return self.conn.execute(
+            """WITH t AS (SELECT t.path, t.line FROM tasks t JOIN notes n ON n.path = t.path
+                WHERE t.checked = 0 AND t.text LIKE '%intro%' AND n.kind = 'conversation'
+                AND n.is_template = 0 AND n.is_generated = 0)
+            SELECT p.person, t.path, t.line FROM t JOIN participants p ON p.source = t.path
+            UNION
+            SELECT l.resolved, t.path, t.line FROM t
+                JOIN links l ON l.source = t.path AND l.line = t.line AND l.place = 'body'
+                JOIN notes n ON n.path = l.resolved AND n.kind = 'person'"""
         ).fetchall()
 
     def connected_people(self) -> list[tuple[str, str]]:
@@ -895,6 +930,18 @@ class Index:
             SELECT l.source, l.resolved FROM links l
                 JOIN notes s ON s.path = l.source JOIN notes t ON t.path = l.resolved
                 WHERE s.kind = 'person' AND t.kind = 'person' AND l.source != l.resolved"""
+        ).fetchall()
+
+    def contact_summary(self, today: dt.date) -> list[tuple[str, str, int]]:
+        """(person, last contact date, contacts in the year up to today) of each person
+        with a contact on or before today."""
+        return self.conn.execute(
+            "SELECT person, max(date), sum(date > :year_ago) FROM participants"
+            " WHERE date IS NOT NULL AND date <= :today GROUP BY person",
+            {
+                "today": today.isoformat(),
+                "year_ago": (today - dt.timedelta(days=365)).isoformat(),
+            },
         ).fetchall()
 
     def interactions(

@@ -7,7 +7,7 @@ import click
 from vault_crm.commands.capture import add, log, snooze
 from vault_crm.commands.core import check, completion, index, init
 from vault_crm.commands.due import due, followups
-from vault_crm.commands.insights import who
+from vault_crm.commands.insights import intros, report, who
 from vault_crm.commands.people import links, people, show
 from vault_crm.commands.search import search
 from vault_crm.commands.watch import watch
@@ -26,6 +26,8 @@ ALL: list[click.Command] = [
     log,
     snooze,
     who,
+    intros,
+    report,
     watch,
     completion,
 ]

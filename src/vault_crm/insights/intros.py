@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from vault_crm.contacts import name_key
@@ -34,6 +34,8 @@ STOPWORDS = frozenset(
     good best new know knows knowing people person""".split()
 )
 _WORD = re.compile(r"[^\W_]+")
+# A candidate before it is written out: (score, A's path, B's path, B's property).
+Found = tuple[float, str, str, str]
 
 
 @dataclass(frozen=True)
@@ -86,18 +88,14 @@ def profile_words(
     return out
 
 
-def closeness(contacts: Mapping[str, list[dt.date]], today: dt.date) -> dict[str, float]:
-    """How close the user is to each person, in [0, 1]: half recency (a contact today is
-    1, three months ago 0.5), half frequency (contacts in the last year, 12 or more is 1).
-    Someone never contacted is 0."""
+def closeness(contacts: Iterable[tuple[str, str, int]], today: dt.date) -> dict[str, float]:
+    """How close the user is to each person, in [0, 1], from (person, last contact date,
+    contacts in the last year): half recency (a contact today is 1, three months ago
+    0.5), half frequency (12 or more contacts in the last year is 1). Someone never
+    contacted is 0."""
     out: dict[str, float] = {}
-    year_ago = today - dt.timedelta(days=365)
-    for person, dates in contacts.items():
-        past = [d for d in dates if d <= today]
-        if not past:
-            continue
-        days = (today - max(past)).days
-        recent = sum(d > year_ago for d in past)
+    for person, last, recent in contacts:
+        days = max(0, (today - dt.date.fromisoformat(last)).days)
         out[person] = 0.5 / (1 + days / 90) + 0.5 * min(recent, 12) / 12
     return out
 
@@ -108,84 +106,107 @@ def suggest(
     connected: Iterable[tuple[str, str]],
     close: Mapping[str, float],
     limit: int | None = None,
-) -> list[Intro]:
-    """Introductions worth making, best first; one per pair of people."""
-    pairs = {frozenset(p) for p in connected}
-    # How many people's offers use each word: a rare word says more than a common one.
+    needing: Iterable[str] | None = None,
+) -> tuple[list[Intro], int]:
+    """Introductions worth making, best first, one per pair of people; at most `limit`,
+    with how many there are in all. `needing`: only for these people's needs."""
+    pairs = {(min(a, b), max(a, b)) for a, b in connected}
+    # Each person's offered words by property, and how many people offer each word: a
+    # rare word says more than a common one.
+    offers: dict[str, dict[str, set[str]]] = {}
     offered_by: dict[str, set[str]] = {}
     for path, fields in words.items():
         for field, (_text, ws) in fields.items():
             if field in OFFERS:
-                for w in ws:
-                    offered_by.setdefault(w.term, set()).add(path)
+                terms = {w.term for w in ws}
+                offers.setdefault(path, {})[field] = terms
+                for t in terms:
+                    offered_by.setdefault(t, set()).add(path)
     total = max(1, len(words))
+    idf = {t: math.log(1 + total / (1 + len(by))) for t, by in offered_by.items()}
+    keys = {path: name_key(title) for path, title in people.items()}
+    wanted = set(needing) if needing is not None else None
 
-    def idf(term: str) -> float:
-        return math.log(1 + total / (1 + len(offered_by.get(term, ()))))
+    # term -> ((person offering it, property), what it is worth there)
+    postings: dict[str, list[tuple[tuple[str, str], float]]] = {}
+    for b_path, offered_fields in offers.items():
+        if b_path not in people:
+            continue
+        for field, offered_terms in offered_fields.items():
+            for t in offered_terms:
+                postings.setdefault(t, []).append(((b_path, field), OFFERS[field][0] * idf[t]))
+    order = {field: i for i, field in enumerate(OFFERS)}
 
-    best: dict[frozenset[str], Intro] = {}
+    linked: dict[str, set[str]] = {}
+    for a, b in pairs:
+        linked.setdefault(a, set()).add(b)
+        linked.setdefault(b, set()).add(a)
+    results: list[tuple[float, str, str, str, str, str]] = []
     for a_path in sorted(words):
         if a_path not in people or "needs" not in words[a_path]:
             continue
-        need_text, need_words = words[a_path]["needs"]
-        need_terms = list(dict.fromkeys(w.term for w in need_words))
+        if wanted is not None and a_path not in wanted:
+            continue
+        need_terms = sorted({w.term for w in words[a_path]["needs"][1]})
         if not need_terms:
             continue
-        need_weight = sum(idf(t) for t in need_terms)
-        candidates = sorted({b for t in need_terms for b in offered_by.get(t, ())})
-        for b_path in candidates:
-            if b_path == a_path or b_path not in people:
+        # A word nobody offers still counts in the need's weight.
+        need_weight = sum(idf.get(t, math.log(1 + total)) for t in need_terms)
+        matches: dict[tuple[str, str], float] = {}
+        for t in need_terms:
+            for key, value in postings.get(t, ()):
+                matches[key] = matches.get(key, 0.0) + value
+        by_person: dict[str, tuple[float, int, str]] = {}
+        for (b_path, field), value in matches.items():
+            mine = (value, -order[field], field)
+            if b_path not in by_person or mine > by_person[b_path]:
+                by_person[b_path] = mine
+        skip = linked.get(a_path, set())
+        a_close = close.get(a_path, 0.0)
+        a_key = keys[a_path]
+        for b_path, (value, _o, field) in by_person.items():
+            if b_path == a_path or b_path in skip:
                 continue
-            if frozenset((a_path, b_path)) in pairs:
-                continue
-            match, field, matched = _best_offer(need_terms, words[b_path], idf)
-            if not matched:
-                continue
-            share = match / need_weight
-            weaker = min(close.get(a_path, 0.0), close.get(b_path, 0.0))
-            score = round(share * (1 + weaker) / 2, 4)
-            shown = tuple(dict.fromkeys(w.raw for w in need_words if w.term in matched))
-            offer_text = words[b_path][field][0]
-            a, b = people[a_path], people[b_path]
-            intro = Intro(
-                a=a,
-                b=b,
-                a_path=a_path,
-                b_path=b_path,
-                reason=(
-                    f"{a} needs {need_text}; {b} {OFFERS[field][1]} {offer_text}"
-                    f" (matched: {', '.join(shown)})"
-                ),
-                needs=need_text,
-                field=field,
-                offer=offer_text,
-                words=shown,
-                score=score,
-            )
-            key = frozenset((a_path, b_path))
-            if key not in best or _order(intro) < _order(best[key]):
-                best[key] = intro
-    ranked = sorted(best.values(), key=_order)
-    return ranked[:limit] if limit is not None else ranked
+            b_close = close.get(b_path, 0.0)
+            weaker = a_close if a_close < b_close else b_close
+            score = round(value / need_weight * (1 + weaker) / 2, 4)
+            results.append((-score, a_key, keys[b_path], a_path, b_path, field))
+    results.sort()
+    # One suggestion per pair: the better of the two directions (the first, once sorted).
+    seen: set[tuple[str, str]] = set()
+    ranked: list[Found] = []
+    for neg, _ak, _bk, a_path, b_path, field in results:
+        pair = (min(a_path, b_path), max(a_path, b_path))
+        if pair not in seen:
+            seen.add(pair)
+            ranked.append((-neg, a_path, b_path, field))
+    shown = ranked[:limit] if limit is not None else ranked
+    return [_intro(f, people, words) for f in shown], len(ranked)
 
 
-def _best_offer(
-    need_terms: list[str],
-    fields: Mapping[str, tuple[str, list[Word]]],
-    idf: Callable[[str], float],
-) -> tuple[float, str, set[str]]:
-    """The property of B that covers most of A's need: (weighted match, property, terms)."""
-    found: tuple[float, str, set[str]] = (0.0, "", set())
-    for field, (weight, _verb) in OFFERS.items():
-        if field not in fields:
-            continue
-        terms = {w.term for w in fields[field][1]}
-        matched = {t for t in need_terms if t in terms}
-        value = weight * sum(idf(t) for t in matched)
-        if value > found[0]:
-            found = (value, field, matched)
-    return found
-
-
-def _order(i: Intro) -> tuple[float, str, str, str, str]:
-    return (-i.score, name_key(i.a), name_key(i.b), i.a_path, i.b_path)
+def _intro(
+    found: Found,
+    people: Mapping[str, str],
+    words: Mapping[str, Mapping[str, tuple[str, list[Word]]]],
+) -> Intro:
+    score, a_path, b_path, field = found
+    need_text, need_words = words[a_path]["needs"]
+    matched = {w.term for w in words[b_path][field][1]}
+    shown = tuple(dict.fromkeys(w.raw for w in need_words if w.term in matched))
+    offer_text = words[b_path][field][0]
+    a, b = people[a_path], people[b_path]
+    return Intro(
+        a=a,
+        b=b,
+        a_path=a_path,
+        b_path=b_path,
+        reason=(
+            f"{a} needs {need_text}; {b} {OFFERS[field][1]} {offer_text}"
+            f" (matched: {', '.join(shown)})"
+        ),
+        needs=need_text,
+        field=field,
+        offer=offer_text,
+        words=shown,
+        score=score,
+    )

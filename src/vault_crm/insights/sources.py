@@ -5,7 +5,6 @@ pure functions of these records; SQL stays in the index."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -17,8 +16,6 @@ if TYPE_CHECKING:
     from vault_crm.due import DueEntry
     from vault_crm.index import Index
     from vault_crm.views import Linker
-
-_INTRODUCE = re.compile(r"\bintroduc", re.IGNORECASE)
 
 
 def contact_dates(
@@ -37,17 +34,24 @@ def introduction_pairs(index: Index) -> list[tuple[str, str]]:
     unchecked "introduce …" task belongs to (its note's participants and the people linked
     on its line)."""
     groups: dict[tuple[str, int], set[str]] = {}
-    for person, path, line, text, _date, _title in index.open_followups():
-        if _INTRODUCE.search(text):
-            groups.setdefault((path, line), set()).add(person)
+    for person, path, line in index.introduction_followups():
+        groups.setdefault((path, line), set()).add(person)
     return [(a, b) for people in groups.values() for a in people for b in people if a < b]
 
 
-def load_intros(index: Index, today: dt.date, limit: int | None = None) -> list[Intro]:
+def load_intros(
+    index: Index,
+    today: dt.date,
+    limit: int | None = None,
+    needing: Sequence[str] | None = None,
+) -> tuple[list[Intro], int]:
+    """Introductions worth making (at most `limit`; only for the needs of `needing` when
+    given), and how many there are in all."""
     people = {p.path: p.title for p in load_people(index)}
     connected = index.connected_people() + introduction_pairs(index)
-    close = closeness(contact_dates(index.interactions()), today)
-    return suggest(people, profile_words(index.profile_words()), connected, close, limit)
+    close = closeness(index.contact_summary(today), today)
+    words = profile_words(index.profile_words())
+    return suggest(people, words, connected, close, limit, needing)
 
 
 def load_reciprocity(index: Index, people: Sequence[str], today: dt.date) -> dict[str, Reciprocity]:
@@ -74,7 +78,8 @@ def reconnect_lines(
             offers: list[str] = []
             if not e.followups:
                 if intros is None:
-                    intros = load_intros(index, today)
+                    asking = [x.person.path for x in entries]
+                    intros = load_intros(index, today, needing=asking)[0]
                 offers = [
                     f"{link(i.b_path, i.b)}, who {i.offer_phrase}"
                     for i in intros

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from vault_crm.contacts import name_key
 
@@ -56,13 +56,31 @@ class NoteHit:
     title: str
     date: str | None
     score: float  # -bm25: higher is better
-    snippet: str
     participants: tuple[str, ...]
+    snippet: str = ""  # filled in later, for the notes shown
 
 
-def note_hit(row: tuple[str, str, str, str | None, float, str, str]) -> NoteHit:
-    path, kind, title, date, score, snippet, people = row
-    return NoteHit(path, kind, title, date, score, snippet, tuple(json.loads(people)))
+def note_hit(row: tuple[str, str, str, str | None, float, str]) -> NoteHit:
+    path, kind, title, date, score, people = row
+    return NoteHit(path, kind, title, date, score, tuple(json.loads(people)))
+
+
+def needs_snippets(experts: Iterable[Expert]) -> list[str]:
+    """The notes whose snippets the shown evidence still lacks."""
+    return sorted({e.path for x in experts for e in x.evidence if not e.snippet})
+
+
+def with_snippets(experts: Iterable[Expert], snippets: Mapping[str, str]) -> list[Expert]:
+    """The same experts, each piece of evidence with its note's snippet."""
+    return [
+        replace(
+            x,
+            evidence=tuple(
+                e if e.snippet else replace(e, snippet=snippets.get(e.path, "")) for e in x.evidence
+            ),
+        )
+        for x in experts
+    ]
 
 
 def rank_people(
