@@ -72,7 +72,7 @@ def test_streaks_need_the_newest_conversations_in_a_row() -> None:
 
 def test_something_to_give_prefers_a_promise_then_an_introduction_then_help() -> None:
     assert something_to_give(["send the deck"], ["[[Bo]]"], "a book") == (
-        "Something to give: what you promised, send the deck"
+        "Something to give: follow through on “send the deck”"
     )
     assert something_to_give([], ["[[Bo]]"], "a book") == (
         "Something to give: an introduction to [[Bo]]"
@@ -94,5 +94,5 @@ def test_reconnect_note_suggests_the_open_follow_up_first(make_vault: MakeVault)
     assert Vault(root).run("due").exit_code == 0
     note = (root / "Reconnect.md").read_text()
     assert "  - The last 3 contacts were asks: offer something first\n" in note
-    assert "  - Something to give: what you promised, send Rui the contract template\n" in note
+    assert "  - Something to give: follow through on “send Rui the contract template”\n" in note
     assert "you started" not in note

@@ -25,6 +25,8 @@ OFFERS = {
     "tags": (0.5, "is tagged"),
     "company": (0.4, "works at"),
 }
+# The share of a need (its words weighted by rarity) an offer must cover.
+MIN_COVER = 0.4
 # Words a need is phrased with that say nothing about what is needed.
 STOPWORDS = frozenset(
     """a an and any are as at be been by can could for from get getting has have help
@@ -127,14 +129,14 @@ def suggest(
     keys = {path: name_key(title) for path, title in people.items()}
     wanted = set(needing) if needing is not None else None
 
-    # term -> ((person offering it, property), what it is worth there)
+    # term -> ((person offering it, property), how rare the word is)
     postings: dict[str, list[tuple[tuple[str, str], float]]] = {}
     for b_path, offered_fields in offers.items():
         if b_path not in people:
             continue
         for field, offered_terms in offered_fields.items():
             for t in offered_terms:
-                postings.setdefault(t, []).append(((b_path, field), OFFERS[field][0] * idf[t]))
+                postings.setdefault(t, []).append(((b_path, field), idf[t]))
     order = {field: i for i, field in enumerate(OFFERS)}
 
     linked: dict[str, set[str]] = {}
@@ -157,8 +159,12 @@ def suggest(
             for key, value in postings.get(t, ()):
                 matches[key] = matches.get(key, 0.0) + value
         by_person: dict[str, tuple[float, int, str]] = {}
-        for (b_path, field), value in matches.items():
-            mine = (value, -order[field], field)
+        for (b_path, field), covered in matches.items():
+            # A match covers at least MIN_COVER of the need (a single common word in a
+            # long need is a coincidence, not an introduction).
+            if covered < MIN_COVER * need_weight:
+                continue
+            mine = (OFFERS[field][0] * covered, -order[field], field)
             if b_path not in by_person or mine > by_person[b_path]:
                 by_person[b_path] = mine
         skip = linked.get(a_path, set())

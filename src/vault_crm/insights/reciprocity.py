@@ -128,7 +128,7 @@ def something_to_give(
     """One thing to offer, the most concrete first: an open follow-up (a promise already
     made), an introduction they would value, or help with what they are working on."""
     if followups:
-        return f"Something to give: what you promised, {followups[0]}"
+        return f"Something to give: follow through on “{followups[0]}”"
     if introductions:
         return f"Something to give: an introduction to {introductions[0]}"
     if working_on:
