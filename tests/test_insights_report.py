@@ -31,6 +31,8 @@ PEOPLE = {
     "Ivy": "",  # 2 asks, never a give
     "Jon": "met: 2026-02-01",
     "Lou": "met: 2025-05-01",  # met last year, first conversation this year
+    "Kai": "met: 2026-12-01",  # not yet
+    "Mo": "met: 2026-11-20",
 }
 PLAN = {
     "Ana": [("2026-11-20", "give")],
@@ -76,7 +78,7 @@ def test_report_figures_as_json(make_vault: MakeVault) -> None:
     data = Vault(make_vault(vault_files())).json("report")
     assert data["path"] == "Network report.md"
     assert data["counts"] == {
-        "people": 11,
+        "people": 13,
         "with_cadence": 3,
         "contacted_30_days": 1,
         "contacted_90_days": 3,  # Ana; Fay and Gil on 2026-09-01 (83 days)
@@ -96,17 +98,14 @@ def test_report_figures_as_json(make_vault: MakeVault) -> None:
         ("Hal", "3 asks since the last give"),
         ("Ivy", "2 asks and no give"),
     ]
-    # Bo was first seen in December; Lou's `met` says last year.
+    # Only `met` says when you met: Lou's is last year, Kai's is later this year, and a
+    # first conversation this year (Cy, Fay…) is not a meeting.
     assert [(p["person"], p["why"]) for p in data["met_this_year"]] == [
-        ("Cy", "first contact 2026-01-15"),
         ("Jon", "met 2026-02-01"),
-        ("Dee", "first contact 2026-02-20"),
-        ("Fay", "first contact 2026-07-01"),
-        ("Gil", "first contact 2026-07-01"),
-        ("Ana", "first contact 2026-11-01"),
+        ("Mo", "met 2026-11-20"),
     ]
     assert data["tags"] == [
-        {"tag": "(no tag)", "people": 8},
+        {"tag": "(no tag)", "people": 10},
         {"tag": "founder", "people": 2},
         {"tag": "friend", "people": 2},
     ]
@@ -130,7 +129,7 @@ def test_unchanged_report_is_not_rewritten_and_text_outside_markers_is_kept(
     v.run("report")
     text = note.read_text()
     assert text.startswith("My notes above.\n") and text.endswith("\nAnd below.\n")
-    assert "| People | 12 |" in text
+    assert "| People | 14 |" in text
 
 
 def test_a_foreign_note_is_never_overwritten(make_vault: MakeVault) -> None:
@@ -159,10 +158,10 @@ def test_the_daemon_keeps_the_report_note_current(tmp_path: Path) -> None:
     report = root / "Network report.md"
     d = Daemon(root)
     try:
-        d.wait_for(lambda: "| People | 11 |" in _read(report), "the report at start")
+        d.wait_for(lambda: "| People | 13 |" in _read(report), "the report at start")
         assert (root / "Reconnect.md").exists()
         (root / "People/Newcomer.md").write_text("---\ntags: [friend]\n---\n")
-        d.wait_for(lambda: "| People | 12 |" in _read(report), "the report after a new person")
+        d.wait_for(lambda: "| People | 14 |" in _read(report), "the report after a new person")
     finally:
         d.stop()
 

@@ -102,7 +102,7 @@ def build_report(
         fading=_fading(entries, past, today),
         weak_ties=_weak_ties(entries, past, today),
         asks=_asks(entries, conversations),
-        met=_met(entries, past, today),
+        met=_met(entries, today),
     )
 
 
@@ -167,24 +167,21 @@ def _asks(
     return [_listed(e, why) for _n, e, why in found[:LIST_LIMIT]]
 
 
-def _met(
-    entries: Sequence[DueEntry], past: Mapping[str, list[dt.date]], today: dt.date
-) -> list[Listed]:
-    """People whose `met` date is this year, or without one, whose first contact is."""
+def _met(entries: Sequence[DueEntry], today: dt.date) -> list[Listed]:
+    """People whose `met` date falls in this year, up to today. Only `met` says when you
+    met: a first conversation in the vault is often just the day you started writing
+    notes (and a LinkedIn import records `met` as the day you connected)."""
     found = []
     for e in entries:
-        met: dt.date | None = None
-        how = "met"
         value = e.person.props.get("met")
-        if value not in (None, ""):
-            try:
-                met = parse_date(value)
-            except ValueError:
-                met = None
-        if met is None and past.get(e.person.path):
-            met, how = past[e.person.path][0], "first contact"
-        if met is not None and met.year == today.year and met <= today:
-            found.append((met, e, f"{how} {met.isoformat()}"))
+        if value in (None, ""):
+            continue
+        try:
+            met = parse_date(value)
+        except ValueError:
+            continue
+        if met.year == today.year and met <= today:
+            found.append((met, e, f"met {met.isoformat()}"))
     found.sort(key=lambda x: (x[0], name_key(x[1].person.title), x[1].person.path))
     return [_listed(e, why) for _d, e, why in found]
 
