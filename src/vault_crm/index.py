@@ -904,6 +904,15 @@ class Index:
             " JOIN temp.profile p ON p.rowid = w.doc ORDER BY p.path, p.field, w.offset"
         ).fetchall()
 
+    def person_titles(self) -> dict[str, str]:
+        """Every person's vault path and title."""
+        return dict(
+            self.conn.execute(
+                "SELECT path, title FROM notes"
+                " WHERE kind = 'person' AND is_template = 0 AND is_generated = 0"
+            ).fetchall()
+        )
+
     def introduction_followups(self) -> list[tuple[str, str, int]]:
         """(person, path, line) of each open follow-up that speaks of an introduction
         ("introduce", "intro"), once for each person it belongs to: the note's

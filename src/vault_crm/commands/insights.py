@@ -189,6 +189,8 @@ def write_report(app: App, report: Report | None = None) -> tuple[str, bool]:
     text = render(app.vault, "report.md.j2", context, idx.path.parent)
     shown = report_path(app)
     changed = write_generated(app.vault / shown, text, "report", shown)
+    if changed:
+        idx.refresh_paths([shown])  # our own write is in the index before we exit
     return shown, changed
 
 

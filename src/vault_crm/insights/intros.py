@@ -33,6 +33,7 @@ STOPWORDS = frozenset(
     helping her his how i in into intro introduction introductions is it its looking me
     more my need needs of on or our out advice someone somebody anyone that the their them
     they this to want wants was we what who whom will with would you your find finding
+    intros
     good best new know knows knowing people person""".split()
 )
 _WORD = re.compile(r"[^\W_]+")
@@ -74,16 +75,21 @@ def profile_words(
     rows: Iterable[tuple[str, str, str, int, str]],
 ) -> dict[str, dict[str, tuple[str, list[Word]]]]:
     """Index rows (path, property, stemmed term, position, text) -> per person, per
-    property, the text and its words, stop words left out."""
+    property, the text and its words. A need's words keep their written form (the
+    reason quotes them) and lose their stop words; an offer's are just stems (a stop
+    word there can only meet a stop word of a need, which is gone)."""
     out: dict[str, dict[str, tuple[str, list[Word]]]] = {}
     raw_words: dict[tuple[str, str], list[str]] = {}
     for path, field, term, offset, text in rows:
+        entry = out.setdefault(path, {}).setdefault(field, (text, []))
+        if field != "needs":
+            entry[1].append(Word(term, term))
+            continue
         key = (path, field)
         if key not in raw_words:
             raw_words[key] = _WORD.findall(text)
         raws = raw_words[key]
         raw = raws[offset] if offset < len(raws) else term
-        entry = out.setdefault(path, {}).setdefault(field, (text, []))
         if raw.casefold() in STOPWORDS or term.isdigit() or len(term) < 2:
             continue
         entry[1].append(Word(term, raw))

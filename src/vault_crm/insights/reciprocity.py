@@ -5,6 +5,7 @@ when you always do the reaching out."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -66,14 +67,21 @@ class Reciprocity:
 
 
 def normalise_intent(value: Any) -> str | None:
-    if not isinstance(value, str):
-        return None
-    return _INTENTS.get(value.strip().casefold().replace(" ", "-"))
+    return _intent(value) if isinstance(value, str) else None
 
 
 def normalise_side(value: Any) -> str | None:
-    if not isinstance(value, str):
-        return None
+    return _side(value) if isinstance(value, str) else None
+
+
+# The same few words repeat across thousands of conversations: read each once.
+@functools.lru_cache(maxsize=256)
+def _intent(value: str) -> str | None:
+    return _INTENTS.get(value.strip().casefold().replace(" ", "-"))
+
+
+@functools.lru_cache(maxsize=256)
+def _side(value: str) -> str | None:
     return _SIDES.get(value.strip().casefold())
 
 
@@ -84,14 +92,12 @@ def touches(
     conversations, newest first. Daily-note mentions and scheduled conversations are not
     exchanges yet, so they do not count."""
     out: dict[str, list[Touch]] = {}
+    until = today.isoformat()  # ISO dates compare as text
     for person, date, path, kind, intent, side in rows:
-        if kind != "conversation":
-            continue
-        when = dt.date.fromisoformat(date)
-        if when > today:
+        if kind != "conversation" or date > until:
             continue
         out.setdefault(person, []).append(
-            Touch(when, path, normalise_intent(intent), normalise_side(side))
+            Touch(dt.date.fromisoformat(date), path, normalise_intent(intent), normalise_side(side))
         )
     for items in out.values():
         items.sort(key=lambda t: (t.date, t.path), reverse=True)

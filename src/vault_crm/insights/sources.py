@@ -8,7 +8,6 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from vault_crm.contacts import load_people
 from vault_crm.insights.intros import Intro, closeness, profile_words, suggest
 from vault_crm.insights.reciprocity import Reciprocity, reciprocity, something_to_give, touches
 
@@ -47,7 +46,7 @@ def load_intros(
 ) -> tuple[list[Intro], int]:
     """Introductions worth making (at most `limit`; only for the needs of `needing` when
     given), and how many there are in all."""
-    people = {p.path: p.title for p in load_people(index)}
+    people = index.person_titles()
     connected = index.connected_people() + introduction_pairs(index)
     close = closeness(index.contact_summary(today), today)
     words = profile_words(index.profile_words())
