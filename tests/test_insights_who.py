@@ -75,6 +75,7 @@ def test_stated_expertise_ranks_first_then_profile_then_mentions(make_vault: Mak
 
 def test_each_result_shows_its_evidence(make_vault: MakeVault) -> None:
     results = {r["person"]: r for r in Vault(make_vault(VAULT)).json("who", "pricing")}
+    assert all(set(r) == {"person", "path", "score", "evidence"} for r in results.values())
     ana = results["Ana Lima"]["evidence"]
     assert ana[0] == {
         "path": "People/Ana Lima.md",

@@ -48,7 +48,14 @@ def expert_json(x: Expert) -> dict[str, Any]:
 
 @click.command()
 @click.argument("topic", nargs=-1, required=True)
-@click.option("--limit", type=click.IntRange(min=1), default=10, show_default=True)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    metavar="N",
+    help="List at most N people.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
 @pass_app
 def who(app: App, topic: tuple[str, ...], limit: int, as_json: bool) -> None:
@@ -117,7 +124,14 @@ def intro_json(i: Intro) -> dict[str, Any]:
 
 
 @click.command()
-@click.option("--limit", type=click.IntRange(min=1), default=10, show_default=True)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    metavar="N",
+    help="List at most N introductions.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
 @pass_app
 def intros(app: App, limit: int, as_json: bool) -> None:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from vault_crm.contacts import Person, name_key
+from vault_crm.contacts import name_key
 from vault_crm.dates import add_months, format_overdue, parse_date
 from vault_crm.due import DueEntry
 from vault_crm.insights.reciprocity import Touch
@@ -211,7 +211,3 @@ def report_context(report: Report, link: Callable[[str, str], str]) -> dict[str,
         "met": people(report.met),
         "year": report.today.year,
     }
-
-
-def everyone(people: Sequence[Person]) -> list[Person]:
-    return sorted(people, key=lambda p: (name_key(p.title), p.path))
