@@ -44,7 +44,7 @@ def test_show_counts_the_last_ten_conversations(make_vault: MakeVault) -> None:
     }
     text = v.run("show", "Rui").stdout
     assert "last 10 conversations: 0 give · 5 ask · 5 catch-up" in text
-    assert "the last 5 contacts were asks: offer something first" in text
+    assert "the last 3 contacts were asks: offer something first" in text
     assert "you started the last 5 contacts" in text
 
 
@@ -93,6 +93,6 @@ def test_reconnect_note_suggests_the_open_follow_up_first(make_vault: MakeVault)
     root = make_vault(files)
     assert Vault(root).run("due").exit_code == 0
     note = (root / "Reconnect.md").read_text()
-    assert "  - The last 3 contacts were asks: offer something first\n" in note
+    assert "  - the last 3 contacts were asks: offer something first\n" in note
     assert "  - Something to give: follow through on “send Rui the contract template”\n" in note
     assert "you started" not in note

@@ -51,7 +51,9 @@ class Reciprocity:
         """What the reconnect note says about this person, when true."""
         lines = []
         if self.only_asks:
-            lines.append(f"the last {self.asks_in_a_row} contacts were asks: offer something first")
+            # SPEC §9's words: the last 3, even when the run is longer (`vault show`
+            # gives the count).
+            lines.append(f"the last {ASKS_IN_A_ROW} contacts were asks: offer something first")
         if self.always_me:
             lines.append(f"you started the last {self.started_in_a_row} contacts")
         return lines

@@ -72,7 +72,7 @@ def reconnect_lines(
         r = found.get(e.person.path)
         if r is None:
             continue
-        lines = [w[0].upper() + w[1:] for w in r.warnings()]
+        lines = r.warnings()  # worded as SPEC §9 words them
         if r.only_asks:
             offers: list[str] = []
             if not e.followups:
