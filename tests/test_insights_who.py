@@ -5,6 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from hypothesis import given
+from hypothesis import strategies as st
+
+from vault_crm.insights.who import NoteHit, rank_people
+
 from conftest import Vault
 
 MakeVault = Callable[[dict[str, str | bytes]], Path]
@@ -122,3 +127,24 @@ def test_a_filter_is_a_clear_error(make_vault: MakeVault) -> None:
     result = Vault(make_vault(VAULT)).run("who", "pricing", "tag:mentor")
     assert result.exit_code == 1
     assert "vault search" in result.stderr
+
+
+@given(
+    mentions=st.integers(min_value=0, max_value=60),
+    mention_score=st.floats(min_value=0.01, max_value=50),
+    stated_score=st.floats(min_value=0.01, max_value=50),
+    field=st.sampled_from(["working_on", "role", "company", "tags"]),
+)
+def test_a_passing_mention_never_outranks_a_stated_expertise(
+    mentions: int, mention_score: float, stated_score: float, field: str
+) -> None:
+    people = {"A.md": "Ann", "B.md": "Bob", "C.md": "Cy"}
+    # Ann only states it; Bob only works near it; Cy is mentioned in many conversations.
+    profile = [("A.md", "known_for", stated_score, "x"), ("B.md", field, 50.0, "x")]
+    notes = [
+        NoteHit(f"c{i}.md", "conversation", f"c{i}", "2026-01-01", mention_score, ("C.md",))
+        for i in range(mentions)
+    ]
+    notes.append(NoteHit("C.md", "person", "Cy", None, 50.0, ()))
+    ranked = [x.person for x in rank_people(people, profile, notes)]
+    assert ranked == ["Ann", "Bob", "Cy"]
