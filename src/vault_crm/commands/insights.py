@@ -11,7 +11,6 @@ from typing import Any
 import click
 
 from vault_crm.app import App, pass_app, print_json, warn
-from vault_crm.contacts import load_people
 from vault_crm.errors import VaultError
 from vault_crm.insights.intros import Intro
 from vault_crm.insights.report import Report, build_report, report_context
@@ -82,7 +81,7 @@ def who(app: App, topic: tuple[str, ...], limit: int, as_json: bool) -> None:
     if parsed.match is None:
         raise VaultError(f"nothing to look for in '{text}'; try a word or a \"phrase\"")
     idx = app.index()
-    people = {p.path: p.title for p in load_people(idx)}
+    people = idx.person_titles()
     try:
         profile = idx.profile_hits(parsed.match)
         notes = [note_hit(r) for r in idx.note_hits(parsed.match)]

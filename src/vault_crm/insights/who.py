@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from vault_crm.contacts import name_key
 
@@ -49,8 +50,9 @@ class Expert:
     evidence: tuple[Evidence, ...]
 
 
-@dataclass(frozen=True)
-class NoteHit:
+class NoteHit(NamedTuple):
+    """A note that matches the topic (a NamedTuple: there may be thousands)."""
+
     path: str
     kind: str  # "person" | "conversation"
     title: str
@@ -96,12 +98,14 @@ def rank_people(
     and no single match is worth more than twice its weight. A conversation's credit is
     shared among its participants (one of two people in a coffee knows more of what was
     said than one of twelve in a meeting)."""
-    found: dict[str, list[Evidence]] = {}
+    # (field, weight, path, snippet, date) per person: plain tuples, because a common
+    # word matches thousands of conversations and only the people shown need records.
+    found: dict[str, list[tuple[str, float, str, str, str | None]]] = {}
     profile = [h for h in profile_hits if h[0] in people and h[1] in WEIGHTS]
     best = max((h[2] for h in profile), default=0.0)
     for path, field, score, snippet in profile:
         weight = WEIGHTS[field] * (1 + _relative(score, best))
-        found.setdefault(path, []).append(Evidence(path, field, snippet, weight))
+        found.setdefault(path, []).append((field, weight, path, snippet, None))
     notes = list(note_hits)
     for kind, field in (("person", "body"), ("conversation", "conversation")):
         hits = [h for h in notes if h.kind == kind]
@@ -112,26 +116,36 @@ def rank_people(
             credited = [p for p in credited if p in people]
             for person in credited:
                 share = weight / len(credited)
-                found.setdefault(person, []).append(
-                    Evidence(h.path, field, h.snippet, share, h.date)
-                )
+                found.setdefault(person, []).append((field, share, h.path, h.snippet, h.date))
+    ranked = sorted(
+        (
+            (
+                -max(TIERS.get(e[0], 0) for e in evidence),
+                -round(sum(e[1] for e in evidence), 3),
+                name_key(people[path]),
+                path,
+            )
+            for path, evidence in found.items()
+        )
+    )
     experts = []
-    for path, evidence in found.items():
+    for neg_tier, neg_score, _key, path in ranked[:limit] if limit is not None else ranked:
         ordered = sorted(
-            evidence,
-            key=lambda e: (FIELDS.index(e.field), -e.score, _newest(e.date), e.path),
+            found[path], key=lambda e: (FIELDS.index(e[0]), -e[1], _newest(e[4]), e[2])
         )
         experts.append(
             Expert(
                 person=people[path],
                 path=path,
-                score=round(sum(e.score for e in evidence), 3),
-                tier=max(TIERS.get(e.field, 0) for e in evidence),
-                evidence=tuple(ordered),
+                score=-neg_score,
+                tier=-neg_tier,
+                evidence=tuple(
+                    Evidence(where, field, snippet, weight, date)
+                    for field, weight, where, snippet, date in ordered
+                ),
             )
         )
-    experts.sort(key=lambda x: (-x.tier, -x.score, name_key(x.person), x.path))
-    return experts[:limit] if limit is not None else experts
+    return experts
 
 
 def _relative(score: float, best: float) -> float:
