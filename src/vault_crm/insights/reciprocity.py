@@ -8,7 +8,7 @@ import datetime as dt
 import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 WINDOW = 10  # conversations looked at
 ASKS_IN_A_ROW = 3  # this many asks in a row: offer something first
@@ -18,9 +18,9 @@ _INTENTS = {"give": "give", "ask": "ask", "catch-up": "catch-up", "catchup": "ca
 _SIDES = {"me": "me", "i": "me", "myself": "me", "them": "them", "they": "them"}
 
 
-@dataclass(frozen=True)
-class Touch:
-    """One conversation with the person, as reciprocity sees it."""
+class Touch(NamedTuple):
+    """One conversation with the person, as reciprocity sees it (a NamedTuple: a vault
+    holds thousands)."""
 
     date: dt.date
     path: str
