@@ -35,6 +35,16 @@ TOPICS = [
     "pricing", "hiring", "fundraising", "roadmap", "onboarding", "churn", "the launch",
     "a reorg", "their new job", "a book", "the conference", "remote work", "a side project",
 ]  # fmt: skip
+EXPERTISE = [
+    "pricing strategy", "hiring engineers", "fundraising from angels", "product roadmaps",
+    "customer onboarding", "reducing churn", "running a reorg", "remote work", "design systems",
+    "conference talks", "writing a book", "growth marketing", "tax law", "machine learning",
+]  # fmt: skip
+NEEDS = [
+    "advice on pricing", "a senior engineer to hire", "an angel investor", "a designer",
+    "help with churn", "a publisher for a book", "a speaker for a conference", "a tax lawyer",
+    "someone who knows machine learning", "growth marketing help",
+]  # fmt: skip
 SENTENCES = [
     "We talked about {t} and what they would do differently next time.",
     "They are worried about {t}, mostly because the team is small.",
@@ -69,6 +79,9 @@ def generate(
     out: Path, people: int = 1000, conversations: int = 10000, daily: int = 365, seed: int = 42
 ) -> dict[str, int]:
     rng = random.Random(seed)
+    # The insight properties come from their own generator, so adding them left every
+    # other byte of the vault as it was.
+    extra = random.Random(seed + 1)
     used: set[str] = set()
     names = [_name(rng, used) for _ in range(people)]
     (out / ".vault").mkdir(parents=True, exist_ok=True)
@@ -95,6 +108,12 @@ def generate(
             lines.append(f"last_contact: {TODAY - dt.timedelta(days=rng.randint(1, 300))}")
         if rng.random() < 0.05:
             lines.append(f"snooze_until: {TODAY + dt.timedelta(days=rng.randint(1, 60))}")
+        if extra.random() < 0.5:
+            lines.append(f"known_for: {extra.choice(EXPERTISE)}")
+        if extra.random() < 0.4:
+            lines.append(f"working_on: {extra.choice(TOPICS)}")
+        if extra.random() < 0.3:
+            lines.append(f"needs: {extra.choice(NEEDS)}")
         lines += ["---", _paragraph(rng), ""]
         path = out / "People" / f"{name}.md"
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -118,7 +137,7 @@ def generate(
         text = (
             f"---\ntype: conversation\ndate: {day}\nwith: [{quoted}]\n"
             f"channel: {channel.lower()}\nintent: {rng.choice(['give', 'ask', 'catch-up'])}\n"
-            "---\n" + "\n\n".join(body) + "\n"
+            f"initiated_by: {extra.choice(['me', 'me', 'them'])}\n---\n" + "\n\n".join(body) + "\n"
         )
         folder.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")

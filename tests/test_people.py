@@ -75,7 +75,7 @@ def test_show_json_keys(make_vault: MakeVault) -> None:
     assert list(data) == [
         "person", "path", "aliases", "tags", "properties", "cadence", "cadence_days",
         "last_contact", "due_date", "conversations", "followups", "upcoming", "backlinks",
-        "introduced_by", "introduced",
+        "introduced_by", "introduced", "reciprocity",
     ]  # fmt: skip
     assert data["last_contact"] == "2026-11-01" and data["due_date"] == "2026-12-01"
 

@@ -15,6 +15,20 @@ from test_due import VAULT
 MakeVault = Callable[[dict[str, str | bytes]], Path]
 GOLDEN = Path(__file__).parent / "golden"
 FILES = {k: v for k, v in VAULT.items() if k != "Reconnect.md"}
+# Reciprocity: Jo's last three conversations were asks (and Jo needs what Ana works on, so
+# the note suggests that introduction as something to give); you started the last five
+# conversations with Ivo.
+FILES["People/Jo.md"] = (
+    "---\ncadence: yearly\nlast_contact: 2024-10-19\nneeds: pricing advice\n---\n"
+)
+for _day, _intent in (("03", "give"), ("05", "ask"), ("07", "ask"), ("09", "ask")):
+    FILES[f"Conversations/2024-10-{_day} Jo.md"] = (
+        f'---\nwith: ["[[Jo]]"]\nintent: {_intent}\ninitiated_by: them\n---\nJo asked.\n'
+    )
+for _day in ("01", "05", "10", "15", "20"):
+    FILES[f"Conversations/2026-09-{_day} Ivo.md"] = (
+        '---\nwith: ["[[Ivo]]"]\nintent: catch-up\ninitiated_by: me\n---\nI called Ivo.\n'
+    )
 
 
 def test_reconnect_note_matches_the_golden_file(make_vault: MakeVault) -> None:

@@ -9,6 +9,7 @@ an interrupted rebuild never leaves half a database behind.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import hashlib
 import json
 import os
@@ -32,6 +33,8 @@ SCHEMA_VERSION = 4  # 4: summaries join hard-wrapped lines
 # Below this many changed notes, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 400
 BUSY_TIMEOUT_MS = 15_000
+# The person properties `vault who` and `vault intros` read, one FTS row each.
+PROFILE_FIELDS = ("known_for", "working_on", "needs", "role", "company", "tags")
 
 Progress = Callable[[int, int], None]
 
@@ -821,6 +824,163 @@ class Index:
 
     def all_paths(self) -> list[str]:
         return [p for (p,) in self.conn.execute("SELECT path FROM notes")]
+
+    # -- what the relationship insights need (vault who / intros / report) --
+
+    def _profiles(self) -> None:
+        """A temporary FTS5 table of people's profile properties, one row per (person,
+        property), built afresh for each question (a few milliseconds for a thousand
+        people; the daemon's index moves on between questions): bm25 and snippets per
+        property for `vault who`, and the stemmed words of each property for `vault
+        intros`. In the temp schema, so a reader never writes to the shared index."""
+        c = self.conn
+        c.execute("DROP TABLE IF EXISTS temp.profile")
+        c.execute("DROP TABLE IF EXISTS temp.profile_words")
+        c.execute(
+            "CREATE VIRTUAL TABLE temp.profile USING fts5(path UNINDEXED, field UNINDEXED,"
+            " text, tokenize = 'porter unicode61 remove_diacritics 2')"
+        )
+        c.execute(
+            "CREATE VIRTUAL TABLE temp.profile_words USING fts5vocab(temp, profile, instance)"
+        )
+        c.execute(
+            """INSERT INTO temp.profile(path, field, text)
+            SELECT n.path, k.value, group_concat(j.value, ', ')
+            FROM notes n JOIN json_each(:fields) k
+            JOIN json_each(CASE k.value WHEN 'tags' THEN n.tags ELSE n.props END,
+                CASE k.value WHEN 'tags' THEN '$' ELSE '$."' || k.value || '"' END) j
+            WHERE n.kind = 'person' AND n.is_template = 0 AND n.is_generated = 0
+                AND j.type NOT IN ('object', 'array', 'null') AND trim(j.value) != ''
+            GROUP BY n.path, k.value""",
+            {"fields": json.dumps(list(PROFILE_FIELDS))},
+        )
+
+    def profile_hits(self, match: str) -> list[tuple[str, str, float, str]]:
+        """(person path, property, score, snippet) of each profile property matching the
+        FTS5 expression `match`; score is -bm25, higher is better."""
+        self._profiles()
+        return self.conn.execute(
+            "SELECT path, field, -bm25(profile), snippet(profile, 2, char(2), char(3), '…', 12)"
+            " FROM temp.profile WHERE profile MATCH ? ORDER BY path, field",
+            (match,),
+        ).fetchall()
+
+    def note_hits(self, match: str) -> list[tuple[str, str, str, str | None, float, str]]:
+        """(path, kind, title, date, score, participants as JSON) of the person notes whose
+        body and the conversations whose title or body match `match`; score is -bm25.
+        No snippets: a common word matches thousands of notes, and only the few shown
+        need one (see `snippets`)."""
+        # MATERIALIZED: the full-text match runs once; joined the other way round,
+        # SQLite would run it again for every note.
+        rows = self.conn.execute(
+            """WITH person AS MATERIALIZED (
+                SELECT rowid AS id, -bm25(fts, 0.0, 0.0, 0.0, 1.0) AS score FROM fts
+                WHERE fts MATCH :person),
+            conversation AS MATERIALIZED (
+                SELECT rowid AS id, -bm25(fts, 2.0, 0.0, 0.0, 1.0) AS score FROM fts
+                WHERE fts MATCH :conversation)
+            SELECT n.path, n.kind, n.title, n.date, h.score, '[]' FROM person h
+                JOIN notes n ON n.id = h.id
+                WHERE n.kind = 'person' AND n.is_template = 0 AND n.is_generated = 0
+            UNION ALL
+            SELECT n.path, n.kind, n.title, n.date, h.score,
+                (SELECT json_group_array(p.person) FROM participants p WHERE p.source = n.path)
+                FROM conversation h JOIN notes n ON n.id = h.id
+                WHERE n.kind = 'conversation' AND n.is_template = 0 AND n.is_generated = 0""",
+            {
+                "person": "{body} : (" + match + ")",
+                "conversation": "{title body} : (" + match + ")",
+            },
+        ).fetchall()
+        return sorted(rows)
+
+    def snippets(self, match: str, paths: Sequence[str]) -> dict[str, str]:
+        """The best snippet of each of `paths` for `match`, matches between \x02 and \x03
+        (title and body only: a property's words are shown with the property)."""
+        return dict(
+            self.conn.execute(
+                "SELECT n.path, snippet(fts, -1, char(2), char(3), '…', 12)"
+                " FROM fts CROSS JOIN notes n ON n.id = fts.rowid"
+                " WHERE fts MATCH ? AND fts.rowid IN"
+                " (SELECT id FROM notes WHERE path IN (SELECT value FROM json_each(?)))",
+                ("{title body} : (" + match + ")", json.dumps(sorted(set(paths)))),
+            ).fetchall()
+        )
+
+    def profile_words(self) -> list[tuple[str, str, str, int, str]]:
+        """(person path, property, stemmed word, position, property text) for each word of
+        each profile property, stemmed by the index's own tokenizer (so 'designer' and
+        'design' meet), in order."""
+        self._profiles()
+        return self.conn.execute(
+            "SELECT p.path, p.field, w.term, w.offset, p.text FROM temp.profile_words w"
+            " JOIN temp.profile p ON p.rowid = w.doc ORDER BY p.path, p.field, w.offset"
+        ).fetchall()
+
+    def person_titles(self) -> dict[str, str]:
+        """Every person's vault path and title."""
+        return dict(
+            self.conn.execute(
+                "SELECT path, title FROM notes"
+                " WHERE kind = 'person' AND is_template = 0 AND is_generated = 0"
+            ).fetchall()
+        )
+
+    def introduction_followups(self) -> list[tuple[str, str, int]]:
+        """(person, path, line) of each open follow-up that speaks of an introduction
+        ("introduce", "intro"), once for each person it belongs to: the note's
+        participants and the people linked on the task's line (as open_followups)."""
+        return self.conn.execute(
+            """WITH t AS (SELECT t.path, t.line FROM tasks t JOIN notes n ON n.path = t.path
+                WHERE t.checked = 0 AND t.text LIKE '%intro%' AND n.kind = 'conversation'
+                AND n.is_template = 0 AND n.is_generated = 0)
+            SELECT p.person, t.path, t.line FROM t JOIN participants p ON p.source = t.path
+            UNION
+            SELECT l.resolved, t.path, t.line FROM t
+                JOIN links l ON l.source = t.path AND l.line = t.line AND l.place = 'body'
+                JOIN notes n ON n.path = l.resolved AND n.kind = 'person'"""
+        ).fetchall()
+
+    def connected_people(self) -> list[tuple[str, str]]:
+        """Pairs of people already connected: in one conversation together, or a link from
+        one's note to the other's (`introduced_by` included)."""
+        return self.conn.execute(
+            """SELECT DISTINCT a.person, b.person FROM participants a
+                JOIN participants b ON a.source = b.source AND a.person < b.person
+                WHERE a.kind = 'conversation'
+            UNION
+            SELECT l.source, l.resolved FROM links l
+                JOIN notes s ON s.path = l.source JOIN notes t ON t.path = l.resolved
+                WHERE s.kind = 'person' AND t.kind = 'person' AND l.source != l.resolved"""
+        ).fetchall()
+
+    def contact_summary(self, today: dt.date) -> list[tuple[str, str, int]]:
+        """(person, last contact date, contacts in the year up to today) of each person
+        with a contact on or before today."""
+        return self.conn.execute(
+            "SELECT person, max(date), sum(date > :year_ago) FROM participants"
+            " WHERE date IS NOT NULL AND date <= :today GROUP BY person",
+            {
+                "today": today.isoformat(),
+                "year_ago": (today - dt.timedelta(days=365)).isoformat(),
+            },
+        ).fetchall()
+
+    def interactions(
+        self, people: Sequence[str] | None = None
+    ) -> list[tuple[str, str, str, str, Any, Any]]:
+        """(person, date, path, kind, intent, initiated_by) of every dated conversation and
+        daily-note mention, for `people` only when given, in no particular order."""
+        sql = (
+            "SELECT p.person, p.date, p.source, p.kind, json_extract(n.props, '$.intent'),"
+            " json_extract(n.props, '$.initiated_by')"
+            " FROM participants p JOIN notes n ON n.path = p.source WHERE p.date IS NOT NULL"
+        )
+        if people is None:
+            return self.conn.execute(sql).fetchall()
+        return self.conn.execute(
+            sql + " AND p.person IN (SELECT value FROM json_each(?))", (json.dumps(list(people)),)
+        ).fetchall()
 
 
 # --- helpers -------------------------------------------------------------------------

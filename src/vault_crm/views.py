@@ -141,7 +141,9 @@ def met_phrase(props: dict[str, Any]) -> str | None:
     return ", ".join(p for p in (met, through) if p) or None
 
 
-def entry_context(e: DueEntry, link: Linker, today: dt.date) -> dict[str, Any]:
+def entry_context(
+    e: DueEntry, link: Linker, today: dt.date, notes: dict[str, list[str]] | None = None
+) -> dict[str, Any]:
     last = e.last_conversation
     props = e.person.props
     return {
@@ -174,16 +176,21 @@ def entry_context(e: DueEntry, link: Linker, today: dt.date) -> dict[str, Any]:
         "met": met_phrase(props),
         "needs": _text(props.get("needs")),
         "company": _text(props.get("company")),
+        "reciprocity": (notes or {}).get(e.person.path, []),
     }
 
 
 def reconnect_context(
-    report: DueReport, link: Linker, within_days: int, dates_days: int
+    report: DueReport,
+    link: Linker,
+    within_days: int,
+    dates_days: int,
+    reciprocity: dict[str, list[str]] | None = None,
 ) -> dict[str, Any]:
     t = report.today
     return {
         "today": t.isoformat(),
-        "due": [entry_context(e, link, t) for e in report.due],
+        "due": [entry_context(e, link, t, reciprocity) for e in report.due],
         "coming_up": [entry_context(e, link, t) for e in report.coming_up],
         "never_contacted": [entry_context(e, link, t) for e in report.never_contacted],
         "dates": [entry_context(e, link, t) for e in report.upcoming_only],

@@ -70,11 +70,15 @@ def _write_report(
     today = report.today
     within = within or Cadence(7, "d", "7d")
     window = parse_duration(idx.settings.dates_window)
+    from vault_crm.insights.sources import reconnect_lines
+
+    link = Linker(idx.ambiguous_titles())
     context = reconnect_context(
         report,
-        Linker(idx.ambiguous_titles()),
+        link,
         within.days_from(today),
         window.days_from(today),
+        reconnect_lines(idx, report.due, link, today),
     )
     context["narrowed"] = narrowed
     text = render(app.vault, "reconnect.md.j2", context, idx.path.parent)

@@ -201,7 +201,13 @@ def show(app: App, person: str, as_json: bool) -> None:
         if introduced_by in graph.people
         else None,
         "introduced": introduced,
+        "reciprocity": None,
     }
+    from vault_crm.insights.sources import load_reciprocity
+
+    balance = load_reciprocity(idx, [p.path], today).get(p.path)
+    if balance is not None:
+        data["reciprocity"] = balance.as_json()
     if as_json:
         print_json(data)
         return
@@ -226,6 +232,14 @@ def show(app: App, person: str, as_json: bool) -> None:
         click.echo(f"  introduced by: {data['introduced_by']}")
     if introduced:
         click.echo(f"  introduced: {', '.join(introduced)}")
+    if balance is not None:
+        click.echo(
+            f"  last {balance.conversations} conversations: {balance.give} give · "
+            f"{balance.ask} ask · {balance.catch_up} catch-up; "
+            f"you started {balance.me}, they started {balance.them}"
+        )
+        for line in balance.warnings():
+            click.echo(f"  {line}")
     _section(
         "Conversations",
         [

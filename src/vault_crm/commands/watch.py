@@ -53,6 +53,7 @@ def watch(app: App, poll: bool, commit: bool, verbose: bool) -> None:
       vault watch --poll          # network drives, or when inotify is exhausted
     """
     from vault_crm.commands.due import write_reconnect
+    from vault_crm.commands.insights import write_report
     from vault_crm.index import vault_cache_dir
     from vault_crm.watch import DaemonLock, Watcher
 
@@ -74,21 +75,33 @@ def watch(app: App, poll: bool, commit: bool, verbose: bool) -> None:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
 
-    def write_note() -> str:
-        """Regenerate the note; the index learns its new stat at once, so the event our
+    def write_note(write: Any, written: list[str]) -> str:
+        """Regenerate a note; the index learns its new stat at once, so the event our
         own write causes finds nothing to do."""
-        path, changed = write_reconnect(app)
+        path, changed = write(app)
         if changed:
             idx.refresh_paths([path])
-        if commit:
-            # Also when unchanged: a note git does not hold yet is committed all the same.
+        # Also when unchanged: with --commit, a note git does not hold yet is committed.
+        written.append(path)
+        return f"{path} {'rewritten' if changed else 'unchanged'}"
+
+    def write_notes() -> str:
+        """The reconnect note, then the report note; a note that cannot be written is
+        logged and does not stop the other. With --commit, one commit for both."""
+        written: list[str] = []
+        done = [
+            _safely(lambda w=w: write_note(w, written)) for w in (write_reconnect, write_report)
+        ]
+        if commit and written:
             from vault_crm.gitops import commit_files
 
             try:
-                commit_files(vault, [path], f"Update {path} for {app.today.isoformat()}")
+                commit_files(
+                    vault, written, f"Update {', '.join(written)} for {app.today.isoformat()}"
+                )
             except VaultError as exc:
                 _log(f"error: {exc}")
-        return f"{path} {'rewritten' if changed else 'unchanged'}"
+        return ", ".join(done)
 
     try:
         # Observer first, then the full reconcile: nothing that changes in between is lost.
@@ -96,7 +109,7 @@ def watch(app: App, poll: bool, commit: bool, verbose: bool) -> None:
         idx = app.index(refresh=False)
         started = time.perf_counter()
         stats = idx.refresh()
-        note = _safely(write_note)
+        note = write_notes()
         _log(
             f"watching {vault} ({watcher.mode}), {stats.notes:,} notes indexed in "
             f"{time.perf_counter() - started:.2f} s, {note}; Ctrl-C to stop"
@@ -124,7 +137,7 @@ def watch(app: App, poll: bool, commit: bool, verbose: bool) -> None:
             if not changed and not new_day:
                 continue
             day = app.today
-            note = _safely(write_note)
+            note = write_notes()
             _log(
                 f"{changed} note{'s' if changed != 1 else ''} changed"
                 f"{', new day' if new_day else ''}, {note}, "

@@ -1,0 +1,224 @@
+"""`vault intros`: introductions worth making.
+
+A `needs` what B is `known_for` or `working_on` (or B's role, tags, company), and the two
+are not connected yet. Words are compared after the index's own stemming (so "designer"
+meets "design"), weighted by how rare they are among people's profiles, and the match is
+what share of A's need B covers. Ranked by that times how close the user is to the
+weaker of the two: an introduction is only as good as the weaker relationship behind it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from vault_crm.contacts import name_key
+
+# Where B's offer was found, what it is worth, and how the reason says it.
+OFFERS = {
+    "known_for": (1.0, "is known for"),
+    "working_on": (0.8, "is working on"),
+    "role": (0.6, "works as"),
+    "tags": (0.5, "is tagged"),
+    "company": (0.4, "works at"),
+}
+# The share of a need (its words weighted by rarity) an offer must cover.
+MIN_COVER = 0.4
+# Words a need is phrased with that say nothing about what is needed.
+STOPWORDS = frozenset(
+    """a an and any are as at be been by can could for from get getting has have help
+    helping her his how i in into intro introduction introductions is it its looking me
+    more my need needs of on or our out advice someone somebody anyone that the their them
+    they this to want wants was we what who whom will with would you your find finding
+    intros
+    good best new know knows knowing people person""".split()
+)
+_WORD = re.compile(r"[^\W_]+")
+# A candidate before it is written out: (score, A's path, B's path, B's property).
+Found = tuple[float, str, str, str]
+
+
+@dataclass(frozen=True)
+class Intro:
+    a: str  # title of the person with the need
+    b: str  # title of the person who can help
+    a_path: str
+    b_path: str
+    reason: str
+    needs: str  # A's need as written
+    field: str  # B's property that matched: known_for, working_on, role, tags, company
+    offer: str  # its text as written
+    words: tuple[str, ...]  # the matched words, as A wrote them
+    score: float
+
+    @property
+    def offers(self) -> str:
+        """What B offers, with the property: "known_for: pricing strategy"."""
+        return f"{self.field}: {self.offer}"
+
+    @property
+    def offer_phrase(self) -> str:
+        """What B offers, in words: "is known for pricing strategy"."""
+        return f"{OFFERS[self.field][1]} {self.offer}"
+
+
+@dataclass(frozen=True)
+class Word:
+    term: str  # stemmed
+    raw: str  # as written
+
+
+def profile_words(
+    rows: Iterable[tuple[str, str, str, int, str]],
+) -> dict[str, dict[str, tuple[str, list[Word]]]]:
+    """Index rows (path, property, stemmed term, position, text) -> per person, per
+    property, the text and its words. A need's words keep their written form (the
+    reason quotes them) and lose their stop words; an offer's are just stems (a stop
+    word there can only meet a stop word of a need, which is gone)."""
+    out: dict[str, dict[str, tuple[str, list[Word]]]] = {}
+    raw_words: dict[tuple[str, str], list[str]] = {}
+    for path, field, term, offset, text in rows:
+        entry = out.setdefault(path, {}).setdefault(field, (text, []))
+        if field != "needs":
+            entry[1].append(Word(term, term))
+            continue
+        key = (path, field)
+        if key not in raw_words:
+            raw_words[key] = _WORD.findall(text)
+        raws = raw_words[key]
+        raw = raws[offset] if offset < len(raws) else term
+        if raw.casefold() in STOPWORDS or term.isdigit() or len(term) < 2:
+            continue
+        entry[1].append(Word(term, raw))
+    return out
+
+
+def closeness(contacts: Iterable[tuple[str, str, int]], today: dt.date) -> dict[str, float]:
+    """How close the user is to each person, in [0, 1], from (person, last contact date,
+    contacts in the last year): half recency (a contact today is 1, three months ago
+    0.5), half frequency (12 or more contacts in the last year is 1). Someone never
+    contacted is 0."""
+    out: dict[str, float] = {}
+    for person, last, recent in contacts:
+        days = max(0, (today - dt.date.fromisoformat(last)).days)
+        out[person] = 0.5 / (1 + days / 90) + 0.5 * min(recent, 12) / 12
+    return out
+
+
+def suggest(
+    people: Mapping[str, str],
+    words: Mapping[str, Mapping[str, tuple[str, list[Word]]]],
+    connected: Iterable[tuple[str, str]],
+    close: Mapping[str, float],
+    limit: int | None = None,
+    needing: Iterable[str] | None = None,
+) -> tuple[list[Intro], int]:
+    """Introductions worth making, best first, one per pair of people; at most `limit`,
+    with how many there are in all. `needing`: only for these people's needs."""
+    pairs = {(min(a, b), max(a, b)) for a, b in connected}
+    # Each person's offered words by property, and how many people offer each word: a
+    # rare word says more than a common one.
+    offers: dict[str, dict[str, set[str]]] = {}
+    offered_by: dict[str, set[str]] = {}
+    for path, fields in words.items():
+        for field, (_text, ws) in fields.items():
+            if field in OFFERS:
+                terms = {w.term for w in ws}
+                offers.setdefault(path, {})[field] = terms
+                for t in terms:
+                    offered_by.setdefault(t, set()).add(path)
+    total = max(1, len(words))
+    idf = {t: math.log(1 + total / (1 + len(by))) for t, by in offered_by.items()}
+    keys = {path: name_key(title) for path, title in people.items()}
+    wanted = set(needing) if needing is not None else None
+
+    # term -> ((person offering it, property), how rare the word is)
+    postings: dict[str, list[tuple[tuple[str, str], float]]] = {}
+    for b_path, offered_fields in offers.items():
+        if b_path not in people:
+            continue
+        for field, offered_terms in offered_fields.items():
+            for t in offered_terms:
+                postings.setdefault(t, []).append(((b_path, field), idf[t]))
+    order = {field: i for i, field in enumerate(OFFERS)}
+
+    linked: dict[str, set[str]] = {}
+    for a, b in pairs:
+        linked.setdefault(a, set()).add(b)
+        linked.setdefault(b, set()).add(a)
+    results: list[tuple[float, str, str, str, str, str]] = []
+    for a_path in sorted(words):
+        if a_path not in people or "needs" not in words[a_path]:
+            continue
+        if wanted is not None and a_path not in wanted:
+            continue
+        need_terms = sorted({w.term for w in words[a_path]["needs"][1]})
+        if not need_terms:
+            continue
+        # A word nobody offers still counts in the need's weight.
+        need_weight = sum(idf.get(t, math.log(1 + total)) for t in need_terms)
+        matches: dict[tuple[str, str], float] = {}
+        for t in need_terms:
+            for key, value in postings.get(t, ()):
+                matches[key] = matches.get(key, 0.0) + value
+        by_person: dict[str, tuple[float, int, str]] = {}
+        for (b_path, field), covered in matches.items():
+            # A match covers at least MIN_COVER of the need (a single common word in a
+            # long need is a coincidence, not an introduction).
+            if covered < MIN_COVER * need_weight:
+                continue
+            mine = (OFFERS[field][0] * covered, -order[field], field)
+            if b_path not in by_person or mine > by_person[b_path]:
+                by_person[b_path] = mine
+        skip = linked.get(a_path, set())
+        a_close = close.get(a_path, 0.0)
+        a_key = keys[a_path]
+        for b_path, (value, _o, field) in by_person.items():
+            if b_path == a_path or b_path in skip:
+                continue
+            b_close = close.get(b_path, 0.0)
+            weaker = a_close if a_close < b_close else b_close
+            score = round(value / need_weight * (1 + weaker) / 2, 4)
+            results.append((-score, a_key, keys[b_path], a_path, b_path, field))
+    results.sort()
+    # One suggestion per pair: the better of the two directions (the first, once sorted).
+    seen: set[tuple[str, str]] = set()
+    ranked: list[Found] = []
+    for neg, _ak, _bk, a_path, b_path, field in results:
+        pair = (min(a_path, b_path), max(a_path, b_path))
+        if pair not in seen:
+            seen.add(pair)
+            ranked.append((-neg, a_path, b_path, field))
+    shown = ranked[:limit] if limit is not None else ranked
+    return [_intro(f, people, words) for f in shown], len(ranked)
+
+
+def _intro(
+    found: Found,
+    people: Mapping[str, str],
+    words: Mapping[str, Mapping[str, tuple[str, list[Word]]]],
+) -> Intro:
+    score, a_path, b_path, field = found
+    need_text, need_words = words[a_path]["needs"]
+    matched = {w.term for w in words[b_path][field][1]}
+    shown = tuple(dict.fromkeys(w.raw for w in need_words if w.term in matched))
+    offer_text = words[b_path][field][0]
+    a, b = people[a_path], people[b_path]
+    return Intro(
+        a=a,
+        b=b,
+        a_path=a_path,
+        b_path=b_path,
+        reason=(
+            f"{a} needs {need_text}; {b} {OFFERS[field][1]} {offer_text}"
+            f" (matched: {', '.join(shown)})"
+        ),
+        needs=need_text,
+        field=field,
+        offer=offer_text,
+        words=shown,
+        score=score,
+    )

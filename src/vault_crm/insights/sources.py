@@ -1,0 +1,97 @@
+"""What the insights read from the index, as plain records: the one place where the
+insights meet the store. The insights themselves (who, intros, reciprocity, report) are
+pure functions of these records; SQL stays in the index."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from vault_crm.insights.intros import Intro, closeness, profile_words, suggest
+from vault_crm.insights.reciprocity import Reciprocity, reciprocity, something_to_give, touches
+
+if TYPE_CHECKING:
+    from vault_crm.due import DueEntry
+    from vault_crm.index import Index
+    from vault_crm.views import Linker
+
+
+def contact_dates(
+    rows: Sequence[tuple[str, str, str, str, object, object]],
+) -> dict[str, list[dt.date]]:
+    """Index interaction rows -> each person's contact dates (conversations and daily-note
+    mentions, scheduled ones included: callers keep what is on or before today)."""
+    out: dict[str, list[dt.date]] = {}
+    for person, date, *_rest in rows:
+        out.setdefault(person, []).append(dt.date.fromisoformat(date))
+    return out
+
+
+def introduction_pairs(index: Index) -> list[tuple[str, str]]:
+    """People an open follow-up already promises to introduce: every two people that one
+    unchecked "introduce …" task belongs to (its note's participants and the people linked
+    on its line)."""
+    groups: dict[tuple[str, int], set[str]] = {}
+    for person, path, line in index.introduction_followups():
+        groups.setdefault((path, line), set()).add(person)
+    return [(a, b) for people in groups.values() for a in people for b in people if a < b]
+
+
+def load_intros(
+    index: Index,
+    today: dt.date,
+    limit: int | None = None,
+    needing: Sequence[str] | None = None,
+) -> tuple[list[Intro], int]:
+    """Introductions worth making (at most `limit`; only for the needs of `needing` when
+    given), and how many there are in all."""
+    people = index.person_titles()
+    connected = index.connected_people() + introduction_pairs(index)
+    close = closeness(index.contact_summary(today), today)
+    words = profile_words(index.profile_words())
+    return suggest(people, words, connected, close, limit, needing)
+
+
+def load_reciprocity(index: Index, people: Sequence[str], today: dt.date) -> dict[str, Reciprocity]:
+    """Reciprocity of each of `people` (vault paths); only people with a conversation."""
+    history = touches(index.interactions(people), today)
+    return {path: reciprocity(items) for path, items in history.items()}
+
+
+def reconnect_lines(
+    index: Index, entries: Sequence[DueEntry], link: Linker, today: dt.date
+) -> dict[str, list[str]]:
+    """The reciprocity lines of the reconnect note, per person path: "the last 3 contacts
+    were asks: offer something first" with something to give, and "you started the last
+    N contacts", each only where true. Introductions are looked for only when needed."""
+    found = load_reciprocity(index, [e.person.path for e in entries], today)
+    intros: list[Intro] | None = None
+    out: dict[str, list[str]] = {}
+    for e in entries:
+        r = found.get(e.person.path)
+        if r is None:
+            continue
+        lines = r.warnings()  # worded as SPEC §9 words them
+        if r.only_asks:
+            offers: list[str] = []
+            if not e.followups:
+                if intros is None:
+                    asking = [x.person.path for x in entries]
+                    intros = load_intros(index, today, needing=asking)[0]
+                offers = [
+                    f"{link(i.b_path, i.b)}, who {i.offer_phrase}"
+                    for i in intros
+                    if i.a_path == e.person.path
+                ][:1]
+            working_on = e.person.props.get("working_on")
+            give = something_to_give(
+                [f.text for f in e.followups],
+                offers,
+                working_on if isinstance(working_on, str) and working_on.strip() else None,
+            )
+            if give:
+                lines.append(give)
+        if lines:
+            out[e.person.path] = lines
+    return out

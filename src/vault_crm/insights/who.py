@@ -1,0 +1,157 @@
+"""`vault who TOPIC`: whom you know about a topic.
+
+Document-centric expert finding (Balog, Azzopardi and de Rijke, SIGIR 2006, "model 2"):
+rank the notes that mention the topic, then credit each note's score to the people it is
+about. A person's own profile properties count for more than a mention, and what they are
+`known_for` most of all: a passing mention never outranks a stated expertise, because the
+tier of a person's strongest evidence decides before any score does.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import NamedTuple
+
+from vault_crm.contacts import name_key
+
+# How much one matching piece of evidence is worth, by where it was found.
+WEIGHTS = {
+    "known_for": 8.0,
+    "working_on": 5.0,
+    "role": 4.0,
+    "company": 3.0,
+    "tags": 3.0,
+    "body": 2.0,
+    "conversation": 1.0,
+}
+# The tier of a person's strongest evidence: stated expertise, then what their profile
+# says, then mentions (their note's body, conversations they took part in).
+TIERS = {"known_for": 2, "working_on": 1, "role": 1, "company": 1, "tags": 1}
+FIELDS = tuple(WEIGHTS)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    path: str
+    field: str  # a property, "body", or "conversation"
+    snippet: str  # the matching words between \x02 and \x03
+    score: float
+    date: str | None = None
+
+
+@dataclass(frozen=True)
+class Expert:
+    person: str  # title
+    path: str
+    score: float
+    tier: int
+    evidence: tuple[Evidence, ...]
+
+
+class NoteHit(NamedTuple):
+    """A note that matches the topic (a NamedTuple: there may be thousands)."""
+
+    path: str
+    kind: str  # "person" | "conversation"
+    title: str
+    date: str | None
+    score: float  # -bm25: higher is better
+    participants: tuple[str, ...]
+    snippet: str = ""  # filled in later, for the notes shown
+
+
+def note_hit(row: tuple[str, str, str, str | None, float, str]) -> NoteHit:
+    path, kind, title, date, score, people = row
+    return NoteHit(path, kind, title, date, score, tuple(json.loads(people)))
+
+
+def needs_snippets(experts: Iterable[Expert]) -> list[str]:
+    """The notes whose snippets the shown evidence still lacks."""
+    return sorted({e.path for x in experts for e in x.evidence if not e.snippet})
+
+
+def with_snippets(experts: Iterable[Expert], snippets: Mapping[str, str]) -> list[Expert]:
+    """The same experts, each piece of evidence with its note's snippet."""
+    return [
+        replace(
+            x,
+            evidence=tuple(
+                e if e.snippet else replace(e, snippet=snippets.get(e.path, "")) for e in x.evidence
+            ),
+        )
+        for x in experts
+    ]
+
+
+def rank_people(
+    people: Mapping[str, str],
+    profile_hits: Iterable[tuple[str, str, float, str]],
+    note_hits: Iterable[NoteHit],
+    limit: int | None = None,
+) -> list[Expert]:
+    """People (path -> title) ranked by their evidence for the topic.
+
+    Each piece of evidence is worth its place's weight times (1 + its bm25 relative to
+    the best of its kind in this query), so within a place the better match counts more
+    and no single match is worth more than twice its weight. A conversation's credit is
+    shared among its participants (one of two people in a coffee knows more of what was
+    said than one of twelve in a meeting)."""
+    # (field, weight, path, snippet, date) per person: plain tuples, because a common
+    # word matches thousands of conversations and only the people shown need records.
+    found: dict[str, list[tuple[str, float, str, str, str | None]]] = {}
+    profile = [h for h in profile_hits if h[0] in people and h[1] in WEIGHTS]
+    best = max((h[2] for h in profile), default=0.0)
+    for path, field, score, snippet in profile:
+        weight = WEIGHTS[field] * (1 + _relative(score, best))
+        found.setdefault(path, []).append((field, weight, path, snippet, None))
+    notes = list(note_hits)
+    for kind, field in (("person", "body"), ("conversation", "conversation")):
+        hits = [h for h in notes if h.kind == kind]
+        best = max((h.score for h in hits), default=0.0)
+        for h in hits:
+            weight = WEIGHTS[field] * (1 + _relative(h.score, best))
+            credited = [h.path] if kind == "person" else list(dict.fromkeys(h.participants))
+            credited = [p for p in credited if p in people]
+            for person in credited:
+                share = weight / len(credited)
+                found.setdefault(person, []).append((field, share, h.path, h.snippet, h.date))
+    ranked = sorted(
+        (
+            (
+                -max(TIERS.get(e[0], 0) for e in evidence),
+                -round(sum(e[1] for e in evidence), 3),
+                name_key(people[path]),
+                path,
+            )
+            for path, evidence in found.items()
+        )
+    )
+    experts = []
+    for neg_tier, neg_score, _key, path in ranked[:limit] if limit is not None else ranked:
+        ordered = sorted(
+            found[path], key=lambda e: (FIELDS.index(e[0]), -e[1], _newest(e[4]), e[2])
+        )
+        experts.append(
+            Expert(
+                person=people[path],
+                path=path,
+                score=-neg_score,
+                tier=-neg_tier,
+                evidence=tuple(
+                    Evidence(where, field, snippet, weight, date)
+                    for field, weight, where, snippet, date in ordered
+                ),
+            )
+        )
+    return experts
+
+
+def _relative(score: float, best: float) -> float:
+    return score / best if best > 0 else 0.0
+
+
+def _newest(date: str | None) -> str:
+    # newest first among equal scores: invert the ISO date's characters
+    return "".join(chr(0x7F - ord(ch)) for ch in (date or ""))
