@@ -58,7 +58,14 @@ def parse_link_text(inner: str) -> tuple[str, str | None, str | None]:
 # Code is masked (replaced by spaces, newlines kept) before links and tags are looked for,
 # so line numbers stay right and nothing inside code counts.
 _FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})[^\n]*$", re.M)
-_INLINE_CODE = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.S)
+_TICKS = re.compile(r"`+")
+# A line that starts a new block (so a code span cannot continue onto it): blank, an ATX
+# heading, a list item, a quote, a table row, a fence or a thematic break.
+_BLOCK_START = re.compile(
+    r"[ \t]*(?:$|#{1,6}(?:[ \t]|$)|[-*+][ \t]|\d{1,9}[.)](?:[ \t]|$)|>|\||`{3,}|~{3,}"
+    r"|(?:[-=*_][ \t]*){3,}$)"
+)
+_HEADING = re.compile(r"[ \t]{0,3}#{1,6}(?:[ \t]|$)")
 # Starts with a literal so the regex engine can skip ahead to each "[[" (a leading
 # optional "!" would make it try every position); embeds are told by the char before.
 _WIKI = re.compile(r"\[\[([^\[\]\n]*)\]\]")
@@ -96,8 +103,73 @@ def mask_code(text: str) -> str:
         out.append(text[pos:])
     masked = "".join(out)
     if "`" in masked:
-        masked = _INLINE_CODE.sub(_blank, masked)
+        masked = _mask_code_spans(masked)
     return masked
+
+
+def _escaped(text: str, pos: int) -> bool:
+    """Is the character at `pos` escaped by an odd number of backslashes before it?"""
+    n = 0
+    while pos - n - 1 >= 0 and text[pos - n - 1] == "\\":
+        n += 1
+    return n % 2 == 1
+
+
+def _block_end(text: str, pos: int) -> int:
+    """Where the block holding `pos` ends: a code span may continue a paragraph onto its
+    next lines, never out of a heading or table row, past a blank line, or into the next
+    list item, heading, quote or table row (CommonMark's blocks, closely enough)."""
+    nl = text.find("\n", pos)
+    if nl == -1:
+        return len(text)
+    first = text[text.rfind("\n", 0, pos) + 1 : nl]
+    if _HEADING.match(first) or "|" in first:
+        return nl
+    while nl != -1:
+        nxt = text.find("\n", nl + 1)
+        line = text[nl + 1 : nxt if nxt != -1 else len(text)]
+        if _BLOCK_START.match(line) or "|" in line:
+            return nl
+        nl = nxt
+    return len(text)
+
+
+def _mask_code_spans(text: str) -> str:
+    """Blank CommonMark code spans: a run of N backticks opens one, the next run of exactly
+    N backticks in the same block closes it; an unmatched or backslash-escaped run is
+    literal text, so a stray backtick hides nothing after it."""
+    runs = [(m.start(), m.end()) for m in _TICKS.finditer(text)]
+    spans: list[tuple[int, int]] = []
+    i = 0
+    while i < len(runs):
+        start, end = runs[i]
+        if _escaped(text, start):
+            # The escaped backtick is literal; the rest of its run may still open a span.
+            start += 1
+            if start == end:
+                i += 1
+                continue
+        size = end - start
+        limit = _block_end(text, end)
+        for j in range(i + 1, len(runs)):
+            c_start, c_end = runs[j]
+            if c_start >= limit:
+                break
+            if c_end - c_start == size:
+                spans.append((start, c_end))
+                i = j
+                break
+        i += 1
+    if not spans:
+        return text
+    out: list[str] = []
+    pos = 0
+    for start, end in spans:
+        out.append(text[pos:start])
+        out.append(re.sub(r"[^\n]", " ", text[start:end]))
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
 
 
 class _Lines:
