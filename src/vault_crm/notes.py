@@ -373,6 +373,21 @@ def _links_to(value: Any, name: str) -> bool:
     )
 
 
+_FOLDER_NOTE_TITLES = frozenset({"readme", "index"})
+
+
+def _is_folder_note(path_cf: str, title: str, settings: Settings) -> bool:
+    """A people or conversations folder's own note (README, index, the folder's name, or
+    `_`-prefixed): about the folder, not one of its members."""
+    if not _in_folder(path_cf, (*settings.people_folders, *settings.conversation_folders)):
+        return False
+    key = nfc(title).casefold()
+    if key in _FOLDER_NOTE_TITLES or key.startswith("_"):
+        return True
+    parent = path_cf.rsplit("/", 2)
+    return len(parent) >= 2 and parent[-2] == key
+
+
 def _classify(path_cf: str, title: str, raw: dict[str, Any], settings: Settings) -> Kind:
     kind_type = raw.get("type")
     if isinstance(kind_type, str):
@@ -381,12 +396,20 @@ def _classify(path_cf: str, title: str, raw: dict[str, Any], settings: Settings)
             return "person"
         if value in {t.casefold() for t in settings.interaction_types}:
             return "conversation"
+    if _is_folder_note(path_cf, title, settings):
+        return "other"
     categories = raw.get("categories")
     if categories is not None:
         if _links_to(categories, "people"):
             return "person"
         if _links_to(categories, "meetings"):
             return "conversation"
+    if settings.people_tags and ("tags" in raw or "tag" in raw):
+        wanted = {t.lstrip("#").casefold() for t in settings.people_tags}
+        if any(
+            t.lstrip("#").casefold() in wanted for t in string_list(raw.get("tags", raw.get("tag")))
+        ):
+            return "person"
     if _in_folder(path_cf, settings.people_folders):
         return "person"
     if _in_folder(path_cf, settings.conversation_folders):
