@@ -129,3 +129,94 @@ def test_people_tags_make_a_person(make_vault: MakeVault) -> None:
     (root / ".vault").mkdir()
     (root / ".vault" / "config.toml").write_text('people_tags = ["contact"]\n', encoding="utf-8")
     assert sorted(people(Vault(root))) == ["Cy"]
+
+
+# --- 2. attachments and Excalidraw resolve like Obsidian -------------------------------
+
+
+def test_attachments_and_drawings_resolve_like_obsidian(make_vault: MakeVault) -> None:
+    root = make_vault(
+        {
+            "Drawings/Drawing 2025-03-12.excalidraw.md": "---\nexcalidraw-plugin: parsed\n---\n",
+            "assets/photo.png": b"\x89PNG",
+            "Work/assets/photo.png": b"\x89PNG",
+            "Work/deck.pdf": b"%PDF",
+            "deck.pdf": b"%PDF",
+            "Work/Plan.md": (
+                "![[Drawing 2025-03-12.excalidraw]]\n"
+                "![[photo.png]] [[deck.pdf]] [[Work/assets/photo.png]]\n"
+                "![[missing.png]] [[Nobody]] [x](deck.pdf)\n"
+            ),
+        }
+    )
+    vault = Vault(root)
+    data = vault.json("links", "Work/Plan")
+    got = [(o["target"], o["path"], o["embed"], o["kind"]) for o in data["outgoing"]]
+    assert got == [
+        (
+            "Drawing 2025-03-12.excalidraw",
+            "Drawings/Drawing 2025-03-12.excalidraw.md",
+            True,
+            "note",
+        ),
+        ("photo.png", "assets/photo.png", True, "attachment"),  # the shortest path
+        ("deck.pdf", "Work/deck.pdf", False, "attachment"),  # the linking note's own folder
+        ("Work/assets/photo.png", "Work/assets/photo.png", False, "attachment"),
+        ("missing.png", None, True, "attachment"),
+        ("Nobody", None, False, "note"),
+        ("deck.pdf", "Work/deck.pdf", False, "attachment"),
+    ]
+    assert data["unresolved"] == [
+        {"target": "missing.png", "line": 3},
+        {"target": "Nobody", "line": 3},
+    ]
+    assert vault.json("index")["unresolved"] == 2
+    drawing = vault.json("links", "Drawing 2025-03-12.excalidraw")
+    assert drawing["incoming"] == [{"path": "Work/Plan.md", "line": 1}]  # the backlink
+
+
+def test_an_attachment_that_comes_or_goes_changes_its_links(make_vault: MakeVault) -> None:
+    root = make_vault({"Trip.md": "![[map.png]]\n"})
+    vault = Vault(root)
+    assert vault.json("index")["unresolved"] == 1
+    (root / "img").mkdir()
+    (root / "img" / "map.png").write_bytes(b"\x89PNG")
+    assert vault.json("index")["unresolved"] == 0
+    assert vault.json("links", "Trip")["outgoing"][0]["path"] == "img/map.png"
+    (root / "img" / "map.png").unlink()
+    assert vault.json("index")["unresolved"] == 1
+    assert vault.json("links", "Trip")["unresolved"] == [{"target": "map.png", "line": 1}]
+
+
+# --- 4. search in Chinese, Japanese and Korean ------------------------------------------
+
+
+def test_a_cjk_word_finds_every_note_that_contains_it(make_vault: MakeVault) -> None:
+    root = make_vault(
+        {
+            "保管庫.md": "保管庫とは何か。\n",
+            "作成.md": "新しい保管庫を作成するには、設定を開きます。\n",
+            "移動.md": "ファイルを別の保管庫に移動できます。保管庫の中で。\n",
+            "空白.md": "これは 保管庫 です。\n",
+            "無関係.md": "保管と倉庫は別の言葉です。\n",  # 保管 and 庫 apart: not the word
+            "中文.md": "我们的知识库很大。\n",
+            "한국어.md": "검색은 빠릅니다.\n",
+            "English.md": "Pricing notes, a vault of notes.\n",
+        }
+    )
+    vault = Vault(root)
+
+    def found(query: str) -> list[str]:
+        return [r["path"] for r in vault.json("search", query)]
+
+    hits = found("保管庫")
+    assert sorted(hits) == sorted(["保管庫.md", "作成.md", "移動.md", "空白.md"])
+    assert hits[0] == "保管庫.md"  # a title match ranks first, as in every search
+    assert found("作成") == ["作成.md"]  # two characters are enough
+    assert found("知识") == ["中文.md"]
+    assert found("검색") == ["한국어.md"]
+    assert found("保管庫 作成") == ["作成.md"]  # words still all have to match
+    assert "移動.md" not in found("保管庫 -移動")
+    snippet = vault.json("search", "作成")[0]["snippet"]
+    assert "作成" in snippet and "保管庫" in snippet
+    assert found("vault") == ["English.md"]  # English search as before

@@ -21,14 +21,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from vault_crm import cjk
 from vault_crm.config import Settings
 from vault_crm.contacts import ConversationRow, LinkRow
 from vault_crm.errors import IndexUnavailable
-from vault_crm.links import Resolver, is_attachment, link_key, nfc
+from vault_crm.links import Resolver, file_key, is_attachment, link_key, nfc
 from vault_crm.model import IndexStats, Note, Problem
 from vault_crm.scan import FileStat, diff, walk
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 # Below this many changed notes, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 400
 BUSY_TIMEOUT_MS = 15_000
@@ -70,6 +71,8 @@ CREATE TABLE links(
     attachment INTEGER NOT NULL
 );
 CREATE TABLE tags(path TEXT NOT NULL, tag TEXT NOT NULL);
+-- every file in the vault that is not a note (attachments), so links to them resolve
+CREATE TABLE files(path TEXT PRIMARY KEY);
 CREATE TABLE tasks(
     path TEXT NOT NULL,
     line INTEGER NOT NULL,
@@ -97,8 +100,9 @@ CREATE TABLE graph_problems(
     severity TEXT NOT NULL,
     message TEXT NOT NULL
 );
+-- cjk: the CJK text of the other columns as overlapping bigrams (see cjk.py)
 CREATE VIRTUAL TABLE fts USING fts5(
-    title, aliases, props, body,
+    title, aliases, props, body, cjk,
     tokenize = 'porter unicode61 remove_diacritics 2'
 );
 """
@@ -258,8 +262,12 @@ class Index:
         except sqlite3.DatabaseError:
             # Corrupt beyond the header check at open: start again from nothing.
             return self._rebuild(progress, started)
-        d = diff(walk(self.settings.vault, self.settings), known)
-        return self._apply_diff(d.changed, d.removed, known, progress, started)
+        others: list[str] = []
+        d = diff(walk(self.settings.vault, self.settings, others), known)
+        files = set(others)
+        if d.empty and files == self.files():
+            return self.stats(started)
+        return self._apply_diff(d.changed, d.removed, known, progress, started, files)
 
     def refresh_paths(self, rel_paths: Iterable[str]) -> IndexStats:
         """Re-stat just these vault-relative paths (as the file system spells them) and
@@ -302,12 +310,17 @@ class Index:
         known: dict[str, tuple[int, int]],
         progress: Progress | None,
         started: float,
+        files: set[str] | None = None,
     ) -> IndexStats:
-        if not changed and not removed:
+        if not changed and not removed and files is None:
             return self.stats(started)
         new_paths = {f.path for f in changed} - known.keys()
         paths = (known.keys() - set(removed)) | new_paths
-        self.apply(self._read(changed, paths, progress), removed, new_paths=new_paths)
+        if files is None:
+            self.apply(self._read(changed, paths, progress), removed, new_paths=new_paths)
+        else:
+            records = self._read(changed, paths, progress, files)
+            self.apply(records, removed, new_paths=new_paths, files=files)
         return self.stats(
             started,
             added=len(new_paths),
@@ -316,7 +329,8 @@ class Index:
         )
 
     def _rebuild(self, progress: Progress | None, started: float) -> IndexStats:
-        files = _unique(walk(self.settings.vault, self.settings))
+        others: list[str] = []
+        files = _unique(walk(self.settings.vault, self.settings, others))
         tmp = self.path.with_name(self.path.name + ".new")
         _remove_db(tmp)
         conn = sqlite3.connect(tmp, isolation_level=None)
@@ -330,7 +344,9 @@ class Index:
             old, self.conn = self.conn, conn
             try:
                 paths = [f.path for f in files]
-                self.apply(self._read(files, paths, progress), [], new_paths=None)
+                attachments = set(others)
+                records = self._read(files, paths, progress, attachments)
+                self.apply(records, [], new_paths=None, files=attachments)
             finally:
                 self.conn = old
             conn.executescript(_SECONDARY)
@@ -346,11 +362,18 @@ class Index:
         return self.stats(started, added=len(files))
 
     def _read(
-        self, files: Sequence[FileStat], paths: Iterable[str], progress: Progress | None
+        self,
+        files: Sequence[FileStat],
+        paths: Iterable[str],
+        progress: Progress | None,
+        attachments: set[str] | None = None,
     ) -> Iterator[Record]:
         """Parsed records of `files`, their links resolved against `paths` (every note the
-        index will hold). In parallel when there are many; a generator, so the caller
-        writes one batch while the workers parse the next."""
+        index will hold) and `attachments` (every other file; default: as stored). In
+        parallel when there are many; a generator, so the caller writes one batch while
+        the workers parse the next."""
+        if attachments is None:
+            attachments = self.files()
         total = len(files)
         vault = str(self.settings.vault)
         workers = min(os.cpu_count() or 1, 8)
@@ -362,7 +385,7 @@ class Index:
             batches = [files[i : i + chunk] for i in range(0, total, chunk)]
             done = 0
             with ProcessPoolExecutor(
-                workers, initializer=_init_worker, initargs=(list(paths),)
+                workers, initializer=_init_worker, initargs=(list(paths), sorted(attachments))
             ) as pool:
                 jobs = [(vault, self.settings, b) for b in batches]
                 for batch in pool.map(_parse_batch, jobs):
@@ -374,7 +397,7 @@ class Index:
         from vault_crm.notes import generated_pattern
 
         pattern = generated_pattern(self.settings)
-        resolver = Resolver(paths)
+        resolver = Resolver(paths, attachments)
         for i, f in enumerate(files, 1):
             rec = _read_one(vault, self.settings, f, pattern, resolver)
             if rec is not None:
@@ -383,11 +406,16 @@ class Index:
                 progress(i, total)
 
     def apply(
-        self, records: Iterable[Record], removed: Iterable[str], new_paths: set[str] | None
+        self,
+        records: Iterable[Record],
+        removed: Iterable[str],
+        new_paths: set[str] | None,
+        files: set[str] | None = None,
     ) -> None:
         """Apply parsed notes and removals in one transaction: write rows in batches,
         resolve links, then recompute who took part in what. `new_paths` None means the
-        index was empty (a bulk load): resolve everything."""
+        index was empty (a bulk load): resolve everything. `files`, when given, is every
+        non-note file now in the vault: links to any that came or went are resolved again."""
         conn = self.conn
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -411,6 +439,12 @@ class Index:
                     batch = []
             if batch:
                 graph_kinds |= self._write(batch, next_id, replace=new_paths is not None)
+            if files is not None:
+                stored = self.files()
+                came, went = files - stored, stored - files
+                conn.executemany("DELETE FROM files WHERE path = ?", [(f,) for f in went])
+                conn.executemany("INSERT INTO files(path) VALUES (?)", [(f,) for f in came])
+                keys |= {file_key(f) for f in came | went}
             if new_paths:
                 keys |= {
                     t
@@ -423,11 +457,13 @@ class Index:
             # The new records came resolved; links elsewhere that may point at a note that
             # appeared or vanished are resolved again.
             if new_paths is not None and keys:
-                resolver = Resolver(p for (p,) in conn.execute("SELECT path FROM notes"))
+                resolver = Resolver(
+                    (p for (p,) in conn.execute("SELECT path FROM notes")), self.files()
+                )
                 for part in _chunks(sorted(keys), 500):
                     self._resolve(
                         resolver,
-                        "SELECT rowid, source, target FROM links WHERE attachment = 0 AND"
+                        "SELECT rowid, source, target FROM links WHERE"
                         " target_key IN (SELECT value FROM json_each(?))",
                         (json.dumps(list(part)),),
                     )
@@ -440,9 +476,12 @@ class Index:
 
     def _resolve(self, resolver: Resolver, sql: str, args: Sequence[str]) -> None:
         rows = self.conn.execute(sql, args).fetchall()
+        updates = []
+        for rowid, source, target in rows:
+            found = resolver.resolve(target, source)
+            updates.append((found, link_kind(target, found), rowid))
         self.conn.executemany(
-            "UPDATE links SET resolved = ? WHERE rowid = ?",
-            [(resolver.resolve(target, source), rowid) for rowid, source, target in rows],
+            "UPDATE links SET resolved = ?, attachment = ? WHERE rowid = ?", updates
         )
 
     def _delete(self, paths: Sequence[str]) -> None:
@@ -486,8 +525,8 @@ class Index:
             [(i, *r[:16]) for i, r in zip(ids, batch, strict=True)],
         )
         c.executemany(
-            "INSERT INTO fts(rowid, title, aliases, props, body) VALUES (?,?,?,?,?)",
-            [(i, r[2], r[16], r[17], r[18]) for i, r in zip(ids, batch, strict=True)],
+            "INSERT INTO fts(rowid, title, aliases, props, body, cjk) VALUES (?,?,?,?,?,?)",
+            [(i, r[2], r[16], r[17], r[18], r[23]) for i, r in zip(ids, batch, strict=True)],
         )
         c.executemany(
             "INSERT INTO links(source, target, target_key, resolved, line, place, prop, subpath,"
@@ -545,9 +584,7 @@ class Index:
         )
         (notes,) = c.execute("SELECT count(*) FROM notes").fetchone()
         (links,) = c.execute("SELECT count(*) FROM links").fetchone()
-        (unresolved,) = c.execute(
-            "SELECT count(*) FROM links WHERE resolved IS NULL AND attachment = 0"
-        ).fetchone()
+        (unresolved,) = c.execute("SELECT count(*) FROM links WHERE resolved IS NULL").fetchone()
         return IndexStats(
             notes=notes,
             people=counts.get("person", 0),
@@ -758,9 +795,10 @@ class Index:
         # that (a word found in most notes of a small vault scores next to nothing).
         sql = (
             "SELECT n.path, n.title, n.kind, n.date,"
-            " -bm25(fts, 10.0, 6.0, 2.0, 1.0) AS score,"
+            " -bm25(fts, 10.0, 6.0, 2.0, 1.0, 1.0) AS score,"
             " snippet(fts, -1, char(2), char(3), '…', 14),"
-            " fts.rowid IN (SELECT rowid FROM fts WHERE fts MATCH ?) AS named"
+            " fts.rowid IN (SELECT rowid FROM fts WHERE fts MATCH ?) AS named,"
+            f" {'fts.body' if cjk.has_cjk(match) else 'NULL'}"
             " FROM fts JOIN notes n ON n.id = fts.rowid"
             f" WHERE fts MATCH ? AND {filters}"
             " ORDER BY named DESC, round(score, 6) DESC, n.kind = 'person' DESC, n.title_key"
@@ -768,15 +806,33 @@ class Index:
         )
         named = "{title aliases} : (" + match + ")"
         rows = self.conn.execute(sql, [named, match, *args, limit]).fetchall()
-        return [r[:6] for r in rows]
+        if not cjk.has_cjk(match):
+            return [r[:6] for r in rows]
+        # A CJK word may have matched only in the bigram column: show it in the note's text.
+        words = cjk.runs(match)
+        return [(*r[:5], cjk.snippet(r[7] or "", words) or r[5]) for r in rows]
 
     def outgoing(self, path: str) -> list[tuple[str, str | None, int, str, str | None]]:
         """(target, resolved path, line, place, property) for each link in the note."""
-        return self.conn.execute(
-            "SELECT target, resolved, line, place, prop FROM links WHERE source = ?"
-            " ORDER BY line, rowid",
-            (path,),
-        ).fetchall()
+        return [r[:5] for r in self.outgoing_links(path)]
+
+    def outgoing_links(
+        self, path: str
+    ) -> list[tuple[str, str | None, int, str, str | None, bool, bool]]:
+        """(target, resolved path, line, place, property, embed, attachment) for each link
+        in the note, in order."""
+        return [
+            (*r[:5], bool(r[5]), bool(r[6]))
+            for r in self.conn.execute(
+                "SELECT target, resolved, line, place, prop, embed, attachment FROM links"
+                " WHERE source = ? ORDER BY line, rowid",
+                (path,),
+            )
+        ]
+
+    def files(self) -> set[str]:
+        """Vault paths of every non-note file (attachments) as of the last refresh."""
+        return {p for (p,) in self.conn.execute("SELECT path FROM files")}
 
     def incoming(self, path: str) -> list[tuple[str, int]]:
         """(source path, line) of every link to the note from another note."""
@@ -841,11 +897,21 @@ def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
 
 # A parsed note as plain tuples: cheap to send from a worker process and ready for
 # executemany. Fields 0-15 are the `notes` columns from `path` to `summary`; then the
-# FTS aliases and properties text, the body, and the rows of links, tags, tasks, problems.
+# FTS aliases and properties text, the body, the rows of links, tags, tasks, problems, and
+# the CJK bigrams.
 Record = tuple[Any, ...]
 
 
+def link_kind(target: str, resolved: str | None) -> int:
+    """1 when a link is to an attachment: it resolved to a file that is not a note, or it
+    resolved to nothing and names a file type Obsidian opens (`photo.png`)."""
+    if resolved is not None:
+        return int(not resolved.endswith(".md"))
+    return int(is_attachment(target))
+
+
 def to_record(note: Note, resolver: Resolver) -> Record:
+    props_text = _props_text(note.props)
     return (
         note.path,
         note.fspath,
@@ -864,26 +930,28 @@ def to_record(note: Note, resolver: Resolver) -> Record:
         int(note.has_participant_props),
         _summary(note.body),
         " ".join(note.aliases),
-        _props_text(note.props),
+        props_text,
         note.body,
         [
             (
                 ln.target,
                 link_key(ln.target) if ln.target else "",
-                resolver.resolve(ln.target, note.path),
+                found,
                 ln.line,
                 ln.where,
                 ln.prop,
                 ln.subpath,
                 ln.display,
                 int(ln.embed),
-                int(is_attachment(ln.target)),
+                link_kind(ln.target, found),
             )
             for ln in note.links
+            for found in (resolver.resolve(ln.target, note.path),)
         ],
         [nfc(t).casefold() for t in note.tags],
         [(t.line, t.text, int(t.checked), json.dumps(list(t.links))) for t in note.tasks],
         [(p.line, p.severity, p.message) for p in note.problems],
+        cjk.bigrams(note.title, " ".join(note.aliases), props_text, note.body),
     )
 
 
@@ -908,9 +976,9 @@ def _read_one(
 _worker_resolver: Resolver | None = None
 
 
-def _init_worker(paths: list[str]) -> None:
+def _init_worker(paths: list[str], files: list[str]) -> None:
     global _worker_resolver
-    _worker_resolver = Resolver(paths)
+    _worker_resolver = Resolver(paths, files)
 
 
 def _parse_batch(job: tuple[str, Settings, Sequence[FileStat]]) -> list[Record]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import unquote
 
@@ -284,53 +284,80 @@ def frontmatter_links(props: dict[str, Any]) -> list[tuple[str, str, bool]]:
 
 
 class Resolver:
-    """Obsidian's link resolution over a fixed set of vault paths."""
+    """Obsidian's link resolution over a fixed set of vault paths: notes first, then any
+    other file (an attachment) by its full name, with the same folder rules."""
 
-    def __init__(self, paths: Iterable[str]) -> None:
+    def __init__(self, paths: Iterable[str], files: Iterable[str] = ()) -> None:
         self.by_path: dict[str, str] = {}
         self.by_title: dict[str, list[str]] = defaultdict(list)
         for path in paths:
             key = nfc(path).casefold()
             self.by_path[key] = path
             self.by_title[link_key(path)].append(path)
-        for candidates in self.by_title.values():
-            candidates.sort(key=lambda p: (len(p), nfc(p).casefold()))
+        self.file_by_path: dict[str, str] = {}
+        self.file_by_name: dict[str, list[str]] = defaultdict(list)
+        for path in files:
+            key = nfc(path).casefold()
+            self.file_by_path[key] = path
+            self.file_by_name[key.rsplit("/", 1)[-1]].append(path)
+        for table in (self.by_title, self.file_by_name):
+            for candidates in table.values():
+                candidates.sort(key=lambda p: (len(p), nfc(p).casefold()))
 
     def resolve(self, target: str, source: str) -> str | None:
         if not target:
             return source or None
-        if is_attachment(target):
-            return None
-        target = nfc(_strip_md(target.strip()))
-        folder = source.rsplit("/", 1)[0] + "/" if "/" in source else ""
-        if target.startswith(("./", "../")):
-            parts: list[str] = [p for p in folder.split("/") if p]
-            for piece in target.split("/"):
-                if piece == "..":
-                    if not parts:
-                        return None
-                    parts.pop()
-                elif piece not in (".", ""):
-                    parts.append(piece)
-            return self.by_path.get(("/".join(parts) + ".md").casefold())
-        if target.startswith("/"):
-            return self.by_path.get(target.strip("/").casefold() + ".md")
-        candidates = self.by_title.get(link_key(target))
-        if not candidates:
-            return None
-        if "/" in target.strip("/"):
-            want = target.strip("/").casefold() + ".md"
-            exact = self.by_path.get(want)
-            if exact is not None or target.startswith("/"):
-                return exact
-            tail = "/" + want
-            for path in candidates:
-                if nfc(path).casefold().endswith(tail):
-                    return path
-            return None
-        target = target.strip("/")
-        own = (folder + target + ".md").casefold()
+        found = _lookup(
+            nfc(_strip_md(target.strip())), source, self.by_path, self.by_title, ".md", link_key
+        )
+        if found is None and self.file_by_path:
+            found = _lookup(
+                nfc(target.strip()), source, self.file_by_path, self.file_by_name, "", file_key
+            )
+        return found
+
+
+def file_key(target: str) -> str:
+    return nfc(target.strip().rsplit("/", 1)[-1]).casefold()
+
+
+def _lookup(
+    target: str,
+    source: str,
+    by_path: dict[str, str],
+    by_name: dict[str, list[str]],
+    suffix: str,
+    key: Callable[[str], str],
+) -> str | None:
+    folder = source.rsplit("/", 1)[0] + "/" if "/" in source else ""
+    if target.startswith(("./", "../")):
+        parts: list[str] = [p for p in folder.split("/") if p]
+        for piece in target.split("/"):
+            if piece == "..":
+                if not parts:
+                    return None
+                parts.pop()
+            elif piece not in (".", ""):
+                parts.append(piece)
+        return by_path.get(("/".join(parts) + suffix).casefold())
+    if target.startswith("/"):
+        return by_path.get(target.strip("/").casefold() + suffix)
+    candidates = by_name.get(key(target))
+    if not candidates:
+        return None
+    if "/" in target.strip("/"):
+        want = target.strip("/").casefold() + suffix
+        exact = by_path.get(want)
+        if exact is not None:
+            return exact
+        tail = "/" + want
         for path in candidates:
-            if nfc(path).casefold() == own:
+            if nfc(path).casefold().endswith(tail):
                 return path
-        return candidates[0]
+        return None
+    target = target.strip("/")
+    own = (folder + target + suffix).casefold()
+    for path in candidates:
+        if nfc(path).casefold() == own:
+            return path
+    return candidates[0]

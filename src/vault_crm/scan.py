@@ -69,9 +69,10 @@ def is_candidate(rel: str, settings: Settings, ignored: re.Pattern[str] | None) 
     return True
 
 
-def walk(vault: Path, settings: Settings) -> Iterator[FileStat]:
+def walk(vault: Path, settings: Settings, others: list[str] | None = None) -> Iterator[FileStat]:
     """Every note below the vault: hidden and tool folders skipped, symlinked folders not
-    followed, unreadable entries (a symlink loop, a vanished file) silently passed over."""
+    followed, unreadable entries (a symlink loop, a vanished file) silently passed over.
+    With `others`, the vault paths of every other file (attachments) are added to it."""
     ignored = ignore_matcher(settings)
     root = str(vault)
     stack: list[tuple[str, str]] = [(root, "")]
@@ -93,6 +94,8 @@ def walk(vault: Path, settings: Settings) -> Iterator[FileStat]:
                     stack.append((entry.path, rel + "/"))
                     continue
                 if not name.endswith(".md"):
+                    if others is not None and (ignored is None or not ignored.match(nfc(rel))):
+                        others.append(rel if rel.isascii() else nfc(rel))
                     continue
                 if ignored is not None and ignored.match(nfc(rel)):
                     continue
