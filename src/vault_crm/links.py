@@ -55,7 +55,7 @@ def parse_link_text(inner: str) -> tuple[str, str | None, str | None]:
     return _strip_md(inner.strip()), subpath, display
 
 
-# Code is masked (replaced by spaces, newlines kept) before links and tags are looked for,
+# Code is masked (replaced by a space, newlines kept) before links and tags are looked for,
 # so line numbers stay right and nothing inside code counts.
 _FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})[^\n]*$", re.M)
 _TICKS = re.compile(r"`+")
@@ -77,8 +77,15 @@ _TAG = re.compile(r"(?:^|(?<=[\s(,;]))#([^\s#!\"$%&'()*+,.:;<=>?@\[\]^`{|}~\\]+)
 _ALL_DIGITS = re.compile(r"^[0-9/]+$")
 
 
+def _spaces(text: str) -> str:
+    """What stands for masked `text`: its newlines between two spaces. Only line numbers
+    are read from masked text, so its length need not be kept (fast on large blocks such
+    as an Excalidraw drawing's JSON)."""
+    return " " + "\n" * text.count("\n") + " "
+
+
 def _blank(match: re.Match[str]) -> str:
-    return re.sub(r"[^\n]", " ", match.group(0))
+    return _spaces(match.group(0))
 
 
 def mask_code(text: str) -> str:
@@ -94,11 +101,11 @@ def mask_code(text: str) -> str:
             out.append(text[pos : m.start()])
             fence, start = marker, m.start()
         elif marker[0] == fence[0] and len(marker) >= len(fence) and m.group(0).strip() == marker:
-            out.append(re.sub(r"[^\n]", " ", text[start : m.end()]))
+            out.append(_spaces(text[start : m.end()]))
             pos = m.end()
             fence = None
     if fence is not None:
-        out.append(re.sub(r"[^\n]", " ", text[start:]))
+        out.append(_spaces(text[start:]))
     else:
         out.append(text[pos:])
     masked = "".join(out)
@@ -166,7 +173,7 @@ def _mask_code_spans(text: str) -> str:
     pos = 0
     for start, end in spans:
         out.append(text[pos:start])
-        out.append(re.sub(r"[^\n]", " ", text[start:end]))
+        out.append(_spaces(text[start:end]))
         pos = end
     out.append(text[pos:])
     return "".join(out)
