@@ -28,7 +28,9 @@ def _grams(run: str) -> list[str]:
 def bigrams(*texts: str) -> str:
     """The bigrams of every CJK run in `texts`, space-separated ("" when there are none);
     runs are kept apart by a full stop, which the tokenizer drops."""
-    runs = [m.group(0) for text in texts if text for m in _RUN.finditer(text)]
+    runs = [
+        m.group(0) for text in texts if text and not text.isascii() for m in _RUN.finditer(text)
+    ]
     return " . ".join(" ".join(_grams(run)) for run in runs)
 
 

@@ -910,8 +910,24 @@ def link_kind(target: str, resolved: str | None) -> int:
     return int(is_attachment(target))
 
 
+# Where an Excalidraw drawing's scene data starts: `%%` then `# Drawing` (or `## Drawing`
+# under `# Excalidraw Data`), followed by the JSON that only the plugin reads.
+_EXCALIDRAW_DATA = re.compile(r"^%%[ \t]*\r?\n#{1,2} Drawing[ \t]*\r?$", re.M)
+
+
+def search_body(note: Note) -> str:
+    """The text full-text search indexes: the body, without an Excalidraw drawing's scene
+    JSON (coordinates and ids, not words; its text elements stay searchable)."""
+    if "excalidraw-plugin" in note.props:
+        m = _EXCALIDRAW_DATA.search(note.body)
+        if m:
+            return note.body[: m.start()]
+    return note.body
+
+
 def to_record(note: Note, resolver: Resolver) -> Record:
     props_text = _props_text(note.props)
+    body = search_body(note)
     return (
         note.path,
         note.fspath,
@@ -931,7 +947,7 @@ def to_record(note: Note, resolver: Resolver) -> Record:
         _summary(note.body),
         " ".join(note.aliases),
         props_text,
-        note.body,
+        body,
         [
             (
                 ln.target,
@@ -951,7 +967,7 @@ def to_record(note: Note, resolver: Resolver) -> Record:
         [nfc(t).casefold() for t in note.tags],
         [(t.line, t.text, int(t.checked), json.dumps(list(t.links))) for t in note.tasks],
         [(p.line, p.severity, p.message) for p in note.problems],
-        cjk.bigrams(note.title, " ".join(note.aliases), props_text, note.body),
+        cjk.bigrams(note.title, " ".join(note.aliases), props_text, body),
     )
 
 

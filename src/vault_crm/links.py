@@ -7,6 +7,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote
 
@@ -22,13 +23,14 @@ ATTACHMENT_EXTENSIONS = frozenset(
 
 
 def nfc(s: str) -> str:
-    return unicodedata.normalize("NFC", s)
+    return s if s.isascii() else unicodedata.normalize("NFC", s)
 
 
 def _strip_md(target: str) -> str:
     return target[:-3] if target.lower().endswith(".md") else target
 
 
+@lru_cache(maxsize=65536)  # the same few targets repeat across a vault's links
 def link_key(target: str) -> str:
     """The casefolded title a link points at: `Team/Ines.md` -> `ines`."""
     return nfc(_strip_md(target.strip()).rsplit("/", 1)[-1]).casefold()
@@ -57,8 +59,8 @@ def parse_link_text(inner: str) -> tuple[str, str | None, str | None]:
 
 # Code is masked (replaced by a space, newlines kept) before links and tags are looked for,
 # so line numbers stay right and nothing inside code counts.
-_FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})[^\n]*$", re.M)
-_TICKS = re.compile(r"`+")
+# Fence markers and backtick runs are found with str.find, which skips through a long
+# note (a drawing's JSON, a big table) many times faster than a regex can.
 # A line that starts a new block (so a code span cannot continue onto it): blank, an ATX
 # heading, a list item, a quote, a table row, a fence or a thematic break.
 _BLOCK_START = re.compile(
@@ -73,7 +75,9 @@ _MDLINK = re.compile(
     r"(!?)\[(?:[^\[\]\n]|\[[^\[\]\n]*\])*\]\(\s*(<[^>\n]+>|[^)\s]+)(?:\s+\"[^\"]*\")?\s*\)"
 )
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
-_TAG = re.compile(r"(?:^|(?<=[\s(,;]))#([^\s#!\"$%&'()*+,.:;<=>?@\[\]^`{|}~\\]+)")
+# Starts with the literal "#" so the engine skips ahead; what may precede a tag (start,
+# whitespace, "(", ",", ";") is checked on each hit.
+_TAG = re.compile(r"#([^\s#!\"$%&'()*+,.:;<=>?@\[\]^`{|}~\\]+)")
 _ALL_DIGITS = re.compile(r"^[0-9/]+$")
 
 
@@ -88,21 +92,55 @@ def _blank(match: re.Match[str]) -> str:
     return _spaces(match.group(0))
 
 
+def _fences(text: str) -> Iterable[tuple[int, int, str, str]]:
+    """(line start, line end, marker, line) of each line that opens with a code fence
+    (up to three spaces or tabs before it)."""
+    runs = _runs(text, "```") + _runs(text, "~~~") if "~~~" in text else _runs(text, "```")
+    runs.sort()
+    for start, end in runs:
+        line_start = text.rfind("\n", 0, start) + 1
+        if start - line_start > 3 or text[line_start:start].strip(" \t"):
+            continue
+        line_end = text.find("\n", end)
+        if line_end == -1:
+            line_end = len(text)
+        yield line_start, line_end, text[start:end], text[line_start:line_end]
+
+
+def _runs(text: str, marker: str) -> list[tuple[int, int]]:
+    """(start, end) of each run of `marker`'s character at least as long as `marker`."""
+    found: list[tuple[int, int]] = []
+    char, size = marker[0], len(text)
+    i = text.find(marker)
+    while i != -1:
+        j = i + len(marker)
+        while j < size and text[j] == char:
+            j += 1
+        found.append((i, j))
+        i = text.find(marker, j)
+    return found
+
+
+# The last note masked: a note's links and its tags are read from the same masked text.
+_last_masked: list[str] = ["", ""]
+
+
 def mask_code(text: str) -> str:
     if "`" not in text and "~~~" not in text:
         return text
+    if _last_masked[0] is text:
+        return _last_masked[1]
     out: list[str] = []
     pos = 0
     fence: str | None = None
     start = 0
-    for m in _FENCE.finditer(text):
-        marker = m.group(1)
+    for line_start, line_end, marker, line in _fences(text):
         if fence is None:
-            out.append(text[pos : m.start()])
-            fence, start = marker, m.start()
-        elif marker[0] == fence[0] and len(marker) >= len(fence) and m.group(0).strip() == marker:
-            out.append(_spaces(text[start : m.end()]))
-            pos = m.end()
+            out.append(text[pos:line_start])
+            fence, start = marker, line_start
+        elif marker[0] == fence[0] and len(marker) >= len(fence) and line.strip() == marker:
+            out.append(_spaces(text[start:line_end]))
+            pos = line_end
             fence = None
     if fence is not None:
         out.append(_spaces(text[start:]))
@@ -111,6 +149,7 @@ def mask_code(text: str) -> str:
     masked = "".join(out)
     if "`" in masked:
         masked = _mask_code_spans(masked)
+    _last_masked[:] = [text, masked]
     return masked
 
 
@@ -145,7 +184,7 @@ def _mask_code_spans(text: str) -> str:
     """Blank CommonMark code spans: a run of N backticks opens one, the next run of exactly
     N backticks in the same block closes it; an unmatched or backslash-escaped run is
     literal text, so a stray backtick hides nothing after it."""
-    runs = [(m.start(), m.end()) for m in _TICKS.finditer(text)]
+    runs = _runs(text, "`")
     spans: list[tuple[int, int]] = []
     i = 0
     while i < len(runs):
@@ -249,8 +288,10 @@ def extract_tags(body: str) -> list[str]:
     seen: set[str] = set()
     tags: list[str] = []
     for m in _TAG.finditer(text):
-        if m.start() > 0 and text[m.start() - 1] == "\\":
-            continue
+        if m.start() > 0:
+            before = text[m.start() - 1]
+            if not (before.isspace() or before in "(,;"):
+                continue
         tag = m.group(1).rstrip("/")
         if not tag or _ALL_DIGITS.match(tag):
             continue
@@ -310,10 +351,16 @@ class Resolver:
         for table in (self.by_title, self.file_by_name):
             for candidates in table.values():
                 candidates.sort(key=lambda p: (len(p), nfc(p).casefold()))
+        # (target, linking note's folder) -> result: links repeat across a vault.
+        self._memo: dict[tuple[str, str], str | None] = {}
 
     def resolve(self, target: str, source: str) -> str | None:
         if not target:
             return source or None
+        folder = source.rsplit("/", 1)[0] if "/" in source else ""
+        memo = (target, folder)
+        if memo in self._memo:
+            return self._memo[memo]
         found = _lookup(
             nfc(_strip_md(target.strip())), source, self.by_path, self.by_title, ".md", link_key
         )
@@ -321,6 +368,8 @@ class Resolver:
             found = _lookup(
                 nfc(target.strip()), source, self.file_by_path, self.file_by_name, "", file_key
             )
+        if len(self._memo) < 200_000:
+            self._memo[memo] = found
         return found
 
 
