@@ -90,6 +90,8 @@ def test_a_slug_file_shows_its_name_and_is_matched_by_it(make_vault: MakeVault) 
     written = next((root / "Conversations").glob("*.md")).read_text(encoding="utf-8")
     assert "[[max-klein|Max Klein]]" in written
     assert people(vault)["Max Klein"]["last_contact"] == "2026-11-23"
+    found = vault.json("search", "max", "--type", "person")
+    assert [(r["title"], r["path"]) for r in found] == [("Max Klein", "People/max-klein.md")]
 
 
 def test_folder_notes_are_not_people_or_conversations(make_vault: MakeVault) -> None:
@@ -220,3 +222,18 @@ def test_a_cjk_word_finds_every_note_that_contains_it(make_vault: MakeVault) -> 
     snippet = vault.json("search", "作成")[0]["snippet"]
     assert "作成" in snippet and "保管庫" in snippet
     assert found("vault") == ["English.md"]  # English search as before
+
+
+def test_the_daemon_path_sees_an_attachment_come_and_go(make_vault: MakeVault) -> None:
+    from vault_crm.config import load_settings
+    from vault_crm.index import Index
+
+    root = make_vault({"Trip.md": "![[map.png]]\n"})
+    with Index.open(load_settings(root)) as idx:
+        assert idx.refresh().unresolved == 1
+        (root / "img").mkdir()
+        (root / "img" / "map.png").write_bytes(b"\x89PNG")
+        assert idx.refresh_paths(["img/map.png"]).unresolved == 0
+        assert idx.outgoing("Trip.md")[0][1] == "img/map.png"
+        (root / "img" / "map.png").unlink()
+        assert idx.refresh_paths(["img/map.png"]).unresolved == 1

@@ -300,8 +300,22 @@ class Index:
                     gone.append(path)
             elif known.get(path) != (st.st_mtime_ns, st.st_size):
                 changed.append(FileStat(path, rel, st.st_mtime_ns, st.st_size))
+        # Attachments that came or went change the links to them.
+        stored = self.files()
+        files = set(stored)
+        for rel in rel_paths:
+            if rel.endswith(".md") or not is_candidate(
+                rel, self.settings, ignored, notes_only=False
+            ):
+                continue
+            if os.path.isfile(os.path.join(self.settings.vault, rel)):  # noqa: PTH113, PTH118
+                files.add(nfc(rel))
+            else:
+                files.discard(nfc(rel))
         all_known = dict.fromkeys(self.all_paths(), (0, 0))
-        return self._apply_diff(changed, gone, all_known, None, started)
+        return self._apply_diff(
+            changed, gone, all_known, None, started, files if files != stored else None
+        )
 
     def _apply_diff(
         self,
@@ -786,7 +800,7 @@ class Index:
         filters = " AND ".join(f"({w})" for w in where)
         if match is None:
             sql = (
-                "SELECT n.path, n.title, n.kind, n.date, 0.0, n.summary FROM notes n"
+                f"SELECT n.path, {_SHOWN_TITLE}, n.kind, n.date, 0.0, n.summary FROM notes n"
                 f" WHERE {filters} ORDER BY n.kind = 'person' DESC, n.date DESC, n.title_key"
                 " LIMIT ?"
             )
@@ -794,7 +808,7 @@ class Index:
         # A match in the title or an alias always ranks first: BM25 alone cannot promise
         # that (a word found in most notes of a small vault scores next to nothing).
         sql = (
-            "SELECT n.path, n.title, n.kind, n.date,"
+            f"SELECT n.path, {_SHOWN_TITLE}, n.kind, n.date,"
             " -bm25(fts, 10.0, 6.0, 2.0, 1.0, 1.0) AS score,"
             " snippet(fts, -1, char(2), char(3), '…', 14),"
             " fts.rowid IN (SELECT rowid FROM fts WHERE fts MATCH ?) AS named,"
@@ -867,6 +881,13 @@ class Index:
 
 
 # --- helpers -------------------------------------------------------------------------
+
+# A person's `name` (their display name) when set, else the note's title.
+_SHOWN_TITLE = (
+    "CASE WHEN n.kind = 'person' AND json_type(n.props, '$.name') = 'text'"
+    " AND trim(json_extract(n.props, '$.name')) != ''"
+    " THEN trim(json_extract(n.props, '$.name')) ELSE n.title END"
+)
 
 
 def _write_meta(conn: sqlite3.Connection, settings: Settings) -> None:

@@ -43,6 +43,7 @@ def is_attachment(target: str) -> bool:
     return name.rsplit(".", 1)[1].lower() in ATTACHMENT_EXTENSIONS
 
 
+@lru_cache(maxsize=65536)  # pure, and the same link text repeats across a vault
 def parse_link_text(inner: str) -> tuple[str, str | None, str | None]:
     """`T#h|x` -> ("T", "h", "x"); trimmed; a `.md` suffix dropped."""
     display: str | None = None
@@ -86,10 +87,6 @@ def _spaces(text: str) -> str:
     are read from masked text, so its length need not be kept (fast on large blocks such
     as an Excalidraw drawing's JSON)."""
     return " " + "\n" * text.count("\n") + " "
-
-
-def _blank(match: re.Match[str]) -> str:
-    return _spaces(match.group(0))
 
 
 def _fences(text: str) -> Iterable[tuple[int, int, str, str]]:
@@ -284,7 +281,7 @@ def extract_tags(body: str) -> list[str]:
         return []
     text = mask_code(body)
     if "[[" in text:
-        text = _WIKI.sub(_blank, text)
+        text = _WIKI.sub(" ", text)  # tags have no line numbers: no need to keep lines
     seen: set[str] = set()
     tags: list[str] = []
     for m in _TAG.finditer(text):

@@ -53,9 +53,12 @@ def ignore_matcher(settings: Settings) -> re.Pattern[str] | None:
     return re.compile("|".join(parts)) if parts else None
 
 
-def is_candidate(rel: str, settings: Settings, ignored: re.Pattern[str] | None) -> bool:
-    """Would a walk include this vault-relative path? Used for watcher events too."""
-    if not rel.endswith(".md"):
+def is_candidate(
+    rel: str, settings: Settings, ignored: re.Pattern[str] | None, *, notes_only: bool = True
+) -> bool:
+    """Would a walk include this vault-relative path (as a note, or with `notes_only`
+    False as any file)? Used for watcher events too."""
+    if notes_only and not rel.endswith(".md"):
         return False
     parts = rel.split("/")
     if any(p.startswith(".") or p in SKIP_DIRS for p in parts[:-1]):
