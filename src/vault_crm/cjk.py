@@ -7,18 +7,27 @@ phrase of its bigrams there: it finds every note that contains it. Pure."""
 from __future__ import annotations
 
 import re
+from functools import cache
 
 # Han (with extension A and compatibility ideographs), kana, Hangul syllables and jamo,
 # half-width katakana.
-_RUN = re.compile(
+_RUN_PATTERN = (
     "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u1100-\u11ff"
     "\u3130-\u318f\uac00-\ud7af\uff66-\uff9f]+"
 )
+
+
+@cache
+def _run() -> re.Pattern[str]:
+    # Compiled on first use: most commands never search and never index text.
+    return re.compile(_RUN_PATTERN)
+
+
 COLUMN = "cjk"
 
 
 def has_cjk(text: str) -> bool:
-    return _RUN.search(text) is not None
+    return _run().search(text) is not None
 
 
 def _grams(run: str) -> list[str]:
@@ -29,7 +38,7 @@ def bigrams(*texts: str) -> str:
     """The bigrams of every CJK run in `texts`, space-separated ("" when there are none);
     runs are kept apart by a full stop, which the tokenizer drops."""
     runs = [
-        m.group(0) for text in texts if text and not text.isascii() for m in _RUN.finditer(text)
+        m.group(0) for text in texts if text and not text.isascii() for m in _run().finditer(text)
     ]
     return " . ".join(" ".join(_grams(run)) for run in runs)
 
@@ -37,7 +46,7 @@ def bigrams(*texts: str) -> str:
 def match(text: str, prefix: bool = False) -> str | None:
     """An FTS5 expression finding the CJK runs of one query word in the bigram column
     (None when the word has no CJK); a one-character word matches as a prefix."""
-    runs = _RUN.findall(text)
+    runs = _run().findall(text)
     if not runs:
         return None
     parts = []
@@ -50,7 +59,7 @@ def match(text: str, prefix: bool = False) -> str | None:
 
 
 def runs(text: str) -> list[str]:
-    return _RUN.findall(text)
+    return _run().findall(text)
 
 
 def snippet(body: str, words: list[str], width: int = 40) -> str | None:
