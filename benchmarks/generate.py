@@ -144,16 +144,17 @@ def generate(
 def _real_note(out: Path, rng: random.Random, i: int, names: list[str]) -> None:
     """A note shaped like those of large community and zettelkasten vaults: a long body,
     a table, 20+ links, and every fourth one an Excalidraw drawing holding its JSON."""
-    links = [f"[[Zettel {rng.randrange(max(i, 1))}]]" for _ in range(rng.randint(12, 30))]
-    links += [f"[[{rng.choice(names)}]]" for _ in range(rng.randint(4, 10))]
+    links = [f"[[Zettel {rng.randrange(max(i, 1))}]]" for _ in range(rng.randint(8, 16))]
+    links += [f"[[{rng.choice(names)}]]" for _ in range(rng.randint(4, 8))]
     body = [f"# Zettel {i}", ""]
     for _ in range(rng.randint(15, 40)):
-        body.append(_paragraph(rng) + " " + " ".join(rng.sample(links, 2)))
+        body.append(_paragraph(rng) + (" " + rng.choice(links) if rng.random() < 0.5 else ""))
         body.append("")
     body += ["| topic | who | link | note |", "| --- | --- | --- | --- |"]
     for _ in range(rng.randint(10, 40)):
         body.append(
-            f"| {rng.choice(TOPICS)} | {rng.choice(names)} | {rng.choice(links)} |"
+            f"| {rng.choice(TOPICS)} | {rng.choice(names)} |"
+            f" {rng.choice(links) if rng.random() < 0.5 else rng.choice(TOPICS)} |"
             f" `{rng.choice(TOPICS)}` |"
         )
     body += ["", "## See also", *(f"- {link}" for link in links), ""]

@@ -1052,7 +1052,11 @@ def _props_text(props: dict[str, Any]) -> str:
 
 def _summary(body: str) -> str:
     """The first line of prose: what a conversation was about, at a glance."""
-    for line in body.split("\n"):
+    start = 0
+    while start <= len(body):  # line by line: a long note is not split whole
+        end = body.find("\n", start)
+        line = body[start:] if end == -1 else body[start:end]
+        start = len(body) + 1 if end == -1 else end + 1
         text = line.strip().lstrip("#>-*+ ").strip()
         if text and not text.startswith(("---", "```", "![[", "%%", "|")) and text != "[ ]":
             return text[:200]

@@ -222,15 +222,23 @@ def split_frontmatter(text: str) -> tuple[list[str] | None, int, int]:
     first character, the body's first line number)."""
     if not text.startswith("---"):
         return None, 0, 1
-    lines = text.split("\n")
-    if not _FENCE_OPEN.match(lines[0]):
+    # Line by line with str.find: splitting a long note whole would cost more than the
+    # front-matter it holds.
+    end = text.find("\n")
+    if end == -1 or not _FENCE_OPEN.match(text[:end]):
         return None, 0, 1
-    offset = len(lines[0]) + 1
-    for i in range(1, len(lines)):
-        if _FENCE_CLOSE.match(lines[i]):
-            body_start = offset + len(lines[i]) + 1
-            return [ln.rstrip("\r") for ln in lines[1:i]], min(body_start, len(text)), i + 2
-        offset += len(lines[i]) + 1
+    lines: list[str] = []
+    offset = end + 1
+    while True:
+        end = text.find("\n", offset)
+        line = text[offset:] if end == -1 else text[offset:end]
+        if _FENCE_CLOSE.match(line):
+            body_start = offset + len(line) + 1
+            return [ln.rstrip("\r") for ln in lines], min(body_start, len(text)), len(lines) + 3
+        if end == -1:
+            break
+        lines.append(line)
+        offset = end + 1
     # An opening `---` with no closing line is a horizontal rule, not front-matter.
     return None, 0, 1
 
