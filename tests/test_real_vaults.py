@@ -224,6 +224,17 @@ def test_a_cjk_word_finds_every_note_that_contains_it(make_vault: MakeVault) -> 
     assert found("vault") == ["English.md"]  # English search as before
 
 
+def test_a_cjk_title_match_ranks_first(make_vault: MakeVault) -> None:
+    root = make_vault(
+        {
+            "保管庫の作成.md": "手順です。\n",
+            "メモ.md": "保管庫、保管庫、保管庫。保管庫を開く。\n",
+        }
+    )
+    hits = [r["path"] for r in Vault(root).json("search", "保管庫")]
+    assert hits == ["保管庫の作成.md", "メモ.md"]
+
+
 def test_the_daemon_path_sees_an_attachment_come_and_go(make_vault: MakeVault) -> None:
     from vault_crm.config import load_settings
     from vault_crm.index import Index

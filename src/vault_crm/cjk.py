@@ -1,8 +1,9 @@
 """Chinese, Japanese and Korean text for full-text search. FTS5's unicode61 tokenizer
 splits only at spaces and punctuation, so a word inside a run of CJK text is never a
 token of its own. Each CJK run is therefore also indexed as overlapping character
-bigrams (保管庫 -> 保管 管庫) in a column of its own, and a CJK word is searched as the
-phrase of its bigrams there: it finds every note that contains it. Pure."""
+bigrams (保管庫 -> 保管 管庫) in columns of their own (one for title and aliases, so a
+title match still ranks first), and a CJK word is searched as the phrase of its bigrams
+there: it finds every note that contains it. Pure."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ def _run() -> re.Pattern[str]:
     return re.compile(_RUN_PATTERN)
 
 
-COLUMN = "cjk"
+COLUMNS = "{cjk_title cjk}"
 
 
 def has_cjk(text: str) -> bool:
@@ -54,7 +55,7 @@ def match(text: str, prefix: bool = False) -> str | None:
         phrase = '"' + " ".join(_grams(run)) + '"'
         if len(run) == 1 or (prefix and i == len(runs) - 1):
             phrase += " *"
-        parts.append(f"{COLUMN} : {phrase}")
+        parts.append(f"{COLUMNS} : {phrase}")
     return parts[0] if len(parts) == 1 else "(" + " AND ".join(parts) + ")"
 
 

@@ -100,9 +100,10 @@ CREATE TABLE graph_problems(
     severity TEXT NOT NULL,
     message TEXT NOT NULL
 );
--- cjk: the CJK text of the other columns as overlapping bigrams (see cjk.py)
+-- cjk_title, cjk: the CJK text of title and aliases, and of props and body, as
+-- overlapping bigrams (see cjk.py)
 CREATE VIRTUAL TABLE fts USING fts5(
-    title, aliases, props, body, cjk,
+    title, aliases, props, body, cjk_title, cjk,
     tokenize = 'porter unicode61 remove_diacritics 2'
 );
 """
@@ -539,8 +540,9 @@ class Index:
             [(i, *r[:16]) for i, r in zip(ids, batch, strict=True)],
         )
         c.executemany(
-            "INSERT INTO fts(rowid, title, aliases, props, body, cjk) VALUES (?,?,?,?,?,?)",
-            [(i, r[2], r[16], r[17], r[18], r[23]) for i, r in zip(ids, batch, strict=True)],
+            "INSERT INTO fts(rowid, title, aliases, props, body, cjk_title, cjk)"
+            " VALUES (?,?,?,?,?,?,?)",
+            [(i, r[2], r[16], r[17], r[18], *r[23]) for i, r in zip(ids, batch, strict=True)],
         )
         c.executemany(
             "INSERT INTO links(source, target, target_key, resolved, line, place, prop, subpath,"
@@ -809,7 +811,7 @@ class Index:
         # that (a word found in most notes of a small vault scores next to nothing).
         sql = (
             f"SELECT n.path, {_SHOWN_TITLE}, n.kind, n.date,"
-            " -bm25(fts, 10.0, 6.0, 2.0, 1.0, 1.0) AS score,"
+            " -bm25(fts, 10.0, 6.0, 2.0, 1.0, 10.0, 1.0) AS score,"
             " snippet(fts, -1, char(2), char(3), '…', 14),"
             " fts.rowid IN (SELECT rowid FROM fts WHERE fts MATCH ?) AS named,"
             f" {'fts.body' if cjk.has_cjk(match) else 'NULL'}"
@@ -818,7 +820,7 @@ class Index:
             " ORDER BY named DESC, round(score, 6) DESC, n.kind = 'person' DESC, n.title_key"
             " LIMIT ?"
         )
-        named = "{title aliases} : (" + match + ")"
+        named = "{title aliases cjk_title} : (" + match + ")"
         rows = self.conn.execute(sql, [named, match, *args, limit]).fetchall()
         if not cjk.has_cjk(match):
             return [r[:6] for r in rows]
@@ -919,7 +921,7 @@ def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
 # A parsed note as plain tuples: cheap to send from a worker process and ready for
 # executemany. Fields 0-15 are the `notes` columns from `path` to `summary`; then the
 # FTS aliases and properties text, the body, the rows of links, tags, tasks, problems, and
-# the CJK bigrams.
+# the CJK bigrams of title and aliases, and of properties and body.
 Record = tuple[Any, ...]
 
 
@@ -988,7 +990,7 @@ def to_record(note: Note, resolver: Resolver) -> Record:
         [nfc(t).casefold() for t in note.tags],
         [(t.line, t.text, int(t.checked), json.dumps(list(t.links))) for t in note.tasks],
         [(p.line, p.severity, p.message) for p in note.problems],
-        cjk.bigrams(note.title, " ".join(note.aliases), props_text, body),
+        (cjk.bigrams(note.title, " ".join(note.aliases)), cjk.bigrams(props_text, body)),
     )
 
 
