@@ -1,6 +1,6 @@
 """Measure vault-crm on a synthetic vault and print the figures (not a timed test).
 
-    python benchmarks/bench.py [--vault DIR] [--runs 5] [--keep] [--json]
+    python benchmarks/bench.py [--vault DIR] [--shape synthetic|real] [--runs 5] [--keep] [--json]
 
 Each figure is the median of --runs fresh processes, and each is shown next to a floor
 measured in the same run on the same machine, because these machines are noisy:
@@ -173,13 +173,23 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--keep", action="store_true", help="keep the generated vault")
     parser.add_argument("--json", action="store_true", help="print figures as JSON")
+    parser.add_argument(
+        "--shape",
+        choices=["synthetic", "real"],
+        default="synthetic",
+        help="real: most notes shaped like a large community vault's (long bodies, tables,"
+        " 20+ links, Excalidraw drawings) instead of short conversations",
+    )
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="vault-bench-"))
     vault = args.vault or work / "vault"
     if args.vault is None:
         started = time.perf_counter()
-        generate(vault)
+        if args.shape == "real":
+            generate(vault, people=1000, conversations=1000, daily=365, real=5000)
+        else:
+            generate(vault)
         print(f"generated {vault} in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     env = dict(os.environ, VAULT_CRM_CACHE=str(work / "cache"), VAULT_TODAY="2026-11-23")
     vault_cmd = [shutil.which("vault") or "vault", "--vault", str(vault)]
@@ -189,6 +199,7 @@ def main() -> None:
         "machine": f"{os.cpu_count()} cores, Python {platform.python_version()}, "
         f"{platform.system()} {platform.machine()}",
         "notes": notes,
+        "shape": args.shape if args.vault is None else str(args.vault),
     }
 
     floor_parse = median([*py, FLOOR_PARSE, str(vault)], env, args.runs)

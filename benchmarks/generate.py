@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import random
 from pathlib import Path
 
@@ -76,7 +77,12 @@ def _paragraph(rng: random.Random) -> str:
 
 
 def generate(
-    out: Path, people: int = 1000, conversations: int = 10000, daily: int = 365, seed: int = 42
+    out: Path,
+    people: int = 1000,
+    conversations: int = 10000,
+    daily: int = 365,
+    seed: int = 42,
+    real: int = 0,
 ) -> dict[str, int]:
     rng = random.Random(seed)
     # The insight properties come from their own generator, so adding them left every
@@ -149,7 +155,59 @@ def generate(
         path = out / "Daily" / f"{day}.md"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text + "\n", encoding="utf-8")
-    return {"people": people, "conversations": conversations, "daily": daily}
+    for i in range(real):
+        _real_note(out, rng, i, names)
+    return {"people": people, "conversations": conversations, "daily": daily, "real": real}
+
+
+def _real_note(out: Path, rng: random.Random, i: int, names: list[str]) -> None:
+    """A note shaped like those of large community and zettelkasten vaults: a long body,
+    a table, 20+ links, and every fourth one an Excalidraw drawing holding its JSON."""
+    links = [f"[[Zettel {rng.randrange(max(i, 1))}]]" for _ in range(rng.randint(8, 16))]
+    links += [f"[[{rng.choice(names)}]]" for _ in range(rng.randint(4, 8))]
+    body = [f"# Zettel {i}", ""]
+    for _ in range(rng.randint(15, 40)):
+        body.append(_paragraph(rng) + (" " + rng.choice(links) if rng.random() < 0.5 else ""))
+        body.append("")
+    body += ["| topic | who | link | note |", "| --- | --- | --- | --- |"]
+    for _ in range(rng.randint(10, 40)):
+        body.append(
+            f"| {rng.choice(TOPICS)} | {rng.choice(names)} |"
+            f" {rng.choice(links) if rng.random() < 0.5 else rng.choice(TOPICS)} |"
+            f" `{rng.choice(TOPICS)}` |"
+        )
+    body += ["", "## See also", *(f"- {link}" for link in links), ""]
+    folder = out / "Zettel"
+    folder.mkdir(parents=True, exist_ok=True)
+    if i % 4 == 0:
+        elements = [
+            {
+                "id": f"el{i}-{k}",
+                "type": rng.choice(["rectangle", "arrow", "text", "ellipse"]),
+                "x": rng.uniform(-500, 500),
+                "y": rng.uniform(-500, 500),
+                "width": rng.uniform(10, 300),
+                "height": rng.uniform(10, 300),
+                "strokeColor": "#1e1e1e",
+                "seed": rng.randrange(2**31),
+                "text": rng.choice(TOPICS),
+                "points": [[rng.uniform(0, 99), rng.uniform(0, 99)] for _ in range(4)],
+            }
+            for k in range(rng.randint(40, 160))
+        ]
+        drawing = {"type": "excalidraw", "version": 2, "elements": elements}
+        (folder / f"Drawing {i}.excalidraw.md").write_text(
+            "---\nexcalidraw-plugin: parsed\ntags: [excalidraw]\n---\n"
+            f"# Text Elements\n{rng.choice(TOPICS)} ^t{i}\n\n%%\n# Drawing\n```json\n"
+            + json.dumps(drawing, indent=1)
+            + "\n```\n%%\n",
+            encoding="utf-8",
+        )
+        body.append(f"![[Drawing {i}.excalidraw]]")
+    (folder / f"Zettel {i}.md").write_text(
+        f"---\ntags: [zettel, {rng.choice(TOPICS).split()[0]}]\n---\n" + "\n".join(body) + "\n",
+        encoding="utf-8",
+    )
 
 
 def main() -> None:
@@ -159,8 +217,18 @@ def main() -> None:
     parser.add_argument("--conversations", type=int, default=10000)
     parser.add_argument("--daily", type=int, default=365)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument(
+        "--real",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also write N notes shaped like real community vaults (long bodies, tables,"
+        " 20+ links, every fourth an Excalidraw drawing with its JSON)",
+    )
     args = parser.parse_args()
-    counts = generate(args.out, args.people, args.conversations, args.daily, args.seed)
+    counts = generate(
+        args.out, args.people, args.conversations, args.daily, args.seed, real=args.real
+    )
     print(f"wrote {sum(counts.values()):,} notes to {args.out}: {counts}")
 
 

@@ -237,11 +237,13 @@ def test_links_command_shape_and_frontmatter_place(tmp_path: Path) -> None:
     )
     data = Vault(root).json("links", "People/Ana")
     assert data["note"] == "People/Ana.md"
+    shape = {"embed": False, "kind": "note"}
     assert data["outgoing"] == [
-        {"target": "Rui", "path": "People/Rui.md", "line": 2, "where": "frontmatter"},
-        {"target": "Missing", "path": None, "line": 4, "where": "body"},
-        {"target": "Rui", "path": "People/Rui.md", "line": 4, "where": "body"},
+        {"target": "Rui", "path": "People/Rui.md", "line": 2, "where": "frontmatter"} | shape,
+        {"target": "Missing", "path": None, "line": 4, "where": "body"} | shape,
+        {"target": "Rui", "path": "People/Rui.md", "line": 4, "where": "body"} | shape,
     ]
+    assert data["unresolved"] == [{"target": "Missing", "line": 4}]
     assert Vault(root).json("links", "rui")["incoming"] == [
         {"path": "People/Ana.md", "line": 2},
         {"path": "People/Ana.md", "line": 4},

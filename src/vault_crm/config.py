@@ -31,6 +31,7 @@ class Settings:
     reconnect_note: str = "Reconnect.md"
     report_note: str = "Network report.md"
     cadence_tags: dict[str, str] = field(default_factory=dict)
+    people_tags: tuple[str, ...] = ("person", "people")
 
     def fingerprint(self) -> str:
         """A hash of everything that changes how a note is read: a different value means the
@@ -48,6 +49,7 @@ _LIST_KEYS = {
     "interaction_types",
     "participant_properties",
     "ignore",
+    "people_tags",
 }
 _STR_KEYS = {"templates_folder", "default_cadence", "dates_window", "reconnect_note", "report_note"}
 _BOOL_KEYS = {"daily_notes_count"}
@@ -60,6 +62,9 @@ DEFAULT_CONFIG_TEXT = """\
 
 # Folders whose notes are people (besides notes with `type: person`).
 people_folders = ["People"]
+
+# Notes whose `tags` hold one of these are people too.
+people_tags = ["person", "people"]
 
 # Folders whose notes are conversations (besides notes whose `type` is an interaction type).
 conversation_folders = ["Conversations", "Meetings"]

@@ -27,10 +27,16 @@ def name_key(name: str) -> str:
 @dataclass(frozen=True)
 class Person:
     path: str
-    title: str
+    title: str  # the display name: `name` when the note has one, else the file's title
     aliases: tuple[str, ...]
     tags: tuple[str, ...]
     props: dict[str, Any]
+    stem: str = ""  # the file's title when `name` replaces it (`max-klein`)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The names a person is known by besides aliases: display name and file title."""
+        return (self.title, self.stem) if self.stem else (self.title,)
 
     @property
     def name(self) -> str:
@@ -93,7 +99,7 @@ class Graph:
             return self.people[by_path[key]]
         if key + ".md" in by_path:
             return self.people[by_path[key + ".md"]]
-        titles = [p for p in self.people.values() if name_key(p.title) == key]
+        titles = [p for p in self.people.values() if key in map(name_key, p.names)]
         if len(titles) == 1:
             return titles[0]
         exact = titles or [self.people[p] for p in self.by_name.get(key, [])]
@@ -144,9 +150,11 @@ def build_graph(
     titles: dict[str, list[str]] = defaultdict(list)
     aliases: dict[str, list[str]] = defaultdict(list)
     for p in graph.people.values():
-        titles[name_key(p.title)].append(p.path)
-        for a in (*p.aliases, p.name):
-            if name_key(a) != name_key(p.title) and p.path not in aliases[name_key(a)]:
+        named = {name_key(n) for n in p.names}
+        for key in named:
+            titles[key].append(p.path)
+        for a in p.aliases:
+            if name_key(a) not in named and p.path not in aliases[name_key(a)]:
                 aliases[name_key(a)].append(p.path)
     for key, paths in aliases.items():
         if len(paths) > 1:
@@ -218,11 +226,20 @@ def build_graph(
     return graph
 
 
+def display_name(title: str, props: dict[str, Any]) -> str:
+    """A person's `name` property when it holds one (a slug file name's real name), else
+    the note's title."""
+    name = props.get("name")
+    return name.strip() if isinstance(name, str) and name.strip() else title
+
+
 def load_people(index: Index) -> list[Person]:
-    return [
-        Person(r.path, r.title, tuple(r.aliases), tuple(r.tags), r.props)
-        for r in index.notes("kind = 'person' AND is_template = 0 AND is_generated = 0")
-    ]
+    people = []
+    for r in index.notes("kind = 'person' AND is_template = 0 AND is_generated = 0"):
+        shown = display_name(r.title, r.props)
+        stem = r.title if name_key(shown) != name_key(r.title) else ""
+        people.append(Person(r.path, shown, tuple(r.aliases), tuple(r.tags), r.props, stem))
+    return people
 
 
 def load_graph(
@@ -239,7 +256,7 @@ def load_graph(
     graph = Graph(people={p.path: p for p in people})
     by_name: dict[str, list[str]] = defaultdict(list)
     for p in people:
-        for name in (p.title, *p.aliases, p.name):
+        for name in (*p.names, *p.aliases):
             if p.path not in by_name[name_key(name)]:
                 by_name[name_key(name)].append(p.path)
     graph.by_name = dict(by_name)

@@ -22,14 +22,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from vault_crm import cjk
 from vault_crm.config import Settings
 from vault_crm.contacts import ConversationRow, LinkRow
 from vault_crm.errors import IndexUnavailable
-from vault_crm.links import Resolver, is_attachment, link_key, nfc
+from vault_crm.links import Resolver, file_key, is_attachment, link_key, nfc
 from vault_crm.model import IndexStats, Note, Problem
 from vault_crm.scan import FileStat, diff, walk
 
-SCHEMA_VERSION = 4  # 4: summaries join hard-wrapped lines
+SCHEMA_VERSION = 5  # 5: summaries join hard-wrapped lines; attachments (files table)
 # Below this many changed notes, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 400
 BUSY_TIMEOUT_MS = 15_000
@@ -73,6 +74,8 @@ CREATE TABLE links(
     attachment INTEGER NOT NULL
 );
 CREATE TABLE tags(path TEXT NOT NULL, tag TEXT NOT NULL);
+-- every file in the vault that is not a note (attachments), so links to them resolve
+CREATE TABLE files(path TEXT PRIMARY KEY);
 CREATE TABLE tasks(
     path TEXT NOT NULL,
     line INTEGER NOT NULL,
@@ -100,8 +103,10 @@ CREATE TABLE graph_problems(
     severity TEXT NOT NULL,
     message TEXT NOT NULL
 );
+-- cjk_title, cjk: the CJK text of title and aliases, and of props and body, as
+-- overlapping bigrams (see cjk.py)
 CREATE VIRTUAL TABLE fts USING fts5(
-    title, aliases, props, body,
+    title, aliases, props, body, cjk_title, cjk,
     tokenize = 'porter unicode61 remove_diacritics 2'
 );
 """
@@ -261,8 +266,12 @@ class Index:
         except sqlite3.DatabaseError:
             # Corrupt beyond the header check at open: start again from nothing.
             return self._rebuild(progress, started)
-        d = diff(walk(self.settings.vault, self.settings), known)
-        return self._apply_diff(d.changed, d.removed, known, progress, started)
+        others: list[str] = []
+        d = diff(walk(self.settings.vault, self.settings, others), known)
+        files = set(others)
+        if d.empty and files == self.files():
+            return self.stats(started)
+        return self._apply_diff(d.changed, d.removed, known, progress, started, files)
 
     def refresh_paths(self, rel_paths: Iterable[str]) -> IndexStats:
         """Re-stat just these vault-relative paths (as the file system spells them) and
@@ -295,8 +304,22 @@ class Index:
                     gone.append(path)
             elif known.get(path) != (st.st_mtime_ns, st.st_size):
                 changed.append(FileStat(path, rel, st.st_mtime_ns, st.st_size))
+        # Attachments that came or went change the links to them.
+        stored = self.files()
+        files = set(stored)
+        for rel in rel_paths:
+            if rel.endswith(".md") or not is_candidate(
+                rel, self.settings, ignored, notes_only=False
+            ):
+                continue
+            if os.path.isfile(os.path.join(self.settings.vault, rel)):  # noqa: PTH113, PTH118
+                files.add(nfc(rel))
+            else:
+                files.discard(nfc(rel))
         all_known = dict.fromkeys(self.all_paths(), (0, 0))
-        return self._apply_diff(changed, gone, all_known, None, started)
+        return self._apply_diff(
+            changed, gone, all_known, None, started, files if files != stored else None
+        )
 
     def _apply_diff(
         self,
@@ -305,13 +328,15 @@ class Index:
         known: dict[str, tuple[int, int]],
         progress: Progress | None,
         started: float,
+        files: set[str] | None = None,
     ) -> IndexStats:
-        if not changed and not removed:
+        if not changed and not removed and files is None:
             return self.stats(started)
         new_paths = {f.path for f in changed} - known.keys()
         paths = (known.keys() - set(removed)) | new_paths
-        with contextlib.closing(self._read(changed, paths, progress)) as records:
-            self.apply(records, removed, new_paths=new_paths)
+        records = self._read(changed, paths, progress, files)
+        with contextlib.closing(records):
+            self.apply(records, removed, new_paths=new_paths, files=files)
         return self.stats(
             started,
             added=len(new_paths),
@@ -320,7 +345,8 @@ class Index:
         )
 
     def _rebuild(self, progress: Progress | None, started: float) -> IndexStats:
-        files = _unique(walk(self.settings.vault, self.settings))
+        others: list[str] = []
+        files = _unique(walk(self.settings.vault, self.settings, others))
         tmp = self.path.with_name(self.path.name + ".new")
         _remove_db(tmp)
         conn = sqlite3.connect(tmp, isolation_level=None)
@@ -334,8 +360,10 @@ class Index:
             old, self.conn = self.conn, conn
             try:
                 paths = [f.path for f in files]
-                with contextlib.closing(self._read(files, paths, progress)) as records:
-                    self.apply(records, [], new_paths=None)
+                attachments = set(others)
+                records = self._read(files, paths, progress, attachments)
+                with contextlib.closing(records):
+                    self.apply(records, [], new_paths=None, files=attachments)
             finally:
                 self.conn = old
             conn.executescript(_SECONDARY)
@@ -351,11 +379,18 @@ class Index:
         return self.stats(started, added=len(files))
 
     def _read(
-        self, files: Sequence[FileStat], paths: Iterable[str], progress: Progress | None
+        self,
+        files: Sequence[FileStat],
+        paths: Iterable[str],
+        progress: Progress | None,
+        attachments: set[str] | None = None,
     ) -> Generator[Record, None, None]:
         """Parsed records of `files`, their links resolved against `paths` (every note the
-        index will hold). In parallel when there are many; a generator, so the caller
-        writes one batch while the workers parse the next."""
+        index will hold) and `attachments` (every other file; default: as stored). In
+        parallel when there are many; a generator, so the caller writes one batch while
+        the workers parse the next."""
+        if attachments is None:
+            attachments = self.files()
         total = len(files)
         vault = str(self.settings.vault)
         workers = min(os.cpu_count() or 1, 8)
@@ -367,7 +402,9 @@ class Index:
             batches = [files[i : i + chunk] for i in range(0, total, chunk)]
             done = 0
             pool = ProcessPoolExecutor(
-                workers, initializer=_init_worker, initargs=(list(paths), os.getpid())
+                workers,
+                initializer=_init_worker,
+                initargs=(list(paths), sorted(attachments), os.getpid()),
             )
             with _StopOnSignal(pool) as stop:
                 try:
@@ -390,7 +427,7 @@ class Index:
         from vault_crm.notes import generated_pattern
 
         pattern = generated_pattern(self.settings)
-        resolver = Resolver(paths)
+        resolver = Resolver(paths, attachments)
         for i, f in enumerate(files, 1):
             rec = _read_one(vault, self.settings, f, pattern, resolver)
             if rec is not None:
@@ -399,11 +436,16 @@ class Index:
                 progress(i, total)
 
     def apply(
-        self, records: Iterable[Record], removed: Iterable[str], new_paths: set[str] | None
+        self,
+        records: Iterable[Record],
+        removed: Iterable[str],
+        new_paths: set[str] | None,
+        files: set[str] | None = None,
     ) -> None:
         """Apply parsed notes and removals in one transaction: write rows in batches,
         resolve links, then recompute who took part in what. `new_paths` None means the
-        index was empty (a bulk load): resolve everything."""
+        index was empty (a bulk load): resolve everything. `files`, when given, is every
+        non-note file now in the vault: links to any that came or went are resolved again."""
         conn = self.conn
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -427,6 +469,12 @@ class Index:
                     batch = []
             if batch:
                 graph_kinds |= self._write(batch, next_id, replace=new_paths is not None)
+            if files is not None:
+                stored = self.files()
+                came, went = files - stored, stored - files
+                conn.executemany("DELETE FROM files WHERE path = ?", [(f,) for f in went])
+                conn.executemany("INSERT INTO files(path) VALUES (?)", [(f,) for f in came])
+                keys |= {file_key(f) for f in came | went}
             if new_paths:
                 keys |= {
                     t
@@ -439,11 +487,13 @@ class Index:
             # The new records came resolved; links elsewhere that may point at a note that
             # appeared or vanished are resolved again.
             if new_paths is not None and keys:
-                resolver = Resolver(p for (p,) in conn.execute("SELECT path FROM notes"))
+                resolver = Resolver(
+                    (p for (p,) in conn.execute("SELECT path FROM notes")), self.files()
+                )
                 for part in _chunks(sorted(keys), 500):
                     self._resolve(
                         resolver,
-                        "SELECT rowid, source, target FROM links WHERE attachment = 0 AND"
+                        "SELECT rowid, source, target FROM links WHERE"
                         " target_key IN (SELECT value FROM json_each(?))",
                         (json.dumps(list(part)),),
                     )
@@ -456,9 +506,12 @@ class Index:
 
     def _resolve(self, resolver: Resolver, sql: str, args: Sequence[str]) -> None:
         rows = self.conn.execute(sql, args).fetchall()
+        updates = []
+        for rowid, source, target in rows:
+            found = resolver.resolve(target, source)
+            updates.append((found, link_kind(target, found), rowid))
         self.conn.executemany(
-            "UPDATE links SET resolved = ? WHERE rowid = ?",
-            [(resolver.resolve(target, source), rowid) for rowid, source, target in rows],
+            "UPDATE links SET resolved = ?, attachment = ? WHERE rowid = ?", updates
         )
 
     def _delete(self, paths: Sequence[str]) -> None:
@@ -502,8 +555,9 @@ class Index:
             [(i, *r[:16]) for i, r in zip(ids, batch, strict=True)],
         )
         c.executemany(
-            "INSERT INTO fts(rowid, title, aliases, props, body) VALUES (?,?,?,?,?)",
-            [(i, r[2], r[16], r[17], r[18]) for i, r in zip(ids, batch, strict=True)],
+            "INSERT INTO fts(rowid, title, aliases, props, body, cjk_title, cjk)"
+            " VALUES (?,?,?,?,?,?,?)",
+            [(i, r[2], r[16], r[17], r[18], *r[23]) for i, r in zip(ids, batch, strict=True)],
         )
         c.executemany(
             "INSERT INTO links(source, target, target_key, resolved, line, place, prop, subpath,"
@@ -561,9 +615,7 @@ class Index:
         )
         (notes,) = c.execute("SELECT count(*) FROM notes").fetchone()
         (links,) = c.execute("SELECT count(*) FROM links").fetchone()
-        (unresolved,) = c.execute(
-            "SELECT count(*) FROM links WHERE resolved IS NULL AND attachment = 0"
-        ).fetchone()
+        (unresolved,) = c.execute("SELECT count(*) FROM links WHERE resolved IS NULL").fetchone()
         return IndexStats(
             notes=notes,
             people=counts.get("person", 0),
@@ -765,7 +817,7 @@ class Index:
         filters = " AND ".join(f"({w})" for w in where)
         if match is None:
             sql = (
-                "SELECT n.path, n.title, n.kind, n.date, 0.0, n.summary FROM notes n"
+                f"SELECT n.path, {_SHOWN_TITLE}, n.kind, n.date, 0.0, n.summary FROM notes n"
                 f" WHERE {filters} ORDER BY n.kind = 'person' DESC, n.date DESC, n.title_key"
                 " LIMIT ?"
             )
@@ -773,26 +825,45 @@ class Index:
         # A match in the title or an alias always ranks first: BM25 alone cannot promise
         # that (a word found in most notes of a small vault scores next to nothing).
         sql = (
-            "SELECT n.path, n.title, n.kind, n.date,"
-            " -bm25(fts, 10.0, 6.0, 2.0, 1.0) AS score,"
+            f"SELECT n.path, {_SHOWN_TITLE}, n.kind, n.date,"
+            " -bm25(fts, 10.0, 6.0, 2.0, 1.0, 10.0, 1.0) AS score,"
             " snippet(fts, -1, char(2), char(3), '…', 14),"
-            " fts.rowid IN (SELECT rowid FROM fts WHERE fts MATCH ?) AS named"
+            " fts.rowid IN (SELECT rowid FROM fts WHERE fts MATCH ?) AS named,"
+            f" {'fts.body' if cjk.has_cjk(match) else 'NULL'}"
             " FROM fts JOIN notes n ON n.id = fts.rowid"
             f" WHERE fts MATCH ? AND {filters}"
             " ORDER BY named DESC, round(score, 6) DESC, n.kind = 'person' DESC, n.title_key"
             " LIMIT ?"
         )
-        named = "{title aliases} : (" + match + ")"
+        named = "{title aliases cjk_title} : (" + match + ")"
         rows = self.conn.execute(sql, [named, match, *args, limit]).fetchall()
-        return [r[:6] for r in rows]
+        if not cjk.has_cjk(match):
+            return [r[:6] for r in rows]
+        # A CJK word may have matched only in the bigram column: show it in the note's text.
+        words = cjk.runs(match)
+        return [(*r[:5], cjk.snippet(r[7] or "", words) or r[5]) for r in rows]
 
     def outgoing(self, path: str) -> list[tuple[str, str | None, int, str, str | None]]:
         """(target, resolved path, line, place, property) for each link in the note."""
-        return self.conn.execute(
-            "SELECT target, resolved, line, place, prop FROM links WHERE source = ?"
-            " ORDER BY line, rowid",
-            (path,),
-        ).fetchall()
+        return [r[:5] for r in self.outgoing_links(path)]
+
+    def outgoing_links(
+        self, path: str
+    ) -> list[tuple[str, str | None, int, str, str | None, bool, bool]]:
+        """(target, resolved path, line, place, property, embed, attachment) for each link
+        in the note, in order."""
+        return [
+            (*r[:5], bool(r[5]), bool(r[6]))
+            for r in self.conn.execute(
+                "SELECT target, resolved, line, place, prop, embed, attachment FROM links"
+                " WHERE source = ? ORDER BY line, rowid",
+                (path,),
+            )
+        ]
+
+    def files(self) -> set[str]:
+        """Vault paths of every non-note file (attachments) as of the last refresh."""
+        return {p for (p,) in self.conn.execute("SELECT path FROM files")}
 
     def incoming(self, path: str) -> list[tuple[str, int]]:
         """(source path, line) of every link to the note from another note."""
@@ -985,6 +1056,13 @@ class Index:
 
 # --- helpers -------------------------------------------------------------------------
 
+# A person's `name` (their display name) when set, else the note's title.
+_SHOWN_TITLE = (
+    "CASE WHEN n.kind = 'person' AND json_type(n.props, '$.name') = 'text'"
+    " AND trim(json_extract(n.props, '$.name')) != ''"
+    " THEN trim(json_extract(n.props, '$.name')) ELSE n.title END"
+)
+
 
 def _write_meta(conn: sqlite3.Connection, settings: Settings) -> None:
     conn.executemany(
@@ -1014,11 +1092,37 @@ def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
 
 # A parsed note as plain tuples: cheap to send from a worker process and ready for
 # executemany. Fields 0-15 are the `notes` columns from `path` to `summary`; then the
-# FTS aliases and properties text, the body, and the rows of links, tags, tasks, problems.
+# FTS aliases and properties text, the body, the rows of links, tags, tasks, problems, and
+# the CJK bigrams of title and aliases, and of properties and body.
 Record = tuple[Any, ...]
 
 
+def link_kind(target: str, resolved: str | None) -> int:
+    """1 when a link is to an attachment: it resolved to a file that is not a note, or it
+    resolved to nothing and names a file type Obsidian opens (`photo.png`)."""
+    if resolved is not None:
+        return int(not resolved.endswith(".md"))
+    return int(is_attachment(target))
+
+
+# Where an Excalidraw drawing's scene data starts: `%%` then `# Drawing` (or `## Drawing`
+# under `# Excalidraw Data`), followed by the JSON that only the plugin reads.
+_EXCALIDRAW_DATA = re.compile(r"^%%[ \t]*\r?\n#{1,2} Drawing[ \t]*\r?$", re.M)
+
+
+def search_body(note: Note) -> str:
+    """The text full-text search indexes: the body, without an Excalidraw drawing's scene
+    JSON (coordinates and ids, not words; its text elements stay searchable)."""
+    if "excalidraw-plugin" in note.props:
+        m = _EXCALIDRAW_DATA.search(note.body)
+        if m:
+            return note.body[: m.start()]
+    return note.body
+
+
 def to_record(note: Note, resolver: Resolver) -> Record:
+    props_text = _props_text(note.props)
+    body = search_body(note)
     return (
         note.path,
         note.fspath,
@@ -1037,26 +1141,28 @@ def to_record(note: Note, resolver: Resolver) -> Record:
         int(note.has_participant_props),
         _summary(note.body),
         " ".join(note.aliases),
-        _props_text(note.props),
-        note.body,
+        props_text,
+        body,
         [
             (
                 ln.target,
                 link_key(ln.target) if ln.target else "",
-                resolver.resolve(ln.target, note.path),
+                found,
                 ln.line,
                 ln.where,
                 ln.prop,
                 ln.subpath,
                 ln.display,
                 int(ln.embed),
-                int(is_attachment(ln.target)),
+                link_kind(ln.target, found),
             )
             for ln in note.links
+            for found in (resolver.resolve(ln.target, note.path),)
         ],
         [nfc(t).casefold() for t in note.tags],
         [(t.line, t.text, int(t.checked), json.dumps(list(t.links))) for t in note.tasks],
         [(p.line, p.severity, p.message) for p in note.problems],
+        (cjk.bigrams(note.title, " ".join(note.aliases)), cjk.bigrams(props_text, body)),
     )
 
 
@@ -1146,12 +1252,12 @@ def _stop_pool(pool: Any) -> None:
             proc.join(2)
 
 
-def _init_worker(paths: list[str], parent: int) -> None:
+def _init_worker(paths: list[str], files: list[str], parent: int) -> None:
     import signal
     import threading
 
     global _worker_resolver
-    _worker_resolver = Resolver(paths)
+    _worker_resolver = Resolver(paths, files)
     # Ctrl-C reaches the whole process group; the parent decides and stops the workers.
     # SIGTERM (from the parent, or anyone) ends a worker on the spot.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -1204,9 +1310,14 @@ SUMMARY_LIMIT = 200
 
 def _summary(body: str) -> str:
     """The first paragraph of prose: what a conversation was about, at a glance. Hard-wrapped
-    lines are joined; a long paragraph is cut at a word boundary, with an ellipsis."""
+    lines are joined; a long paragraph is cut at a word boundary, with an ellipsis. Read
+    line by line, so a long note is not split whole."""
     words: list[str] = []
-    for line in body.split("\n"):
+    start = 0
+    while start <= len(body):
+        end = body.find("\n", start)
+        line = body[start:] if end == -1 else body[start:end]
+        start = len(body) + 1 if end == -1 else end + 1
         stripped = line.strip()
         if not stripped:
             if words:
@@ -1220,7 +1331,7 @@ def _summary(body: str) -> str:
         if skip:
             continue
         words.append(text)
-        if marked:
+        if marked or sum(map(len, words)) > SUMMARY_LIMIT:
             break
     return _shorten(" ".join(words), SUMMARY_LIMIT)
 

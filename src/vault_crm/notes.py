@@ -222,15 +222,23 @@ def split_frontmatter(text: str) -> tuple[list[str] | None, int, int]:
     first character, the body's first line number)."""
     if not text.startswith("---"):
         return None, 0, 1
-    lines = text.split("\n")
-    if not _FENCE_OPEN.match(lines[0]):
+    # Line by line with str.find: splitting a long note whole would cost more than the
+    # front-matter it holds.
+    end = text.find("\n")
+    if end == -1 or not _FENCE_OPEN.match(text[:end]):
         return None, 0, 1
-    offset = len(lines[0]) + 1
-    for i in range(1, len(lines)):
-        if _FENCE_CLOSE.match(lines[i]):
-            body_start = offset + len(lines[i]) + 1
-            return [ln.rstrip("\r") for ln in lines[1:i]], min(body_start, len(text)), i + 2
-        offset += len(lines[i]) + 1
+    lines: list[str] = []
+    offset = end + 1
+    while True:
+        end = text.find("\n", offset)
+        line = text[offset:] if end == -1 else text[offset:end]
+        if _FENCE_CLOSE.match(line):
+            body_start = offset + len(line) + 1
+            return [ln.rstrip("\r") for ln in lines], min(body_start, len(text)), len(lines) + 3
+        if end == -1:
+            break
+        lines.append(line)
+        offset = end + 1
     # An opening `---` with no closing line is a horizontal rule, not front-matter.
     return None, 0, 1
 
@@ -373,6 +381,21 @@ def _links_to(value: Any, name: str) -> bool:
     )
 
 
+_FOLDER_NOTE_TITLES = frozenset({"readme", "index"})
+
+
+def _is_folder_note(path_cf: str, title: str, settings: Settings) -> bool:
+    """A people or conversations folder's own note (README, index, the folder's name, or
+    `_`-prefixed): about the folder, not one of its members."""
+    if not _in_folder(path_cf, (*settings.people_folders, *settings.conversation_folders)):
+        return False
+    key = nfc(title).casefold()
+    if key in _FOLDER_NOTE_TITLES or key.startswith("_"):
+        return True
+    parent = path_cf.rsplit("/", 2)
+    return len(parent) >= 2 and parent[-2] == key
+
+
 def _classify(path_cf: str, title: str, raw: dict[str, Any], settings: Settings) -> Kind:
     kind_type = raw.get("type")
     if isinstance(kind_type, str):
@@ -381,12 +404,20 @@ def _classify(path_cf: str, title: str, raw: dict[str, Any], settings: Settings)
             return "person"
         if value in {t.casefold() for t in settings.interaction_types}:
             return "conversation"
+    if _is_folder_note(path_cf, title, settings):
+        return "other"
     categories = raw.get("categories")
     if categories is not None:
         if _links_to(categories, "people"):
             return "person"
         if _links_to(categories, "meetings"):
             return "conversation"
+    if settings.people_tags and ("tags" in raw or "tag" in raw):
+        wanted = {t.lstrip("#").casefold() for t in settings.people_tags}
+        if any(
+            t.lstrip("#").casefold() in wanted for t in string_list(raw.get("tags", raw.get("tag")))
+        ):
+            return "person"
     if _in_folder(path_cf, settings.people_folders):
         return "person"
     if _in_folder(path_cf, settings.conversation_folders):

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from vault_crm import cjk
+
 FILTERS = ("type", "tag", "with")
 
 # A token: an optional minus, then a key:"quoted value", a "phrase" (possibly unclosed),
@@ -46,7 +48,9 @@ def _phrase(text: str, prefix: bool = False) -> str | None:
     if not _WORDISH.search(text):
         return None
     quoted = '"' + text.replace('"', '""') + '"'
-    return quoted + " *" if prefix else quoted
+    base = quoted + " *" if prefix else quoted
+    in_cjk = cjk.match(text, prefix)
+    return base if in_cjk is None else f"({base} OR {in_cjk})"
 
 
 def parse_query(text: str) -> Query:

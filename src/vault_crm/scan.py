@@ -53,9 +53,12 @@ def ignore_matcher(settings: Settings) -> re.Pattern[str] | None:
     return re.compile("|".join(parts)) if parts else None
 
 
-def is_candidate(rel: str, settings: Settings, ignored: re.Pattern[str] | None) -> bool:
-    """Would a walk include this vault-relative path? Used for watcher events too."""
-    if not rel.endswith(".md"):
+def is_candidate(
+    rel: str, settings: Settings, ignored: re.Pattern[str] | None, *, notes_only: bool = True
+) -> bool:
+    """Would a walk include this vault-relative path (as a note, or with `notes_only`
+    False as any file)? Used for watcher events too."""
+    if notes_only and not rel.endswith(".md"):
         return False
     parts = rel.split("/")
     if any(p.startswith(".") or p in SKIP_DIRS for p in parts[:-1]):
@@ -69,9 +72,10 @@ def is_candidate(rel: str, settings: Settings, ignored: re.Pattern[str] | None) 
     return True
 
 
-def walk(vault: Path, settings: Settings) -> Iterator[FileStat]:
+def walk(vault: Path, settings: Settings, others: list[str] | None = None) -> Iterator[FileStat]:
     """Every note below the vault: hidden and tool folders skipped, symlinked folders not
-    followed, unreadable entries (a symlink loop, a vanished file) silently passed over."""
+    followed, unreadable entries (a symlink loop, a vanished file) silently passed over.
+    With `others`, the vault paths of every other file (attachments) are added to it."""
     ignored = ignore_matcher(settings)
     root = str(vault)
     stack: list[tuple[str, str]] = [(root, "")]
@@ -93,6 +97,8 @@ def walk(vault: Path, settings: Settings) -> Iterator[FileStat]:
                     stack.append((entry.path, rel + "/"))
                     continue
                 if not name.endswith(".md"):
+                    if others is not None and (ignored is None or not ignored.match(nfc(rel))):
+                        others.append(rel if rel.isascii() else nfc(rel))
                     continue
                 if ignored is not None and ignored.match(nfc(rel)):
                     continue

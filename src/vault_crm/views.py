@@ -20,11 +20,14 @@ class Linker:
     def __call__(self, path: str, title: str, shown: str | None = None) -> str:
         from vault_crm.links import nfc
 
-        if nfc(title).casefold() in self.ambiguous:
-            return f"[[{path.removesuffix('.md')}|{shown or title}]]"
-        if shown and shown != title:
-            return f"[[{title}|{shown}]]"
-        return f"[[{title}]]"
+        # The link names the file; a display name (a person's `name`) is what it shows.
+        stem = path.rsplit("/", 1)[-1].removesuffix(".md")
+        shown = shown or (title if title != stem else None)
+        if nfc(stem).casefold() in self.ambiguous:
+            return f"[[{path.removesuffix('.md')}|{shown or stem}]]"
+        if shown and shown != stem:
+            return f"[[{stem}|{shown}]]"
+        return f"[[{stem}]]"
 
 
 def iso(d: dt.date | None) -> str | None:

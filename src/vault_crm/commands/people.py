@@ -283,7 +283,9 @@ def _section(title: str, lines: list[str]) -> None:
 
 @click.command()
 @click.argument("note")
-@click.option("--json", "as_json", is_flag=True, help="Print {note, outgoing, incoming}.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print {note, outgoing, incoming, unresolved}."
+)
 @pass_app
 def links(app: App, note: str, as_json: bool) -> None:
     """Outgoing, incoming and unresolved links of NOTE (a vault path, with or
@@ -299,17 +301,34 @@ def links(app: App, note: str, as_json: bool) -> None:
     if path is None:
         raise NotFoundError(f"no note named '{note}'")
     outgoing = [
-        {"target": t, "path": r, "line": line, "where": place}
-        for t, r, line, place, _prop in idx.outgoing(path)
+        {
+            "target": t,
+            "path": r,
+            "line": line,
+            "where": place,
+            "embed": embed,
+            "kind": "attachment" if attachment else "note",
+        }
+        for t, r, line, place, _prop, embed, attachment in idx.outgoing_links(path)
     ]
     incoming = [{"path": src, "line": line} for src, line in idx.incoming(path)]
+    unresolved = [{"target": o["target"], "line": o["line"]} for o in outgoing if not o["path"]]
     if as_json:
-        print_json({"note": path, "outgoing": outgoing, "incoming": incoming})
+        print_json(
+            {"note": path, "outgoing": outgoing, "incoming": incoming, "unresolved": unresolved}
+        )
         return
     click.secho(path, bold=True)
     resolved = [o for o in outgoing if o["path"]]
-    unresolved = [o for o in outgoing if not o["path"]]
-    _section("Links to", [f"{o['path']}  (line {o['line']}, {o['where']})" for o in resolved])
+    _section(
+        "Links to",
+        [
+            f"{o['path']}  (line {o['line']}, {o['where']}"
+            + (", attachment" if o["kind"] == "attachment" else "")
+            + ")"
+            for o in resolved
+        ],
+    )
     _section("Unresolved", [f"[[{o['target']}]]  (line {o['line']})" for o in unresolved])
     _section("Linked from", [f"{i['path']}:{i['line']}" for i in incoming])
     if not outgoing and not incoming:
