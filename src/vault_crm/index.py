@@ -17,7 +17,7 @@ import sqlite3
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,11 @@ SCHEMA_VERSION = 3
 # Below this many changed notes, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 400
 BUSY_TIMEOUT_MS = 15_000
+# FTS5's snippet() is quadratic in the matches within one note: larger notes get a snippet
+# cut here, in one linear pass.
+SNIPPET_MAX_BYTES = 32_000
+# A note's body is searchable up to here (notes.LARGE_NOTE_BYTES warns about larger ones).
+MAX_SEARCHED_CHARS = 5_000_000
 
 Progress = Callable[[int, int], None]
 
@@ -258,8 +263,20 @@ class Index:
         except sqlite3.DatabaseError:
             # Corrupt beyond the header check at open: start again from nothing.
             return self._rebuild(progress, started)
-        d = diff(walk(self.settings.vault, self.settings), known)
-        return self._apply_diff(d.changed, d.removed, known, progress, started)
+        skipped: list[tuple[str, str]] = []
+        d = diff(walk(self.settings.vault, self.settings, skipped), known)
+        stats = self._apply_diff(d.changed, d.removed, known, progress, started)
+        self._store_skipped(skipped)
+        return stats
+
+    def _store_skipped(self, skipped: list[tuple[str, str]]) -> None:
+        """Remember what the last walk passed over, for `vault check` (kept in `meta`)."""
+        value = json.dumps(sorted(skipped), ensure_ascii=False)
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'skipped'").fetchone()
+        if (row[0] if row else "[]") != value:
+            self.conn.execute(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES ('skipped', ?)", (value,)
+            )
 
     def refresh_paths(self, rel_paths: Iterable[str]) -> IndexStats:
         """Re-stat just these vault-relative paths (as the file system spells them) and
@@ -316,7 +333,8 @@ class Index:
         )
 
     def _rebuild(self, progress: Progress | None, started: float) -> IndexStats:
-        files = _unique(walk(self.settings.vault, self.settings))
+        skipped: list[tuple[str, str]] = []
+        files = _unique(walk(self.settings.vault, self.settings, skipped))
         tmp = self.path.with_name(self.path.name + ".new")
         _remove_db(tmp)
         conn = sqlite3.connect(tmp, isolation_level=None)
@@ -343,6 +361,7 @@ class Index:
         _remove_db(self.path)
         tmp.replace(self.path)
         self.conn = _connect(self.path)
+        self._store_skipped(skipped)
         return self.stats(started, added=len(files))
 
     def _read(
@@ -562,8 +581,13 @@ class Index:
         )
 
     def problems(self) -> list[Problem]:
-        """Every problem: those found reading each note and those across notes."""
-        return [
+        """Every problem: those found reading each note, those across notes, and the
+        files and folders the walk could not read."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'skipped'").fetchone()
+        skipped = (
+            [Problem(path, None, "error", why) for path, why in json.loads(row[0])] if row else []
+        )
+        return skipped + [
             Problem(path, line, severity, message)
             for path, line, severity, message in self.conn.execute(
                 "SELECT path, line, severity, message FROM problems UNION ALL"
@@ -759,7 +783,8 @@ class Index:
         sql = (
             "SELECT n.path, n.title, n.kind, n.date,"
             " -bm25(fts, 10.0, 6.0, 2.0, 1.0) AS score,"
-            " snippet(fts, -1, char(2), char(3), '…', 14),"
+            f" CASE WHEN n.size <= {SNIPPET_MAX_BYTES}"
+            " THEN snippet(fts, -1, char(2), char(3), '…', 14) END,"
             " fts.rowid IN (SELECT rowid FROM fts WHERE fts MATCH ?) AS named"
             " FROM fts JOIN notes n ON n.id = fts.rowid"
             f" WHERE fts MATCH ? AND {filters}"
@@ -768,7 +793,16 @@ class Index:
         )
         named = "{title aliases} : (" + match + ")"
         rows = self.conn.execute(sql, [named, match, *args, limit]).fetchall()
-        return [r[:6] for r in rows]
+        out = []
+        for r in rows:
+            if r[5] is None:
+                body = self.conn.execute(
+                    "SELECT body FROM fts WHERE rowid = (SELECT id FROM notes WHERE path = ?)",
+                    (r[0],),
+                ).fetchone()
+                r = (*r[:5], plain_snippet(body[0] if body else "", match))
+            out.append(r[:6])
+        return out
 
     def outgoing(self, path: str) -> list[tuple[str, str | None, int, str, str | None]]:
         """(target, resolved path, line, place, property) for each link in the note."""
@@ -865,7 +899,7 @@ def to_record(note: Note, resolver: Resolver) -> Record:
         _summary(note.body),
         " ".join(note.aliases),
         _props_text(note.props),
-        note.body,
+        note.body[:MAX_SEARCHED_CHARS],
         [
             (
                 ln.target,
@@ -896,8 +930,15 @@ def _read_one(
         # os.path over pathlib here: this runs once per note on a full rebuild.
         with open(os.path.join(vault, f.fspath), "rb") as fh:  # noqa: PTH118, PTH123
             data = fh.read()
-    except OSError:
-        return None  # vanished or unreadable between the walk and the read
+    except FileNotFoundError:
+        return None  # vanished between the walk and the read
+    except OSError as exc:
+        # Unreadable (permissions, an I/O error): listed by `vault check`, holding nothing,
+        # and with no mtime so that the next refresh tries again.
+        note = parse_note(f.path, b"", settings, fspath=f.fspath, generated=pattern)
+        problem = Problem(note.path, None, "error", f"not read ({exc.strerror})")
+        note = replace(note, kind="other", problems=(problem,))
+        return to_record(note, resolver)
     note = parse_note(
         f.path, data, settings, fspath=f.fspath, mtime_ns=f.mtime_ns, generated=pattern
     )
@@ -943,6 +984,23 @@ def _props_text(props: dict[str, Any]) -> str:
 
     walk_value(props)
     return " ".join(parts)
+
+
+def plain_snippet(body: str, match: str, width: int = 60) -> str:
+    """A snippet around the first place any word of the FTS `match` expression occurs
+    (case-insensitive), marked like FTS5's; the body's start when none is found as typed."""
+    words = [w.replace('""', '"') for w in re.findall(r'"((?:[^"]|"")*)"', match)]
+    best: re.Match[str] | None = None
+    for word in words:
+        if word.strip():
+            m = re.search(re.escape(word.strip()), body, re.IGNORECASE)
+            if m and (best is None or m.start() < best.start()):
+                best = m
+    if best is None:
+        return " ".join(body[: width * 2].split())
+    start, end = max(0, best.start() - width), best.end() + width
+    text = body[start : best.start()] + "\x02" + best.group(0) + "\x03" + body[best.end() : end]
+    return ("…" if start else "") + text + ("…" if end < len(body) else "")
 
 
 def _summary(body: str) -> str:

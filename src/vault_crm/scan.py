@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import fnmatch
 import os
 import re
@@ -69,17 +70,33 @@ def is_candidate(rel: str, settings: Settings, ignored: re.Pattern[str] | None) 
     return True
 
 
-def walk(vault: Path, settings: Settings) -> Iterator[FileStat]:
+def shown_name(rel: str) -> str:
+    """A vault path for a message: bytes that are not UTF-8 (a name from an old Linux machine
+    or a zip archive) shown escaped, as `\\xff`."""
+    return os.fsencode(rel).decode("utf-8", "backslashreplace")
+
+
+def walk(
+    vault: Path, settings: Settings, skipped: list[tuple[str, str]] | None = None
+) -> Iterator[FileStat]:
     """Every note below the vault: hidden and tool folders skipped, symlinked folders not
-    followed, unreadable entries (a symlink loop, a vanished file) silently passed over."""
+    followed, a symlinked file followed only when its target lies inside the vault. What is
+    passed over for a reason the user can act on (an unreadable folder, a name that is not
+    UTF-8, a link leading out of the vault) is added to `skipped` as (path, reason); a file
+    that vanishes mid-walk is passed over silently. Iterative: no depth limit."""
     ignored = ignore_matcher(settings)
     root = str(vault)
+    real_root: str | None = None
+    note = skipped.append if skipped is not None else (lambda _item: None)
     stack: list[tuple[str, str]] = [(root, "")]
     while stack:
         folder, prefix = stack.pop()
         try:
             entries = list(os.scandir(folder))
-        except OSError:
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            note((shown_name(prefix.rstrip("/") or "."), f"folder not read ({exc.strerror})"))
             continue
         for entry in entries:
             name = entry.name
@@ -96,12 +113,34 @@ def walk(vault: Path, settings: Settings) -> Iterator[FileStat]:
                     continue
                 if ignored is not None and ignored.match(nfc(rel)):
                     continue
+                if not _utf8(rel):
+                    note((shown_name(rel), "name is not valid UTF-8; not read (rename it)"))
+                    continue
                 st = entry.stat()  # follows a symlinked file; a loop raises OSError
-            except OSError:
+                if entry.is_symlink():
+                    real_root = real_root or os.path.realpath(root)
+                    target = os.path.realpath(entry.path)
+                    if not target.startswith(real_root.rstrip(os.sep) + os.sep):
+                        note((rel, "a symlink to a file outside the vault; not read"))
+                        continue
+            except OSError as exc:
+                # A file that vanished mid-walk, a dangling link or a link loop: not a note.
+                if exc.errno not in (errno.ENOENT, errno.ELOOP):
+                    note((shown_name(rel), f"not read ({exc.strerror})"))
                 continue
             if not S_ISREG(st.st_mode):
                 continue
             yield FileStat(rel if rel.isascii() else nfc(rel), rel, st.st_mtime_ns, st.st_size)
+
+
+def _utf8(rel: str) -> bool:
+    if rel.isascii():
+        return True
+    try:
+        rel.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def diff(files: Iterator[FileStat], known: Mapping[str, tuple[int, int]]) -> Diff:

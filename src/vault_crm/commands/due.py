@@ -76,7 +76,7 @@ def _write_report(app: App, report: DueReport, within: Cadence | None) -> tuple[
 @click.option("--tag", metavar="TAG", help="Only people with this tag.")
 @click.option(
     "--limit",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=1, max=1_000_000),
     metavar="N",
     help="List at most N due people (config due_limit, default 15).",
 )
