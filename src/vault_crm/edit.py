@@ -6,6 +6,7 @@ Every writer in the tool goes through here, so the rules in SPEC §5 hold in one
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import os
 import re
@@ -30,12 +31,65 @@ def read_bytes(path: Path) -> bytes | None:
         return None
 
 
+def check_inside(vault: Path, path: Path, what: str) -> None:
+    """Refuse to write `path` unless it lies inside the vault once every symlink on the way
+    is followed (a symlinked folder, or a note that is a link, may lead anywhere)."""
+    root = vault.resolve()
+    probe = path
+    while not probe.is_symlink() and not probe.exists() and probe != probe.parent:
+        probe = probe.parent  # the nearest part of the path that exists
+    real = probe.resolve() / path.relative_to(probe)
+    if real != root and root not in real.parents:
+        raise WriteRefusedError(f"{what} leads outside the vault; nothing was written")
+
+
+def _read_existing(path: Path, shown: str) -> bytes | None:
+    try:
+        return read_bytes(path)
+    except OSError as exc:
+        raise WriteRefusedError(f"cannot read it ({exc.strerror})", shown) from None
+
+
 def write_atomic(path: Path, data: bytes, *, expected: str | None = None, shown: str = "") -> bool:
     """Replace `path` with `data` atomically (temp file in the same folder, fsync, rename).
     `expected` is the sha256 of the content the caller read: if the file changed since, it
     is left alone. Returns False when the content was already identical (nothing written,
-    mtime untouched)."""
+    mtime untouched). A write the system refuses (disk full, read-only, no permission, a
+    folder in the way) is a one-line error; the file keeps its old bytes and no temporary
+    file is left behind."""
     shown = shown or str(path)
+    try:
+        return _write_atomic(path, data, expected, shown)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise WriteRefusedError(f"cannot write it ({reason}); it was not changed", shown) from None
+
+
+# Temporary files are named `.<note>.<random>.tmp` and locked while being written, so a
+# later run can tell a write that was killed (unlocked) from one still going on.
+
+
+def remove_stale_temp(path: str) -> bool:
+    """Remove a temporary file a killed write left behind; False when it is in use."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return False  # a write in progress
+    try:
+        Path(path).unlink()
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+
+
+def _write_atomic(path: Path, data: bytes, expected: str | None, shown: str) -> bool:
     current = read_bytes(path)
     if expected is not None and (current is None or digest(current) != expected):
         raise WriteRefusedError("changed on disk while it was being edited; try again", shown)
@@ -48,6 +102,7 @@ def write_atomic(path: Path, data: bytes, *, expected: str | None = None, shown:
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     tmp = Path(name)
     try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -134,7 +189,7 @@ def merge_generated(existing: str | None, rendered: str, name: str, shown: str) 
 
 def write_generated(path: Path, rendered: str, name: str, shown: str) -> bool:
     """Write a generated note per SPEC §5. Returns True when the file changed."""
-    data = read_bytes(path)
+    data = _read_existing(path, shown)
     style = TextStyle.of(data)
     try:
         existing = style.decode(data) if data is not None else None
@@ -238,7 +293,7 @@ def _load_mapping(load_yaml: Any, lines: list[str], shown: str) -> dict[str, Any
 def edit_property(path: Path, key: str, value: str | None, shown: str) -> bool:
     """Set or remove one property of the note at `path`, atomically, keeping its BOM and
     line endings. Returns True when the file changed."""
-    data = read_bytes(path)
+    data = _read_existing(path, shown)
     if data is None:
         raise WriteRefusedError("does not exist", shown)
     bom = data.startswith(BOM)
@@ -253,6 +308,8 @@ def edit_property(path: Path, key: str, value: str | None, shown: str) -> bool:
 
 # --- writing new notes ----------------------------------------------------------------
 
+# File systems allow 255 bytes per name; the temporary file of a write adds 17 to it.
+MAX_NAME_BYTES = 200
 _UNSAFE_NAME = re.compile(r'[\\/:*?"<>|#^\[\]]')
 
 
@@ -272,14 +329,38 @@ def check_note_name(name: str) -> str:
         )
     if any(ord(c) < 32 for c in cleaned):
         raise WriteRefusedError(f"'{cleaned}': a note name cannot contain control characters")
+    try:
+        size = len(cleaned.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise WriteRefusedError("a note name must be valid UTF-8") from None
+    if size > MAX_NAME_BYTES:
+        raise WriteRefusedError(
+            f"'{cleaned[:40]}…': a note name can be at most {MAX_NAME_BYTES} bytes"
+            f" (this one is {size})"
+        )
     return cleaned
 
 
-def create_note(folder: Path, title: str, text: str, shown_folder: str) -> Path:
+def create_note(
+    folder: Path,
+    title: str,
+    text: str,
+    shown_folder: str,
+    *,
+    vault: Path | None = None,
+    what: str = "the folder",
+) -> Path:
     """Write a new note `<folder>/<title>.md`; never overwrites, never lands elsewhere."""
     title = check_note_name(title)
-    folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{title}.md"
+    if vault is not None:
+        check_inside(vault, path, what)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WriteRefusedError(
+            f"cannot create the folder ({exc.strerror})", shown_folder
+        ) from None
     if path.resolve().parent != folder.resolve():
         raise WriteRefusedError(f"'{title}' would land outside {shown_folder}/")
     if path.exists():

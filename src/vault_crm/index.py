@@ -9,11 +9,13 @@ an interrupted rebuild never leaves half a database behind.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
 import re
 import sqlite3
+import stat
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -171,6 +173,20 @@ def _check_fts5() -> None:
         ) from None
 
 
+_TABLES = set(re.findall(r"CREATE (?:VIRTUAL )?TABLE (\w+)", _SCHEMA))
+
+
+def _private(path: Path) -> None:
+    """Create the database file readable by its owner only (SQLite gives its -wal and -shm
+    files the same mode), or make an existing one so."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        if stat.S_IMODE(os.fstat(fd).st_mode) & 0o077:
+            os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+
+
 def _remove_db(path: Path) -> None:
     for suffix in ("", "-wal", "-shm"):
         with contextlib.suppress(FileNotFoundError):
@@ -209,9 +225,20 @@ class Index:
     def open(cls, settings: Settings, cache: Path | None = None) -> Index:
         _check_fts5()
         folder = vault_cache_dir(settings.vault, cache)
-        folder.mkdir(parents=True, exist_ok=True)
         path = folder / "index.sqlite"
-        conn = cls._open_valid(path, settings)
+        try:
+            # Private: the index holds the notes' text. The folder 0700, the files 0600.
+            folder.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            folder.mkdir(mode=0o700, exist_ok=True)
+            if stat.S_IMODE(folder.stat().st_mode) & 0o077:
+                folder.chmod(0o700)
+            conn = cls._open_valid(path, settings)
+        except (OSError, sqlite3.Error) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc)
+            raise IndexUnavailable(
+                f"cannot use the index at {path} ({reason}); make its folder writable,"
+                " or set VAULT_CRM_CACHE to another folder"
+            ) from None
         return cls(settings, path, conn)
 
     @staticmethod
@@ -219,13 +246,18 @@ class Index:
         """Open the index, or start a new empty one when it is missing, corrupt, of another
         schema version or built with other settings."""
         if path.exists():
+            if path.is_dir():
+                raise IsADirectoryError(errno.EISDIR, "a folder is in the way of the index file")
             try:
                 conn = _connect(path)
                 meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+                tables = {n for (n,) in conn.execute("SELECT name FROM sqlite_master")}
                 if (
                     meta.get("schema") == str(SCHEMA_VERSION)
                     and meta.get("settings") == settings.fingerprint()
+                    and tables >= _TABLES
                 ):
+                    _private(path)
                     return conn
                 conn.close()
             except sqlite3.DatabaseError:
@@ -235,6 +267,7 @@ class Index:
 
     @staticmethod
     def _create(path: Path, settings: Settings) -> sqlite3.Connection:
+        _private(path)
         conn = _connect(path)
         conn.executescript(_SCHEMA + _SECONDARY)
         _write_meta(conn, settings)
@@ -264,9 +297,11 @@ class Index:
             # Corrupt beyond the header check at open: start again from nothing.
             return self._rebuild(progress, started)
         skipped: list[tuple[str, str]] = []
-        d = diff(walk(self.settings.vault, self.settings, skipped), known)
+        stale: list[str] = []
+        d = diff(walk(self.settings.vault, self.settings, skipped, stale), known)
         stats = self._apply_diff(d.changed, d.removed, known, progress, started)
         self._store_skipped(skipped)
+        _remove_stale(stale)
         return stats
 
     def _store_skipped(self, skipped: list[tuple[str, str]]) -> None:
@@ -334,9 +369,12 @@ class Index:
 
     def _rebuild(self, progress: Progress | None, started: float) -> IndexStats:
         skipped: list[tuple[str, str]] = []
-        files = _unique(walk(self.settings.vault, self.settings, skipped))
+        stale: list[str] = []
+        files = _unique(walk(self.settings.vault, self.settings, skipped, stale))
+        _remove_stale(stale)
         tmp = self.path.with_name(self.path.name + ".new")
         _remove_db(tmp)
+        _private(tmp)
         conn = sqlite3.connect(tmp, isolation_level=None)
         try:
             # A private file until it is moved into place: no journal needed, and a crash
@@ -614,6 +652,23 @@ class Index:
             return self.conn.execute(base + " AND p.person = ?", (person,)).fetchall()
         if today is None:
             return self.conn.execute(base).fetchall()
+        with self.snapshot():
+            return self._latest_contacts(today)
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Reads inside see one state of the index, whatever the daemon commits meanwhile."""
+        if self.conn.in_transaction:
+            yield
+            return
+        self.conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            if self.conn.in_transaction:
+                self.conn.execute("COMMIT")
+
+    def _latest_contacts(self, today: str) -> list[tuple[str, str, str, str, str, str, str | None]]:
         # One pass: per person, the latest contact (a conversation first on the same day),
         # the latest conversation, and the next scheduled one, each as "date␟...␟path" so
         # that max()/min() pick deterministically; then their details in a second query.
@@ -856,6 +911,15 @@ def _write_meta(conn: sqlite3.Connection, settings: Settings) -> None:
             ("vault", str(settings.vault.resolve())),
         ],
     )
+
+
+def _remove_stale(paths: list[str]) -> None:
+    """Temporary files of writes that were killed (never one still being written)."""
+    if paths:
+        from vault_crm.edit import remove_stale_temp
+
+        for path in paths:
+            remove_stale_temp(path)
 
 
 def _unique(files: Iterable[FileStat]) -> list[FileStat]:

@@ -76,14 +76,22 @@ def shown_name(rel: str) -> str:
     return os.fsencode(rel).decode("utf-8", "backslashreplace")
 
 
+# `.<note>.md.<random>.tmp`: a temporary file of the tool's atomic writes (see edit.py).
+TEMP_NAME = re.compile(r"^\..+\.md\.[A-Za-z0-9_]+\.tmp$")
+
+
 def walk(
-    vault: Path, settings: Settings, skipped: list[tuple[str, str]] | None = None
+    vault: Path,
+    settings: Settings,
+    skipped: list[tuple[str, str]] | None = None,
+    temp_files: list[str] | None = None,
 ) -> Iterator[FileStat]:
     """Every note below the vault: hidden and tool folders skipped, symlinked folders not
     followed, a symlinked file followed only when its target lies inside the vault. What is
     passed over for a reason the user can act on (an unreadable folder, a name that is not
     UTF-8, a link leading out of the vault) is added to `skipped` as (path, reason); a file
-    that vanishes mid-walk is passed over silently. Iterative: no depth limit."""
+    that vanishes mid-walk is passed over silently. The tool's own temporary files found
+    on the way are added to `temp_files`. Iterative: no depth limit."""
     ignored = ignore_matcher(settings)
     root = str(vault)
     real_root: str | None = None
@@ -101,6 +109,8 @@ def walk(
         for entry in entries:
             name = entry.name
             if name.startswith("."):
+                if temp_files is not None and name.endswith(".tmp") and TEMP_NAME.match(name):
+                    temp_files.append(entry.path)
                 continue
             rel = prefix + name
             try:

@@ -47,7 +47,7 @@ def due_report(
 
 def _write_report(app: App, report: DueReport, within: Cadence | None) -> tuple[str, bool]:
     # Imported here: jinja2 and the file writer are only needed when a note is written.
-    from vault_crm.edit import write_generated
+    from vault_crm.edit import check_inside, write_generated
     from vault_crm.render import render
 
     idx = app.index()
@@ -62,6 +62,7 @@ def _write_report(app: App, report: DueReport, within: Cadence | None) -> tuple[
     )
     text = render(app.vault, "reconnect.md.j2", context, idx.path.parent)
     shown = reconnect_path(app, today)
+    check_inside(app.vault, app.vault / shown, f"'reconnect_note' ({shown})")
     changed = write_generated(app.vault / shown, text, "reconnect", shown)
     return shown, changed
 
