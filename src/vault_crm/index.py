@@ -318,7 +318,7 @@ class Index:
         apply what changed: the daemon's path for a batch of file events."""
         from stat import S_ISREG
 
-        from vault_crm.scan import ignore_matcher, is_candidate
+        from vault_crm.scan import ignore_matcher, inside, is_candidate
 
         started = time.perf_counter()
         ignored = ignore_matcher(self.settings)
@@ -334,9 +334,10 @@ class Index:
             )
         }
         for path, rel in sorted(wanted.items()):
+            full = os.path.join(self.settings.vault, rel)  # noqa: PTH118
             try:
-                st = os.stat(os.path.join(self.settings.vault, rel))  # noqa: PTH116, PTH118
-                regular = S_ISREG(st.st_mode)
+                st = os.stat(full)  # noqa: PTH116
+                regular = S_ISREG(st.st_mode) and inside(self.settings.vault, full)
             except OSError:
                 regular = False
             if not regular:

@@ -56,7 +56,7 @@ def ignore_matcher(settings: Settings) -> re.Pattern[str] | None:
 
 def is_candidate(rel: str, settings: Settings, ignored: re.Pattern[str] | None) -> bool:
     """Would a walk include this vault-relative path? Used for watcher events too."""
-    if not rel.endswith(".md"):
+    if not rel.endswith(".md") or not _utf8(rel):
         return False
     parts = rel.split("/")
     if any(p.startswith(".") or p in SKIP_DIRS for p in parts[:-1]):
@@ -141,6 +141,12 @@ def walk(
             if not S_ISREG(st.st_mode):
                 continue
             yield FileStat(rel if rel.isascii() else nfc(rel), rel, st.st_mtime_ns, st.st_size)
+
+
+def inside(vault: Path | str, fspath: str) -> bool:
+    """Does this path (which may be a symlink) lead to a file inside the vault?"""
+    root = os.path.realpath(vault).rstrip(os.sep) + os.sep
+    return os.path.realpath(fspath).startswith(root)
 
 
 def _utf8(rel: str) -> bool:
