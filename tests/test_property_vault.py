@@ -127,6 +127,7 @@ def snapshot(root: Path) -> dict[bytes, bytes]:
 @settings(
     max_examples=EXAMPLES,
     deadline=None,
+    derandomize="CI" in os.environ,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 @given(files=vaults(), query=st.text(max_size=20))
