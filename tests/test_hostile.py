@@ -295,3 +295,25 @@ def test_bad_names_and_text_are_one_line_errors(
     assert result.returncode == 1, err
     assert len(err.strip().splitlines()) == 1 and all(w in err for w in words), err
     assert sorted(p.name for p in root.rglob("*")) == before
+
+
+def test_a_no_refresh_command_reads_one_snapshot(make_vault: MakeVault) -> None:
+    """`--no-refresh` beside the daemon: what the daemon commits mid-command is not seen
+    halfway (a person read in one query and missing in the next)."""
+    from vault_crm.app import App
+    from vault_crm.index import Index
+
+    root = make_vault({"People/Ana.md": ANA, "People/Bo.md": ANA})
+    writer = Index.open(load_settings(root))
+    writer.refresh()
+    app = App(str(root), "2026-11-23", False, True)
+    idx = app.index()
+    assert len(idx.all_paths()) == 2
+    (root / "People/Bo.md").unlink()
+    writer.refresh()  # the daemon commits
+    assert len(idx.all_paths()) == 2  # still the command's snapshot
+    app.close()
+    writer.close()
+    app = App(str(root), "2026-11-23", False, True)
+    assert app.index().all_paths() == ["People/Ana.md"]
+    app.close()

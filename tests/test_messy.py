@@ -221,3 +221,39 @@ def test_a_large_note_is_searchable_up_to_the_limit_and_search_stays_linear(
     big = next(r for r in rows if r["path"] == "Big.md")
     assert "[needle]" in big["snippet"]
     assert v.json("search", "farfaraway") == []  # past the limit
+
+
+@pytest.mark.slow
+def test_the_daemon_survives_a_bomb_appearing_and_restarts_with_it(make_vault: MakeVault) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    root = make_vault({"People/Ana.md": ANA})
+    argv = [sys.executable, "-m", "vault_crm", "--vault", str(root), "watch", "-v"]
+
+    def start() -> subprocess.Popen[str]:
+        proc = subprocess.Popen(argv, stderr=subprocess.PIPE, text=True)
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            if "watching" in line:
+                return proc
+        raise AssertionError(f"the daemon did not start: exit {proc.wait()}")
+
+    proc = start()
+    (root / "People/Bomb.md").write_text(BOMB)
+    (root / "Rec.md").write_text("---\na: &a [*a]\n---\n")
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        if " changed" in line:
+            break
+    time.sleep(0.2)
+    assert proc.poll() is None
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=10) == 0
+    proc = start()  # and again with the bomb already there: no crash loop
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=10) == 0
+    found = {p["path"] for p in problems(Vault(root))}
+    assert {"People/Bomb.md", "Rec.md"} <= found

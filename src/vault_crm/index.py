@@ -287,6 +287,7 @@ class Index:
     def refresh(self, progress: Progress | None = None, *, rebuild: bool = False) -> IndexStats:
         """Bring the index up to date with the vault; return counts."""
         started = time.perf_counter()
+        self.end_snapshot()
         if rebuild:
             return self._rebuild(progress, started)
         try:
@@ -321,6 +322,7 @@ class Index:
         from vault_crm.scan import ignore_matcher, inside, is_candidate
 
         started = time.perf_counter()
+        self.end_snapshot()
         ignored = ignore_matcher(self.settings)
         changed: list[FileStat] = []
         gone: list[str] = []
@@ -655,6 +657,15 @@ class Index:
             return self.conn.execute(base).fetchall()
         with self.snapshot():
             return self._latest_contacts(today)
+
+    def begin_snapshot(self) -> None:
+        """From here on, reads see the index as it is now (until a refresh or close)."""
+        if not self.conn.in_transaction:
+            self.conn.execute("BEGIN")
+
+    def end_snapshot(self) -> None:
+        if self.conn.in_transaction:
+            self.conn.execute("COMMIT")
 
     @contextlib.contextmanager
     def snapshot(self) -> Iterator[None]:
