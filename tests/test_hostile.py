@@ -317,3 +317,22 @@ def test_a_no_refresh_command_reads_one_snapshot(make_vault: MakeVault) -> None:
     app = App(str(root), "2026-11-23", False, True)
     assert app.index().all_paths() == ["People/Ana.md"]
     app.close()
+
+
+@pytest.mark.parametrize(
+    ("template", "words"),
+    [
+        (b'{{ "x" * 500000000 }}', ["repetition too large"]),
+        (b"{{ 2 ** 100000000 }}", ["exponent too large"]),
+        (b"{% for i in range(9) %}{{ 'y' * 9000000 }}{% endfor %}", ["more than 10,000,000"]),
+        (b"caf\xe9 {{ title }}", ["not valid UTF-8"]),
+    ],
+)
+def test_a_template_that_would_explode_is_a_one_line_error(
+    make_vault: MakeVault, template: bytes, words: list[str]
+) -> None:
+    root = make_vault({"People/Ana.md": ANA})
+    (root / ".vault/templates").mkdir(parents=True)
+    (root / ".vault/templates/person.md.j2").write_bytes(template)
+    one_line_error(Vault(root).run("add", "Bob"), *words)
+    assert not (root / "People/Bob.md").exists()
