@@ -297,7 +297,7 @@ class Index:
         except sqlite3.DatabaseError:
             # Corrupt beyond the header check at open: start again from nothing.
             return self._rebuild(progress, started)
-        skipped: list[tuple[str, str]] = []
+        skipped: list[tuple[str, str, str]] = []
         stale: list[str] = []
         d = diff(walk(self.settings.vault, self.settings, skipped, stale), known)
         stats = self._apply_diff(d.changed, d.removed, known, progress, started)
@@ -305,7 +305,7 @@ class Index:
         _remove_stale(stale)
         return stats
 
-    def _store_skipped(self, skipped: list[tuple[str, str]]) -> None:
+    def _store_skipped(self, skipped: list[tuple[str, str, str]]) -> None:
         """Remember what the last walk passed over, for `vault check` (kept in `meta`)."""
         value = json.dumps(sorted(skipped), ensure_ascii=False)
         row = self.conn.execute("SELECT value FROM meta WHERE key = 'skipped'").fetchone()
@@ -371,7 +371,7 @@ class Index:
         )
 
     def _rebuild(self, progress: Progress | None, started: float) -> IndexStats:
-        skipped: list[tuple[str, str]] = []
+        skipped: list[tuple[str, str, str]] = []
         stale: list[str] = []
         files = _unique(walk(self.settings.vault, self.settings, skipped, stale))
         _remove_stale(stale)
@@ -625,9 +625,8 @@ class Index:
         """Every problem: those found reading each note, those across notes, and the
         files and folders the walk could not read."""
         row = self.conn.execute("SELECT value FROM meta WHERE key = 'skipped'").fetchone()
-        skipped = (
-            [Problem(path, None, "error", why) for path, why in json.loads(row[0])] if row else []
-        )
+        walked = json.loads(row[0]) if row else []
+        skipped = [Problem(item[0], None, item[-2], item[-1]) for item in walked if len(item) == 3]
         return skipped + [
             Problem(path, line, severity, message)
             for path, line, severity, message in self.conn.execute(

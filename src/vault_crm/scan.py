@@ -83,15 +83,16 @@ TEMP_NAME = re.compile(r"^\..+\.md\.[A-Za-z0-9_]+\.tmp$")
 def walk(
     vault: Path,
     settings: Settings,
-    skipped: list[tuple[str, str]] | None = None,
+    skipped: list[tuple[str, str, str]] | None = None,
     temp_files: list[str] | None = None,
 ) -> Iterator[FileStat]:
     """Every note below the vault: hidden and tool folders skipped, symlinked folders not
     followed, a symlinked file followed only when its target lies inside the vault. What is
     passed over for a reason the user can act on (an unreadable folder, a name that is not
-    UTF-8, a link leading out of the vault) is added to `skipped` as (path, reason); a file
-    that vanishes mid-walk is passed over silently. The tool's own temporary files found
-    on the way are added to `temp_files`. Iterative: no depth limit."""
+    UTF-8, a link leading out of the vault) is added to `skipped` as (path, severity,
+    reason); a file that vanishes mid-walk is passed over silently. The tool's own
+    temporary files found on the way are added to `temp_files`. Iterative: no depth
+    limit."""
     ignored = ignore_matcher(settings)
     root = str(vault)
     real_root: str | None = None
@@ -104,7 +105,13 @@ def walk(
         except FileNotFoundError:
             continue
         except OSError as exc:
-            note((shown_name(prefix.rstrip("/") or "."), f"folder not read ({exc.strerror})"))
+            note(
+                (
+                    shown_name(prefix.rstrip("/") or "."),
+                    "error",
+                    f"folder not read ({exc.strerror})",
+                )
+            )
             continue
         for entry in entries:
             name = entry.name
@@ -124,19 +131,21 @@ def walk(
                 if ignored is not None and ignored.match(nfc(rel)):
                     continue
                 if not _utf8(rel):
-                    note((shown_name(rel), "name is not valid UTF-8; not read (rename it)"))
+                    note(
+                        (shown_name(rel), "error", "name is not valid UTF-8; not read (rename it)")
+                    )
                     continue
                 st = entry.stat()  # follows a symlinked file; a loop raises OSError
                 if entry.is_symlink():
                     real_root = real_root or os.path.realpath(root)
                     target = os.path.realpath(entry.path)
                     if not target.startswith(real_root.rstrip(os.sep) + os.sep):
-                        note((rel, "a symlink to a file outside the vault; not read"))
+                        note((rel, "warning", "a symlink to a file outside the vault; not read"))
                         continue
             except OSError as exc:
                 # A file that vanished mid-walk, a dangling link or a link loop: not a note.
                 if exc.errno not in (errno.ENOENT, errno.ELOOP):
-                    note((shown_name(rel), f"not read ({exc.strerror})"))
+                    note((shown_name(rel), "error", f"not read ({exc.strerror})"))
                 continue
             if not S_ISREG(st.st_mode):
                 continue
