@@ -6,7 +6,6 @@ Every writer in the tool goes through here, so the rules in SPEC §5 hold in one
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import os
 import re
@@ -69,6 +68,18 @@ def write_atomic(path: Path, data: bytes, *, expected: str | None = None, shown:
 # later run can tell a write that was killed (unlocked) from one still going on.
 
 
+def _lock(fd: int, *, wait: bool) -> None:
+    """An exclusive flock on fd (OSError when taken and not waiting); a no-op where the
+    system has no flock, where stale temporary files are then never removed."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        if not wait:
+            raise OSError("no flock here") from None
+        return
+    fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+
+
 def remove_stale_temp(path: str) -> bool:
     """Remove a temporary file a killed write left behind; False when it is in use."""
     try:
@@ -76,7 +87,7 @@ def remove_stale_temp(path: str) -> bool:
     except OSError:
         return False
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        _lock(fd, wait=False)
     except OSError:
         os.close(fd)
         return False  # a write in progress
@@ -102,7 +113,7 @@ def _write_atomic(path: Path, data: bytes, expected: str | None, shown: str) -> 
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     tmp = Path(name)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        _lock(fd, wait=True)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
