@@ -94,6 +94,10 @@ class App:
             if do_refresh or rebuild:
                 with ProgressBar("Indexing") as bar:
                     self.last_stats = self._index.refresh(bar.update, rebuild=rebuild)
+            elif self.no_refresh:
+                # `--no-refresh` beside the daemon: the whole command reads one snapshot,
+                # whatever the daemon commits meanwhile.
+                self._index.begin_snapshot()
         return self._index
 
     def wrote(self, *fs_paths: str) -> None:

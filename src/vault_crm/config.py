@@ -125,6 +125,8 @@ def load_settings(vault: Path) -> Settings:
     path = config_path(vault)
     shown = f"{CONFIG_DIR}/{CONFIG_FILE}"
     raw: dict[str, Any] = {}
+    if (path.exists() or path.is_symlink()) and not path.is_file():
+        raise ConfigError("is not a file", shown)
     if path.is_file():
         try:
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -198,10 +200,28 @@ def _validate_durations(settings: Settings, shown: str) -> None:
         raise ConfigError(f"'dates_window': {exc}", shown) from None
     for key in ("reconnect_note", "report_note"):
         note = getattr(settings, key)
-        if not note.endswith(".md") or note.startswith(("/", ".")) or ".." in note:
+        if not note.endswith(".md") or note.startswith(("/", ".")) or _leaves_vault(note):
             raise ConfigError(
                 f"'{key}' must be a vault path ending in .md, inside the vault", shown
             )
+    folders = [("templates_folder", settings.templates_folder)]
+    folders += [("people_folders", f) for f in settings.people_folders]
+    folders += [("conversation_folders", f) for f in settings.conversation_folders]
+    for key, folder in folders:
+        if _leaves_vault(folder):
+            raise ConfigError(f"'{key}': '{folder}' is not a folder inside the vault", shown)
+
+
+def _leaves_vault(path: str) -> bool:
+    """Would this vault path lead out of the vault (absolute, `..`), or is it no name at
+    all (a NUL or another control character)?"""
+    parts = path.replace("\\", "/").split("/")
+    return (
+        path.startswith(("/", "~"))
+        or (len(path) > 1 and path[1] == ":")
+        or ".." in parts
+        or any(ord(c) < 32 for c in path)
+    )
 
 
 def init_vault(vault: Path, settings_text: str = DEFAULT_CONFIG_TEXT) -> list[str]:

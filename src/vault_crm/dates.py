@@ -50,13 +50,18 @@ class Cadence:
     text: str
 
     def add_to(self, start: dt.date) -> dt.date:
-        if self.unit == "d":
-            return start + dt.timedelta(days=self.amount)
-        if self.unit == "w":
-            return start + dt.timedelta(weeks=self.amount)
-        if self.unit == "m":
-            return add_months(start, self.amount)
-        return add_months(start, 12 * self.amount)
+        """The date a cadence after `start`; past the calendar's end (year 9999) it stays
+        on its last day rather than failing."""
+        try:
+            if self.unit == "d":
+                return start + dt.timedelta(days=self.amount)
+            if self.unit == "w":
+                return start + dt.timedelta(weeks=self.amount)
+            if self.unit == "m":
+                return add_months(start, self.amount)
+            return add_months(start, 12 * self.amount)
+        except (OverflowError, ValueError):
+            return dt.date.max
 
     def days_from(self, start: dt.date) -> int:
         return (self.add_to(start) - start).days
@@ -82,6 +87,7 @@ def _parse_value(value: object, *, allow_zero: bool) -> Cadence | None:
     if isinstance(value, int):
         if value < 0 or (value == 0 and not allow_zero):
             raise ValueError(f"unreadable cadence '{value}' (it must be more than 0 days)")
+        _check_range(value, "d", str(value))
         return Cadence(value, "d", str(value))
     if not isinstance(value, str):
         raise ValueError(f"unreadable cadence '{value}' (use e.g. 2w, 3 months, quarterly)")
@@ -97,8 +103,18 @@ def _parse_value(value: object, *, allow_zero: bool) -> Cadence | None:
         amount = int(m.group(1))
         found = _UNITS.get(m.group(2) or "d")
         if found is not None and (amount > 0 or allow_zero):
+            _check_range(amount, found, text)
             return Cadence(amount, found, text)
     raise ValueError(f"unreadable cadence '{text}' (use e.g. 2w, 3 months, quarterly)")
+
+
+# The longest cadence or duration: a hundred years, in whichever unit it is written.
+MAX_CADENCE: dict[Unit, int] = {"d": 36_525, "w": 5_218, "m": 1_200, "y": 100}
+
+
+def _check_range(amount: int, unit: Unit, text: str) -> None:
+    if amount > MAX_CADENCE[unit]:
+        raise ValueError(f"'{text}' is too long (at most 100 years)")
 
 
 def parse_cadence(value: object) -> Cadence | None:
@@ -190,7 +206,9 @@ def _on(year: int, md: MonthDay) -> dt.date:
 def next_occurrence(md: MonthDay, today: dt.date) -> dt.date:
     """The first day on or after today that falls on the month and day."""
     this_year = _on(today.year, md)
-    return this_year if this_year >= today else _on(today.year + 1, md)
+    if this_year >= today or today.year == dt.MAXYEAR:
+        return this_year
+    return _on(today.year + 1, md)
 
 
 def age_on(md: MonthDay, on: dt.date) -> int | None:

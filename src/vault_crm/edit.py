@@ -30,6 +30,25 @@ def read_bytes(path: Path) -> bytes | None:
         return None
 
 
+def check_inside(vault: Path, path: Path, what: str) -> None:
+    """Refuse to write `path` unless it lies inside the vault once every symlink on the way
+    is followed (a symlinked folder, or a note that is a link, may lead anywhere)."""
+    root = vault.resolve()
+    probe = path
+    while not probe.is_symlink() and not probe.exists() and probe != probe.parent:
+        probe = probe.parent  # the nearest part of the path that exists
+    real = probe.resolve() / path.relative_to(probe)
+    if real != root and root not in real.parents:
+        raise WriteRefusedError(f"{what} leads outside the vault; nothing was written")
+
+
+def _read_existing(path: Path, shown: str) -> bytes | None:
+    try:
+        return read_bytes(path)
+    except OSError as exc:
+        raise WriteRefusedError(f"cannot read it ({exc.strerror})", shown) from None
+
+
 def write_atomic(
     path: Path,
     data: bytes,
@@ -41,9 +60,57 @@ def write_atomic(
     """Replace `path` with `data` atomically (temp file in the same folder, fsync, rename).
     `expected` is the sha256 of the content the caller read: if the file changed since, it
     is left alone. Returns False when the content was already identical (nothing written,
-    mtime untouched). A caller writing many files into one folder passes sync_dir=False
+    mtime untouched). A write the system refuses (disk full, read-only, no permission, a
+    folder in the way) is a one-line error; the file keeps its old bytes and no temporary
+    file is left behind. A caller writing many files into one folder passes sync_dir=False
     and calls `sync_folder` once at the end."""
     shown = shown or str(path)
+    try:
+        return _write_atomic(path, data, expected, shown, sync_dir)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise WriteRefusedError(f"cannot write it ({reason}); it was not changed", shown) from None
+
+
+# Temporary files are named `.<note>.<random>.tmp` and locked while being written, so a
+# later run can tell a write that was killed (unlocked) from one still going on.
+
+
+def _lock(fd: int, *, wait: bool) -> None:
+    """An exclusive flock on fd (OSError when taken and not waiting); a no-op where the
+    system has no flock, where stale temporary files are then never removed."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        if not wait:
+            raise OSError("no flock here") from None
+        return
+    fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+
+
+def remove_stale_temp(path: str) -> bool:
+    """Remove a temporary file a killed write left behind; False when it is in use."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return False
+    try:
+        _lock(fd, wait=False)
+    except OSError:
+        os.close(fd)
+        return False  # a write in progress
+    try:
+        Path(path).unlink()
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+
+
+def _write_atomic(
+    path: Path, data: bytes, expected: str | None, shown: str, sync_dir: bool
+) -> bool:
     current = read_bytes(path)
     if expected is not None and (current is None or digest(current) != expected):
         raise WriteRefusedError("changed on disk while it was being edited; try again", shown)
@@ -56,6 +123,7 @@ def write_atomic(
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     tmp = Path(name)
     try:
+        _lock(fd, wait=True)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -148,7 +216,7 @@ def merge_generated(existing: str | None, rendered: str, name: str, shown: str) 
 
 def write_generated(path: Path, rendered: str, name: str, shown: str) -> bool:
     """Write a generated note per SPEC §5. Returns True when the file changed."""
-    data = read_bytes(path)
+    data = _read_existing(path, shown)
     style = TextStyle.of(data)
     try:
         existing = style.decode(data) if data is not None else None
@@ -252,7 +320,7 @@ def _load_mapping(load_yaml: Any, lines: list[str], shown: str) -> dict[str, Any
 def edit_property(path: Path, key: str, value: str | None, shown: str) -> bool:
     """Set or remove one property of the note at `path`, atomically, keeping its BOM and
     line endings. Returns True when the file changed."""
-    data = read_bytes(path)
+    data = _read_existing(path, shown)
     if data is None:
         raise WriteRefusedError("does not exist", shown)
     bom = data.startswith(BOM)
@@ -284,6 +352,8 @@ def edit_properties(path: Path, values: dict[str, str], shown: str) -> bool:
 
 # --- writing new notes ----------------------------------------------------------------
 
+# File systems allow 255 bytes per name; the temporary file of a write adds 17 to it.
+MAX_NAME_BYTES = 200
 _UNSAFE_NAME = re.compile(r'[\\/:*?"<>|#^\[\]]')
 
 
@@ -303,16 +373,39 @@ def check_note_name(name: str) -> str:
         )
     if any(ord(c) < 32 for c in cleaned):
         raise WriteRefusedError(f"'{cleaned}': a note name cannot contain control characters")
+    try:
+        size = len(cleaned.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise WriteRefusedError("a note name must be valid UTF-8") from None
+    if size > MAX_NAME_BYTES:
+        raise WriteRefusedError(
+            f"'{cleaned[:40]}…': a note name can be at most {MAX_NAME_BYTES} bytes"
+            f" (this one is {size})"
+        )
     return cleaned
 
 
 def create_note(
-    folder: Path, title: str, text: str, shown_folder: str, *, sync_dir: bool = True
+    folder: Path,
+    title: str,
+    text: str,
+    shown_folder: str,
+    *,
+    sync_dir: bool = True,
+    vault: Path | None = None,
+    what: str = "the folder",
 ) -> Path:
     """Write a new note `<folder>/<title>.md`; never overwrites, never lands elsewhere."""
     title = check_note_name(title)
-    folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{title}.md"
+    if vault is not None:
+        check_inside(vault, path, what)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WriteRefusedError(
+            f"cannot create the folder ({exc.strerror})", shown_folder
+        ) from None
     if path.resolve().parent != folder.resolve():
         raise WriteRefusedError(f"'{title}' would land outside {shown_folder}/")
     if path.exists():

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import hashlib
 import json
 import os
 import re
 import sqlite3
+import stat
 import sys
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +38,11 @@ PARALLEL_THRESHOLD = 400
 BUSY_TIMEOUT_MS = 15_000
 # The person properties `vault who` and `vault intros` read, one FTS row each.
 PROFILE_FIELDS = ("known_for", "working_on", "needs", "role", "company", "tags")
+# FTS5's snippet() is quadratic in the matches within one note: larger notes get a snippet
+# cut here, in one linear pass.
+SNIPPET_MAX_BYTES = 32_000
+# A note's body is searchable up to here (notes.LARGE_NOTE_BYTES warns about larger ones).
+MAX_SEARCHED_CHARS = 5_000_000
 
 Progress = Callable[[int, int], None]
 
@@ -174,6 +181,20 @@ def _check_fts5() -> None:
         ) from None
 
 
+_TABLES = set(re.findall(r"CREATE (?:VIRTUAL )?TABLE (\w+)", _SCHEMA))
+
+
+def _private(path: Path) -> None:
+    """Create the database file readable by its owner only (SQLite gives its -wal and -shm
+    files the same mode), or make an existing one so."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        if stat.S_IMODE(os.fstat(fd).st_mode) & 0o077:
+            os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+
+
 def _remove_db(path: Path) -> None:
     for suffix in ("", "-wal", "-shm"):
         with contextlib.suppress(FileNotFoundError):
@@ -212,9 +233,20 @@ class Index:
     def open(cls, settings: Settings, cache: Path | None = None) -> Index:
         _check_fts5()
         folder = vault_cache_dir(settings.vault, cache)
-        folder.mkdir(parents=True, exist_ok=True)
         path = folder / "index.sqlite"
-        conn = cls._open_valid(path, settings)
+        try:
+            # Private: the index holds the notes' text. The folder 0700, the files 0600.
+            folder.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            folder.mkdir(mode=0o700, exist_ok=True)
+            if stat.S_IMODE(folder.stat().st_mode) & 0o077:
+                folder.chmod(0o700)
+            conn = cls._open_valid(path, settings)
+        except (OSError, sqlite3.Error) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc)
+            raise IndexUnavailable(
+                f"cannot use the index at {path} ({reason}); make its folder writable,"
+                " or set VAULT_CRM_CACHE to another folder"
+            ) from None
         return cls(settings, path, conn)
 
     @staticmethod
@@ -222,13 +254,18 @@ class Index:
         """Open the index, or start a new empty one when it is missing, corrupt, of another
         schema version or built with other settings."""
         if path.exists():
+            if path.is_dir():
+                raise IsADirectoryError(errno.EISDIR, "a folder is in the way of the index file")
             try:
                 conn = _connect(path)
                 meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+                tables = {n for (n,) in conn.execute("SELECT name FROM sqlite_master")}
                 if (
                     meta.get("schema") == str(SCHEMA_VERSION)
                     and meta.get("settings") == settings.fingerprint()
+                    and tables >= _TABLES
                 ):
+                    _private(path)
                     return conn
                 conn.close()
             except sqlite3.DatabaseError:
@@ -238,6 +275,7 @@ class Index:
 
     @staticmethod
     def _create(path: Path, settings: Settings) -> sqlite3.Connection:
+        _private(path)
         conn = _connect(path)
         conn.executescript(_SCHEMA + _SECONDARY)
         _write_meta(conn, settings)
@@ -257,6 +295,7 @@ class Index:
     def refresh(self, progress: Progress | None = None, *, rebuild: bool = False) -> IndexStats:
         """Bring the index up to date with the vault; return counts."""
         started = time.perf_counter()
+        self.end_snapshot()
         if rebuild:
             return self._rebuild(progress, started)
         try:
@@ -267,20 +306,36 @@ class Index:
             # Corrupt beyond the header check at open: start again from nothing.
             return self._rebuild(progress, started)
         others: list[str] = []
-        d = diff(walk(self.settings.vault, self.settings, others), known)
+        skipped: list[tuple[str, str, str]] = []
+        stale: list[str] = []
+        d = diff(walk(self.settings.vault, self.settings, others, skipped, stale), known)
         files = set(others)
         if d.empty and files == self.files():
-            return self.stats(started)
-        return self._apply_diff(d.changed, d.removed, known, progress, started, files)
+            stats = self.stats(started)
+        else:
+            stats = self._apply_diff(d.changed, d.removed, known, progress, started, files)
+        self._store_skipped(skipped)
+        _remove_stale(stale)
+        return stats
+
+    def _store_skipped(self, skipped: list[tuple[str, str, str]]) -> None:
+        """Remember what the last walk passed over, for `vault check` (kept in `meta`)."""
+        value = json.dumps(sorted(skipped), ensure_ascii=False)
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'skipped'").fetchone()
+        if (row[0] if row else "[]") != value:
+            self.conn.execute(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES ('skipped', ?)", (value,)
+            )
 
     def refresh_paths(self, rel_paths: Iterable[str]) -> IndexStats:
         """Re-stat just these vault-relative paths (as the file system spells them) and
         apply what changed: the daemon's path for a batch of file events."""
         from stat import S_ISREG
 
-        from vault_crm.scan import ignore_matcher, is_candidate
+        from vault_crm.scan import ignore_matcher, inside, is_candidate
 
         started = time.perf_counter()
+        self.end_snapshot()
         ignored = ignore_matcher(self.settings)
         changed: list[FileStat] = []
         gone: list[str] = []
@@ -294,9 +349,10 @@ class Index:
             )
         }
         for path, rel in sorted(wanted.items()):
+            full = os.path.join(self.settings.vault, rel)  # noqa: PTH118
             try:
-                st = os.stat(os.path.join(self.settings.vault, rel))  # noqa: PTH116, PTH118
-                regular = S_ISREG(st.st_mode)
+                st = os.stat(full)  # noqa: PTH116
+                regular = S_ISREG(st.st_mode) and inside(self.settings.vault, full)
             except OSError:
                 regular = False
             if not regular:
@@ -346,9 +402,13 @@ class Index:
 
     def _rebuild(self, progress: Progress | None, started: float) -> IndexStats:
         others: list[str] = []
-        files = _unique(walk(self.settings.vault, self.settings, others))
+        skipped: list[tuple[str, str, str]] = []
+        stale: list[str] = []
+        files = _unique(walk(self.settings.vault, self.settings, others, skipped, stale))
+        _remove_stale(stale)
         tmp = self.path.with_name(self.path.name + ".new")
         _remove_db(tmp)
+        _private(tmp)
         conn = sqlite3.connect(tmp, isolation_level=None)
         try:
             # A private file until it is moved into place: no journal needed, and a crash
@@ -376,6 +436,7 @@ class Index:
         _remove_db(self.path)
         tmp.replace(self.path)
         self.conn = _connect(self.path)
+        self._store_skipped(skipped)
         return self.stats(started, added=len(files))
 
     def _read(
@@ -396,20 +457,27 @@ class Index:
         workers = min(os.cpu_count() or 1, 8)
         if total >= PARALLEL_THRESHOLD and workers > 1:
             # Imported here: most runs read a handful of notes and never need it.
-            from concurrent.futures import ProcessPoolExecutor
+            import multiprocessing
 
             chunk = max(50, min(400, total // (workers * 6)))
             batches = [files[i : i + chunk] for i in range(0, total, chunk)]
+            jobs = [(vault, self.settings, b) for b in batches]
             done = 0
-            pool = ProcessPoolExecutor(
-                workers,
-                initializer=_init_worker,
-                initargs=(list(paths), sorted(attachments), os.getpid()),
-            )
-            with _StopOnSignal(pool) as stop:
+            with _StopOnSignal() as stop:
+                pool = multiprocessing.Pool(
+                    workers, _init_worker, (list(paths), sorted(attachments), os.getpid())
+                )
                 try:
-                    jobs = [(vault, self.settings, b) for b in batches]
-                    for batch in pool.map(_parse_batch, jobs):
+                    results = pool.imap(_parse_batch, jobs)
+                    while True:
+                        try:
+                            # A short wait, so a signal is acted on within a moment.
+                            batch = results.next(timeout=0.2)
+                        except multiprocessing.TimeoutError:
+                            stop.check()
+                            continue
+                        except StopIteration:
+                            break
                         stop.check()
                         done += chunk
                         if progress:
@@ -419,10 +487,11 @@ class Index:
                 except BaseException:
                     # Ctrl-C, SIGTERM, an error, or the consumer closing this generator:
                     # drop the queued work and end the workers now, not after the queue.
-                    _stop_pool(pool)
-                    stop.check()  # a signal is the cause; say so rather than "broken pool"
+                    pool.terminate()
+                    stop.check()  # a signal is the cause; say so
                     raise
-            pool.shutdown()
+                pool.close()
+                pool.join()
             return
         from vault_crm.notes import generated_pattern
 
@@ -630,8 +699,12 @@ class Index:
         )
 
     def problems(self) -> list[Problem]:
-        """Every problem: those found reading each note and those across notes."""
-        return [
+        """Every problem: those found reading each note, those across notes, and the
+        files and folders the walk could not read."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'skipped'").fetchone()
+        walked = json.loads(row[0]) if row else []
+        skipped = [Problem(item[0], None, item[-2], item[-1]) for item in walked if len(item) == 3]
+        return skipped + [
             Problem(path, line, severity, message)
             for path, line, severity, message in self.conn.execute(
                 "SELECT path, line, severity, message FROM problems UNION ALL"
@@ -658,6 +731,32 @@ class Index:
             return self.conn.execute(base + " AND p.person = ?", (person,)).fetchall()
         if today is None:
             return self.conn.execute(base).fetchall()
+        with self.snapshot():
+            return self._latest_contacts(today)
+
+    def begin_snapshot(self) -> None:
+        """From here on, reads see the index as it is now (until a refresh or close)."""
+        if not self.conn.in_transaction:
+            self.conn.execute("BEGIN")
+
+    def end_snapshot(self) -> None:
+        if self.conn.in_transaction:
+            self.conn.execute("COMMIT")
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Reads inside see one state of the index, whatever the daemon commits meanwhile."""
+        if self.conn.in_transaction:
+            yield
+            return
+        self.conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            if self.conn.in_transaction:
+                self.conn.execute("COMMIT")
+
+    def _latest_contacts(self, today: str) -> list[tuple[str, str, str, str, str, str, str | None]]:
         # One pass: per person, the latest contact (a conversation first on the same day),
         # the latest conversation, and the next scheduled one, each as "date␟...␟path" so
         # that max()/min() pick deterministically; then their details in a second query.
@@ -827,7 +926,8 @@ class Index:
         sql = (
             f"SELECT n.path, {_SHOWN_TITLE}, n.kind, n.date,"
             " -bm25(fts, 10.0, 6.0, 2.0, 1.0, 10.0, 1.0) AS score,"
-            " snippet(fts, -1, char(2), char(3), '…', 14),"
+            f" CASE WHEN n.size <= {SNIPPET_MAX_BYTES}"
+            " THEN snippet(fts, -1, char(2), char(3), '…', 14) END,"
             " fts.rowid IN (SELECT rowid FROM fts WHERE fts MATCH ?) AS named,"
             f" {'fts.body' if cjk.has_cjk(match) else 'NULL'}"
             " FROM fts JOIN notes n ON n.id = fts.rowid"
@@ -837,11 +937,21 @@ class Index:
         )
         named = "{title aliases cjk_title} : (" + match + ")"
         rows = self.conn.execute(sql, [named, match, *args, limit]).fetchall()
-        if not cjk.has_cjk(match):
-            return [r[:6] for r in rows]
         # A CJK word may have matched only in the bigram column: show it in the note's text.
-        words = cjk.runs(match)
-        return [(*r[:5], cjk.snippet(r[7] or "", words) or r[5]) for r in rows]
+        words = cjk.runs(match) if cjk.has_cjk(match) else None
+        out = []
+        for r in rows:
+            snippet = r[5]
+            if words is not None:
+                snippet = cjk.snippet(r[7] or "", words) or snippet
+            if snippet is None:  # a large note: cut in one linear pass, not by FTS5
+                body = self.conn.execute(
+                    "SELECT body FROM fts WHERE rowid = (SELECT id FROM notes WHERE path = ?)",
+                    (r[0],),
+                ).fetchone()
+                snippet = plain_snippet(body[0] if body else "", match)
+            out.append((*r[:5], snippet))
+        return out
 
     def outgoing(self, path: str) -> list[tuple[str, str | None, int, str, str | None]]:
         """(target, resolved path, line, place, property) for each link in the note."""
@@ -1075,6 +1185,15 @@ def _write_meta(conn: sqlite3.Connection, settings: Settings) -> None:
     )
 
 
+def _remove_stale(paths: list[str]) -> None:
+    """Temporary files of writes that were killed (never one still being written)."""
+    if paths:
+        from vault_crm.edit import remove_stale_temp
+
+        for path in paths:
+            remove_stale_temp(path)
+
+
 def _unique(files: Iterable[FileStat]) -> list[FileStat]:
     seen: set[str] = set()
     out: list[FileStat] = []
@@ -1122,7 +1241,7 @@ def search_body(note: Note) -> str:
 
 def to_record(note: Note, resolver: Resolver) -> Record:
     props_text = _props_text(note.props)
-    body = search_body(note)
+    body = search_body(note)[:MAX_SEARCHED_CHARS]
     return (
         note.path,
         note.fspath,
@@ -1175,8 +1294,15 @@ def _read_one(
         # os.path over pathlib here: this runs once per note on a full rebuild.
         with open(os.path.join(vault, f.fspath), "rb") as fh:  # noqa: PTH118, PTH123
             data = fh.read()
-    except OSError:
-        return None  # vanished or unreadable between the walk and the read
+    except FileNotFoundError:
+        return None  # vanished between the walk and the read
+    except OSError as exc:
+        # Unreadable (permissions, an I/O error): listed by `vault check`, holding nothing,
+        # and with no mtime so that the next refresh tries again.
+        note = parse_note(f.path, b"", settings, fspath=f.fspath, generated=pattern)
+        problem = Problem(note.path, None, "error", f"not read ({exc.strerror})")
+        note = replace(note, kind="other", problems=(problem,))
+        return to_record(note, resolver)
     note = parse_note(
         f.path, data, settings, fspath=f.fspath, mtime_ns=f.mtime_ns, generated=pattern
     )
@@ -1192,13 +1318,12 @@ class Terminated(KeyboardInterrupt):
 
 
 class _StopOnSignal:
-    """While a worker pool runs, SIGTERM and Ctrl-C end the workers at once; the main
-    thread then raises Terminated or KeyboardInterrupt at the next batch, a clean point
-    (an exception raised inside the pool's own code could leave it locked at exit). A
-    handler someone else installed (the daemon's) is left alone."""
+    """While worker processes parse, SIGTERM and Ctrl-C are noted here and acted on by the
+    main thread within a moment, at a clean point between batches: it then ends the pool and
+    raises Terminated or KeyboardInterrupt (raising inside the pool's own code could leave
+    its locks held at exit). A handler someone else installed (the daemon's) is left alone."""
 
-    def __init__(self, pool: Any) -> None:
-        self.pool = pool
+    def __init__(self) -> None:
         self.signum: int | None = None
         self.previous: dict[int, Any] = {}
 
@@ -1217,7 +1342,6 @@ class _StopOnSignal:
 
     def _on_signal(self, signum: int, frame: Any) -> None:
         self.signum = signum
-        _terminate_workers(self.pool)
 
     def check(self) -> None:
         import signal
@@ -1232,24 +1356,6 @@ class _StopOnSignal:
 
         for signum, previous in self.previous.items():
             signal.signal(signum, previous)
-
-
-def _terminate_workers(pool: Any) -> list[Any]:
-    # ProcessPoolExecutor has no public way to end busy workers before Python 3.14.
-    workers = list((getattr(pool, "_processes", None) or {}).values())
-    for proc in workers:
-        with contextlib.suppress(Exception):
-            proc.terminate()
-    return workers
-
-
-def _stop_pool(pool: Any) -> None:
-    """Cancel what has not started and end the worker processes at once."""
-    workers = _terminate_workers(pool)
-    pool.shutdown(wait=False, cancel_futures=True)
-    for proc in workers:
-        with contextlib.suppress(Exception):
-            proc.join(2)
 
 
 def _init_worker(paths: list[str], files: list[str], parent: int) -> None:
@@ -1303,6 +1409,23 @@ def _props_text(props: dict[str, Any]) -> str:
 
     walk_value(props)
     return " ".join(parts)
+
+
+def plain_snippet(body: str, match: str, width: int = 60) -> str:
+    """A snippet around the first place any word of the FTS `match` expression occurs
+    (case-insensitive), marked like FTS5's; the body's start when none is found as typed."""
+    words = [w.replace('""', '"') for w in re.findall(r'"((?:[^"]|"")*)"', match)]
+    best: re.Match[str] | None = None
+    for word in words:
+        if word.strip():
+            m = re.search(re.escape(word.strip()), body, re.IGNORECASE)
+            if m and (best is None or m.start() < best.start()):
+                best = m
+    if best is None:
+        return " ".join(body[: width * 2].split())
+    start, end = max(0, best.start() - width), best.end() + width
+    text = body[start : best.start()] + "\x02" + best.group(0) + "\x03" + body[best.end() : end]
+    return ("…" if start else "") + text + ("…" if end < len(body) else "")
 
 
 SUMMARY_LIMIT = 200

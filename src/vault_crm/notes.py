@@ -6,7 +6,6 @@ import datetime as dt
 import re
 from typing import Any, ClassVar
 
-import frontmatter.default_handlers
 import yaml
 
 from vault_crm import dates
@@ -73,12 +72,88 @@ VaultLoader.add_implicit_resolver(
 VaultLoader.add_implicit_resolver("tag:yaml.org,2002:merge", re.compile(r"^(?:<<)$"), ["<"])
 VaultLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 
-_YAML = frontmatter.default_handlers.YAMLHandler()
+# --- limits: no front-matter can take the tool down -----------------------------------
+# A billion-laughs alias bomb is a kilobyte of text that expands to billions of values; a
+# recursive alias (`a: &a [*a]`) is a list that holds itself. Both are refused before any
+# value is built, as is front-matter too big or too deeply nested to be properties. With
+# these bounds the parse is linear in at most MAX_FRONTMATTER_CHARS characters.
+MAX_FRONTMATTER_CHARS = 100_000
+MAX_YAML_VALUES = 10_000  # values after aliases are expanded
+MAX_YAML_DEPTH = 50
+
+
+class YamlRefused(yaml.YAMLError):
+    """Front-matter the tool will not build: shaped like yaml's MarkedYAMLError (`problem`,
+    `problem_mark.line`), so callers report it like any YAML error."""
+
+    def __init__(self, problem: str, line: int = 0) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.problem_mark = yaml.Mark("<front-matter>", 0, line, 0, "", 0)
+
+
+def _check_shape(root: yaml.Node) -> None:
+    """Refuse alias cycles, more than MAX_YAML_VALUES values once aliases are expanded, and
+    nesting deeper than MAX_YAML_DEPTH. Iterative, and each node is sized once, so this is
+    linear in the text whatever it holds."""
+    sizes: dict[int, int] = {}
+    ancestors: set[int] = set()
+    stack: list[tuple[yaml.Node, int, bool]] = [(root, 0, False)]
+    while stack:
+        node, depth, finished = stack.pop()
+        key = id(node)
+        children: list[yaml.Node]
+        if isinstance(node, yaml.MappingNode):
+            children = [part for pair in node.value for part in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        else:
+            children = []
+        if finished:
+            ancestors.discard(key)
+            size = 1 + sum(sizes[id(c)] for c in children)
+            if size > MAX_YAML_VALUES:
+                raise YamlRefused(
+                    f"aliases expand to more than {MAX_YAML_VALUES:,} values",
+                    node.start_mark.line,
+                )
+            sizes[key] = size
+            continue
+        if key in sizes:
+            continue
+        if key in ancestors:
+            raise YamlRefused("an alias refers to a value that contains it", node.start_mark.line)
+        if depth > MAX_YAML_DEPTH:
+            raise YamlRefused(
+                f"nested more than {MAX_YAML_DEPTH} levels deep", node.start_mark.line
+            )
+        if not children:
+            sizes[key] = 1
+            continue
+        ancestors.add(key)
+        stack.append((node, depth, True))
+        stack.extend((c, depth + 1, False) for c in children)
 
 
 def load_yaml(text: str) -> Any:
-    """Parse front-matter text with the vault's YAML rules (via python-frontmatter's handler)."""
-    return _YAML.load(text, Loader=VaultLoader)
+    """Parse front-matter text with the vault's YAML rules, within the limits above. Raises
+    yaml.YAMLError (a YamlRefused for a refused shape) on anything it cannot read."""
+    if len(text) > MAX_FRONTMATTER_CHARS:
+        raise YamlRefused(f"front-matter longer than {MAX_FRONTMATTER_CHARS:,} characters")
+    loader = VaultLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_shape(node)
+        return loader.construct_document(node)
+    except yaml.YAMLError:
+        raise
+    except (ValueError, OverflowError, RecursionError) as exc:
+        # e.g. an integer of more digits than Python will convert
+        raise YamlRefused(f"unreadable value ({exc})") from None
+    finally:
+        loader.dispose()
 
 
 # --- helpers --------------------------------------------------------------------------
@@ -263,7 +338,13 @@ def parse_note(
     problems.extend(bad)
     if len(data) > LARGE_NOTE_BYTES:
         problems.append(
-            Problem(path, None, "warning", f"very large note ({len(data) / 1e6:.1f} MB)")
+            Problem(
+                path,
+                None,
+                "warning",
+                f"very large note ({len(data) / 1e6:.1f} MB): only its first"
+                f" {LARGE_NOTE_BYTES // 1_000_000} MB are searched",
+            )
         )
 
     fm_lines, body_at, body_line = split_frontmatter(text)
@@ -283,9 +364,8 @@ def parse_note(
                     mark = getattr(exc, "context_mark", None) or mark
                 line = min(mark.line, max(len(fm_lines) - 1, 0)) + 2 if mark is not None else 1
                 reason = getattr(exc, "problem", None) or str(exc).split("\n", 1)[0]
-                problems.append(
-                    Problem(path, line, "error", f"front-matter is not valid YAML: {reason}")
-                )
+                what = "was not read" if isinstance(exc, YamlRefused) else "is not valid YAML"
+                problems.append(Problem(path, line, "error", f"front-matter {what}: {reason}"))
         if isinstance(loaded, dict):
             raw = {str(k): v for k, v in loaded.items()}
         elif loaded is not None and not is_template:

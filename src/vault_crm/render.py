@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.exceptions
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from vault_crm.config import CONFIG_DIR
@@ -35,6 +36,27 @@ class TemplateError(VaultError):
     """A template that does not load or render."""
 
 
+# A template renders at most this much text: a note, not a disk filler.
+MAX_OUTPUT_CHARS = 10_000_000
+
+
+class _Environment(ImmutableSandboxedEnvironment):
+    """The sandbox, with `*` and `**` bounded so that no template can build a value larger
+    than a note (`{{ "x" * 10**9 }}` is an error, not a gigabyte)."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(right, int) and right > 64:
+            raise jinja2.exceptions.SecurityError("exponent too large")
+        if operator == "*":
+            for seq, times in ((left, right), (right, left)):
+                sized = isinstance(seq, str | list | tuple) and isinstance(times, int)
+                if sized and len(seq) * times > MAX_OUTPUT_CHARS:
+                    raise jinja2.exceptions.SecurityError("repetition too large")
+        return super().call_binop(context, operator, left, right)
+
+
 @functools.lru_cache(maxsize=8)
 def environment(vault: Path, cache_dir: Path | None = None) -> ImmutableSandboxedEnvironment:
     """One environment per vault (the daemon renders often); compiled templates are kept
@@ -44,7 +66,7 @@ def environment(vault: Path, cache_dir: Path | None = None) -> ImmutableSandboxe
     if cache_dir is not None:
         (cache_dir / "templates").mkdir(parents=True, exist_ok=True)
         bytecode = jinja2.FileSystemBytecodeCache(str(cache_dir / "templates"))
-    return ImmutableSandboxedEnvironment(
+    return _Environment(
         loader=jinja2.FileSystemLoader(search),
         bytecode_cache=bytecode,
         undefined=jinja2.StrictUndefined,
@@ -65,8 +87,17 @@ def render(vault: Path, name: str, context: dict[str, Any], cache_dir: Path | No
         ) from None
     except jinja2.TemplateNotFound:
         raise TemplateError(f"template '{name}' not found") from None
+    except UnicodeDecodeError:
+        raise TemplateError(f"template '{name}' is not valid UTF-8") from None
     try:
-        return template.render(**context)
+        text = template.render(**context)
+        if len(text) > MAX_OUTPUT_CHARS:
+            raise TemplateError(
+                f"template '{name}' produced more than {MAX_OUTPUT_CHARS:,} characters"
+            )
+        return text
+    except TemplateError:
+        raise
     except jinja2.TemplateError as exc:
         filename, line = _where(exc, template)
         raise TemplateError(f"template error: {exc}", _shown(filename, vault), line) from None

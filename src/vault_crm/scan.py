@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import fnmatch
 import os
 import re
@@ -58,7 +59,7 @@ def is_candidate(
 ) -> bool:
     """Would a walk include this vault-relative path (as a note, or with `notes_only`
     False as any file)? Used for watcher events too."""
-    if notes_only and not rel.endswith(".md"):
+    if (notes_only and not rel.endswith(".md")) or not _utf8(rel):
         return False
     parts = rel.split("/")
     if any(p.startswith(".") or p in SKIP_DIRS for p in parts[:-1]):
@@ -72,22 +73,56 @@ def is_candidate(
     return True
 
 
-def walk(vault: Path, settings: Settings, others: list[str] | None = None) -> Iterator[FileStat]:
+def shown_name(rel: str) -> str:
+    """A vault path for a message: bytes that are not UTF-8 (a name from an old Linux machine
+    or a zip archive) shown escaped, as `\\xff`."""
+    return os.fsencode(rel).decode("utf-8", "backslashreplace")
+
+
+# `.<note>.md.<random>.tmp`: a temporary file of the tool's atomic writes (see edit.py).
+TEMP_NAME = re.compile(r"^\..+\.md\.[A-Za-z0-9_]+\.tmp$")
+
+
+def walk(
+    vault: Path,
+    settings: Settings,
+    others: list[str] | None = None,
+    skipped: list[tuple[str, str, str]] | None = None,
+    temp_files: list[str] | None = None,
+) -> Iterator[FileStat]:
     """Every note below the vault: hidden and tool folders skipped, symlinked folders not
-    followed, unreadable entries (a symlink loop, a vanished file) silently passed over.
-    With `others`, the vault paths of every other file (attachments) are added to it."""
+    followed, a symlinked file followed only when its target lies inside the vault. With
+    `others`, the vault paths of every other file (attachments) are added to it. What is
+    passed over for a reason the user can act on (an unreadable folder, a name that is not
+    UTF-8, a link leading out of the vault) is added to `skipped` as (path, severity,
+    reason); a file that vanishes mid-walk is passed over silently. The tool's own
+    temporary files found on the way are added to `temp_files`. Iterative: no depth
+    limit."""
     ignored = ignore_matcher(settings)
     root = str(vault)
+    real_root: str | None = None
+    note = skipped.append if skipped is not None else (lambda _item: None)
     stack: list[tuple[str, str]] = [(root, "")]
     while stack:
         folder, prefix = stack.pop()
         try:
             entries = list(os.scandir(folder))
-        except OSError:
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            note(
+                (
+                    shown_name(prefix.rstrip("/") or "."),
+                    "error",
+                    f"folder not read ({exc.strerror})",
+                )
+            )
             continue
         for entry in entries:
             name = entry.name
             if name.startswith("."):
+                if temp_files is not None and name.endswith(".tmp") and TEMP_NAME.match(name):
+                    temp_files.append(entry.path)
                 continue
             rel = prefix + name
             try:
@@ -97,17 +132,51 @@ def walk(vault: Path, settings: Settings, others: list[str] | None = None) -> It
                     stack.append((entry.path, rel + "/"))
                     continue
                 if not name.endswith(".md"):
-                    if others is not None and (ignored is None or not ignored.match(nfc(rel))):
+                    if (
+                        others is not None
+                        and _utf8(rel)
+                        and (ignored is None or not ignored.match(nfc(rel)))
+                    ):
                         others.append(rel if rel.isascii() else nfc(rel))
                     continue
                 if ignored is not None and ignored.match(nfc(rel)):
                     continue
+                if not _utf8(rel):
+                    note(
+                        (shown_name(rel), "error", "name is not valid UTF-8; not read (rename it)")
+                    )
+                    continue
                 st = entry.stat()  # follows a symlinked file; a loop raises OSError
-            except OSError:
+                if entry.is_symlink():
+                    real_root = real_root or os.path.realpath(root)
+                    target = os.path.realpath(entry.path)
+                    if not target.startswith(real_root.rstrip(os.sep) + os.sep):
+                        note((rel, "warning", "a symlink to a file outside the vault; not read"))
+                        continue
+            except OSError as exc:
+                # A file that vanished mid-walk, a dangling link or a link loop: not a note.
+                if exc.errno not in (errno.ENOENT, errno.ELOOP):
+                    note((shown_name(rel), "error", f"not read ({exc.strerror})"))
                 continue
             if not S_ISREG(st.st_mode):
                 continue
             yield FileStat(rel if rel.isascii() else nfc(rel), rel, st.st_mtime_ns, st.st_size)
+
+
+def inside(vault: Path | str, fspath: str) -> bool:
+    """Does this path (which may be a symlink) lead to a file inside the vault?"""
+    root = os.path.realpath(vault).rstrip(os.sep) + os.sep
+    return os.path.realpath(fspath).startswith(root)
+
+
+def _utf8(rel: str) -> bool:
+    if rel.isascii():
+        return True
+    try:
+        rel.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def diff(files: Iterator[FileStat], known: Mapping[str, tuple[int, int]]) -> Diff:

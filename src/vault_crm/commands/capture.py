@@ -37,6 +37,7 @@ def _create(
     template: str,
     context: dict[str, Any],
     as_json: bool,
+    key: str,
 ) -> None:
     """Write a new note `<folder>/<title>.md`: front-matter written by vault-crm, body from
     the template, parsed back before it is written so a note that would not read as
@@ -53,7 +54,9 @@ def _create(
     wanted = {k: v for k, v in frontmatter.items() if v not in (None, "", [])}
     if to_jsonable(parsed) != to_jsonable(wanted):
         raise WriteRefusedError("would not read back as written; nothing was written", shown)
-    create_note(app.vault / folder, title, text, folder)
+    create_note(
+        app.vault / folder, title, text, folder, vault=app.vault, what=f"'{key}' ({folder})"
+    )
     _done(app, shown, "created", as_json)
 
 
@@ -138,11 +141,19 @@ def add(
         "role": role,
         "introduced_by": introducer,
     }
-    _create(app, folder, title, props, "person.md.j2", context, as_json)
+    _create(app, folder, title, props, "person.md.j2", context, as_json, "people_folders")
 
 
 def _path_title(person: Person) -> tuple[str, str]:
     return person.path, person.title
+
+
+def _utf8(text: str, what: str) -> str:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise VaultError(f"{what} is not valid UTF-8; nothing was written") from None
+    return text
 
 
 SCISSORS = "# ------------------------ >8 ------------------------"
@@ -170,9 +181,19 @@ def _from_editor(edited: str) -> str:
 def _message(messages: tuple[str, ...], title: str) -> str:
     """The conversation's text: -m, else piped stdin, else $EDITOR on a terminal."""
     if messages:
-        return _from_options(messages)
+        return _utf8(_from_options(messages), "the message")
     if not sys.stdin.isatty():
-        return sys.stdin.read()
+        stream = getattr(sys.stdin, "buffer", None)
+        if stream is None:
+            return _utf8(sys.stdin.read(), "the piped text")
+        data = stream.read()
+        try:
+            return str(data.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            raise VaultError(
+                f"the piped text is not valid UTF-8 (byte 0x{data[exc.start]:02x} at"
+                f" offset {exc.start}); nothing was written"
+            ) from None
     editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
     if not editor:
         raise VaultError("no message: use -m TEXT, pipe the text in, or set $EDITOR")
@@ -273,7 +294,16 @@ def log(
         "people": links,
         "message": text.strip("\n"),
     }
-    _create(app, folder_name, name, props, "conversation.md.j2", context, as_json)
+    _create(
+        app,
+        folder_name,
+        name,
+        props,
+        "conversation.md.j2",
+        context,
+        as_json,
+        "conversation_folders",
+    )
 
 
 @click.command()
@@ -292,7 +322,7 @@ def snooze(app: App, person: str, until: str | None, clear: bool, as_json: bool)
       vault snooze daniel 2026-12-15
       vault snooze daniel --clear
     """
-    from vault_crm.edit import edit_property
+    from vault_crm.edit import check_inside, edit_property
 
     if clear == (until is not None):
         raise click.UsageError("give a DURATION or DATE, or --clear")
@@ -305,6 +335,7 @@ def snooze(app: App, person: str, until: str | None, clear: bool, as_json: bool)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="'DURATION|DATE'") from None
     fspath = idx.conn.execute("SELECT fspath FROM notes WHERE path = ?", (p.path,)).fetchone()[0]
+    check_inside(app.vault, Path(app.vault, fspath), p.path)
     changed = edit_property(Path(app.vault, fspath), "snooze_until", value, p.path)
     action = (
         ("cleared snooze on" if clear else f"snoozed until {value}:") if changed else "unchanged:"

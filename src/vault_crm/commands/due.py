@@ -63,7 +63,7 @@ def _write_report(
     app: App, report: DueReport, within: Cadence | None, narrowed: str = ""
 ) -> tuple[str, bool]:
     # Imported here: jinja2 and the file writer are only needed when a note is written.
-    from vault_crm.edit import write_generated
+    from vault_crm.edit import check_inside, write_generated
     from vault_crm.render import render
 
     idx = app.index()
@@ -83,6 +83,7 @@ def _write_report(
     context["narrowed"] = narrowed
     text = render(app.vault, "reconnect.md.j2", context, idx.path.parent)
     shown = reconnect_path(app, today)
+    check_inside(app.vault, app.vault / shown, f"'reconnect_note' ({shown})")
     changed = write_generated(app.vault / shown, text, "reconnect", shown)
     if changed:
         app.wrote(shown)
@@ -99,7 +100,7 @@ def _write_report(
 @click.option("--tag", metavar="TAG", help="Only people with this tag.")
 @click.option(
     "--limit",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=1, max=1_000_000),
     metavar="N",
     help="List at most N due people (config due_limit, default 15).",
 )

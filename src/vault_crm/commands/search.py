@@ -38,7 +38,7 @@ def _highlight(snippet: str, terminal: bool) -> str:
 @click.option(
     "--until", callback=parsed(parse_date), metavar="DATE", help="Dated notes on or before DATE."
 )
-@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("--limit", type=click.IntRange(min=1, max=1_000_000), default=20, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
 @pass_app
 def search(
