@@ -326,3 +326,67 @@ def test_every_corpus_calendar_imports_without_a_traceback(
     assert snapshot(root) == before
     plan = json.loads(v.run("import", "ics", *files, "--since", "2010-01-01", "--json").stdout)
     assert not [s for s in plan if s["action"] == "create"]
+
+
+@pytest.mark.slow
+def test_a_progress_bar_on_a_terminal_for_a_large_calendar(tmp_path: Path) -> None:
+    """The benchmark's 5,000-event calendar takes more than a second: a bar shows."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from bench_calendar import calendar, make_vault
+
+    cal = tmp_path / "big.ics"
+    cal.write_text(calendar(5000), encoding="utf-8", newline="")
+    root = tmp_path / "v"
+    make_vault(root)
+    master, slave = pty.openpty()
+    argv = [sys.executable, "-m", "vault_crm", "--vault", str(root), "--today", "2026-11-23"]
+    proc = subprocess.Popen(
+        [*argv, "import", "ics", str(cal)], stdout=subprocess.DEVNULL, stderr=slave
+    )
+    os.close(slave)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    assert proc.wait() == 0
+    assert b"100%" in seen and b"Writing meetings" in seen
+    written = len(list((root / "Meetings").iterdir()))
+    assert written > 5000
+    assert f"{written} create".encode() in seen
+
+
+def test_who_counts_as_a_participant() -> None:
+    from icalendar import Event
+
+    from vault_crm.importing.ics import address, participants
+
+    assert address("MAILTO:Ana@Example.org") == "ana@example.org"
+    assert address("mailto:hcabot@ example.com") == "hcabot@example.com"
+    assert address("x-key=1;cn=dan;cutype=individual:mailto:Dan@apple.com") == "dan@apple.com"
+    assert address("urn:uuid:1234") == ""
+    ev = Event.from_ical(
+        "BEGIN:VEVENT\r\n"
+        "ORGANIZER;CN=Boss:mailto:boss@x.org\r\n"
+        "ATTENDEE;PARTSTAT=DECLINED:mailto:boss@x.org\r\n"
+        "ATTENDEE;CN=Ana;PARTSTAT=ACCEPTED:mailto:ana@x.org\r\n"
+        "ATTENDEE;PARTSTAT=DELEGATED:mailto:del@x.org\r\n"
+        "ATTENDEE;ROLE=NON-PARTICIPANT:mailto:fyi@x.org\r\n"
+        "ATTENDEE;CUTYPE=RESOURCE:mailto:projector@x.org\r\n"
+        "ATTENDEE;CUTYPE=ROOM:mailto:room@x.org\r\n"
+        "ATTENDEE:mailto:Me@X.org\r\n"
+        "ATTENDEE;PARTSTAT=TENTATIVE:mailto:ana@x.org\r\n"
+        "ATTENDEE:mailto:rui@x.org\r\n"
+        "END:VEVENT\r\n"
+    )
+    people = participants(ev, frozenset({"me@x.org"}))
+    assert [(p.email, p.name) for p in people] == [("ana@x.org", "Ana"), ("rui@x.org", "")]

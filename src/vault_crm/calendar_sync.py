@@ -102,7 +102,6 @@ def import_calendars(
     since: dt.date | None = None,
     dry_run: bool = False,
     reading: Progress | None = None,
-    writing: Progress | None = None,
 ) -> ImportResult:
     """Read every file, plan a note per matched occurrence, and (unless dry_run) write
     the new ones. A file that cannot be read is a problem in the plan; the rest import."""
@@ -142,15 +141,21 @@ def import_calendars(
         if reading is not None:
             reading(min(done, total), total)
     result = ImportResult(planner.plan)
-    if dry_run:
-        return result
+    if not dry_run:
+        write_planned(idx, result, today)
+    return result
+
+
+def write_planned(
+    idx: Index, result: ImportResult, today: dt.date, progress: Progress | None = None
+) -> None:
+    """Write the notes a plan creates, and put them in the index."""
     from vault_crm.importing.writer import apply_plan
 
-    applied = apply_plan(settings.vault, planner.plan.steps, today, {}, writing)
+    applied = apply_plan(idx.settings.vault, result.plan.steps, today, {}, progress)
     result.created, result.refused = applied.created, applied.refused
     if applied.created:
         idx.refresh_paths(applied.created)
-    return result
 
 
 def export_calendar(

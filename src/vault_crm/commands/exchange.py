@@ -421,20 +421,17 @@ def import_ics(
       vault import ics ~/.calendars/work/ --since 2026-01-01
       vault import ics 'exports/*.ics' --json
     """
-    from vault_crm.calendar_sync import calendar_files, import_calendars
+    from vault_crm.calendar_sync import calendar_files, import_calendars, write_planned
 
     files, _ = calendar_files(paths, Path.cwd())
     idx = app.index()
-    with ProgressBar("Reading") as reading, ProgressBar("Writing") as writing:
+    with ProgressBar("Reading calendars") as bar:
         result = import_calendars(
-            idx,
-            files,
-            app.today,
-            since=since,
-            dry_run=dry_run,
-            reading=reading.update,
-            writing=writing.update,
+            idx, files, app.today, since=since, dry_run=True, reading=bar.update
         )
+    if not dry_run:
+        with ProgressBar("Writing meetings") as bar:
+            write_planned(idx, result, app.today, bar.update)
     steps = result.plan.steps
     unmatched = result.plan.unmatched_sorted()
     if as_json:
