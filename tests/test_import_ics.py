@@ -233,9 +233,12 @@ def test_nobody_matched_writes_nothing_and_titles_stay_unique(vault: Vault, tmp_
             "ATTENDEE:mailto:x@group.calendar.google.com",
         ),
     )
+    # A note elsewhere already has the title: links must stay unambiguous.
+    (vault.root / "Conversations").mkdir()
+    (vault.root / "Conversations/2026-11-20 sync.md").write_text("Mine.\n")
     result = vault.run("import", "ics", write(tmp_path, "c.ics", cal))
     assert result.exit_code == 0, result.stderr
-    assert list(meetings(vault)) == ["2026-11-20 Sync (2).md", "2026-11-20 Sync.md"]
+    assert list(meetings(vault)) == ["2026-11-20 Sync (2).md", "2026-11-20 Sync (3).md"]
     assert "zed@x.org: 1 meeting, last 2026-11-21" in result.stdout
     for hidden in ("team@x.org", "unknownorganizer", "group.calendar", "me@example.org"):
         assert hidden not in result.stdout

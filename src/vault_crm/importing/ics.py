@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vault_crm.importing.plan import Known, Step, email_key, safe_title, strings
+from vault_crm.links import nfc
 
 _NOT_PEOPLE_CUTYPES = {"ROOM", "RESOURCE", "GROUP"}
 _NOT_ATTENDING = {"DECLINED", "DELEGATED"}
@@ -315,6 +316,10 @@ class MeetingPlan:
         )
 
 
+def _title(path: str) -> str:
+    return nfc(path.rpartition("/")[2].removesuffix(".md"))
+
+
 class MeetingPlanner:
     """Turns occurrences into conversation-note steps, remembering what it planned so the
     same event met twice (two exports, or an export and a synced folder) is one note."""
@@ -333,7 +338,8 @@ class MeetingPlanner:
         self.folder = folder
         self.today = today
         self.existing = dict(existing)  # source → vault path of the note holding it
-        self.taken = {p.casefold() for p in taken}
+        # Titles, not paths: a link `[[2026-11-20 Sync]]` must name one note in the vault.
+        self.taken = {_title(p).casefold() for p in taken}
         self.link = link
         self.note_type = note_type
         self.plan = MeetingPlan()
@@ -360,15 +366,15 @@ class MeetingPlanner:
         source = item.source
         if source in self.existing:
             path = self.existing[source]
-            title = path.rpartition("/")[2].removesuffix(".md")
+            title = _title(path)
             self.plan.steps.append(Step("skip", title, path, "source", source))
             return
         base = safe_title(f"{item.day.isoformat()} {item.summary or 'Meeting'}")
         title, n = base, 2
-        while f"{self.folder}/{title}.md".casefold() in self.taken:
+        while title.casefold() in self.taken:
             title, n = f"{base} ({n})", n + 1
         path = f"{self.folder}/{title}.md"
-        self.taken.add(path.casefold())
+        self.taken.add(title.casefold())
         self.existing[source] = path
         people = sorted(matched.values(), key=lambda k: (k.title.casefold(), k.path))
         props: dict[str, Any] = {
