@@ -151,7 +151,8 @@ def watch(app: App, poll: bool, commit: bool, verbose: bool) -> None:
             note = write_notes()
             _log(
                 f"{changed} note{'s' if changed != 1 else ''} changed"
-                f"{', new day' if new_day else ''}, {note}, "
+                f"{', new day' if new_day else ''}{', meetings imported' if imported else ''}, "
+                f"{note}, "
                 f"{time.perf_counter() - started:.2f} s"
             )
             if verbose and batch is not None:
