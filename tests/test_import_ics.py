@@ -393,3 +393,74 @@ def test_who_counts_as_a_participant() -> None:
     )
     people = participants(ev, frozenset({"me@x.org"}))
     assert [(p.email, p.name) for p in people] == [("ana@x.org", "Ana"), ("rui@x.org", "")]
+
+
+_LINES = [
+    "BEGIN:VCALENDAR",
+    "END:VCALENDAR",
+    "BEGIN:VEVENT",
+    "END:VEVENT",
+    "UID:u1",
+    "UID:u2",
+    "DTSTART:20261120T100000Z",
+    "DTSTART;VALUE=DATE:20261121",
+    "DTSTART;TZID=Nowhere/Zone:20261120T100000",
+    "DTSTART:notadate",
+    "DTEND:20261119T100000Z",
+    "DURATION:PT-2H",
+    "RRULE:FREQ=WEEKLY;COUNT=3",
+    "RRULE:FREQ=DAILY;BYDAY=MO, TU",
+    "EXDATE:20261127T100000Z",
+    "RECURRENCE-ID:20261127T100000Z",
+    "STATUS:CANCELLED",
+    "ATTENDEE:mailto:ana@example.org",
+    "ATTENDEE;PARTSTAT=DECLINED:mailto:ana@example.org",
+    'ORGANIZER;CN="a, b":MAILTO:rui@example.org',
+    "ATTENDEE;CUTYPE=ROOM:mailto:room@x.org",
+    "X-WR-TIMEZONE:America/New_York",
+    "X-WR-TIMEZONE:Not/AZone",
+    "SUMMARY:Sync: a/b",
+    " folded continuation",
+    "\ufeffBEGIN:VCALENDAR",
+]
+
+
+def test_any_bytes_give_occurrences_or_problems_never_an_exception() -> None:
+    import datetime as dt
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from vault_crm.importing.ics import Broken, Occurrence, Window, read_calendar
+
+    window = Window(dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+    lines = st.lists(st.sampled_from(_LINES), max_size=12)
+    # Mostly well-formed calendars whose events hold any mix of good and bad lines.
+    good = ["UID:g", "DTSTART:20261120T100000Z", "ATTENDEE:mailto:ana@example.org"]
+    event = st.tuples(st.booleans(), lines).map(lambda t: (good if t[0] else []) + t[1])
+    calendars = st.tuples(lines, st.lists(event, min_size=1, max_size=4)).map(
+        lambda t: "\r\n".join(
+            ["BEGIN:VCALENDAR", *t[0]]
+            + [ln for ev in t[1] for ln in ["BEGIN:VEVENT", *ev, "END:VEVENT"]]
+            + ["END:VCALENDAR", ""]
+        ).encode("utf-8")
+    )
+    raw = lines.map(lambda ls: "\r\n".join(ls).encode("utf-8"))
+    seen: list[int] = []
+
+    @settings(max_examples=200)
+    @given(st.one_of(calendars, raw, st.binary(max_size=300)))
+    def check(data: bytes) -> None:
+        for item in read_calendar(data, "x.ics", window, ["me@example.org"]):
+            assert isinstance(item, Occurrence | Broken)
+            if isinstance(item, Occurrence):
+                seen.append(1)
+                assert window.start is not None
+                assert window.start <= item.day <= window.end
+                assert all(
+                    a.email == "ana@example.org" or a.email == "rui@example.org"
+                    for a in item.attendees
+                )
+
+    check()
+    assert seen  # the strategy does reach real meetings
