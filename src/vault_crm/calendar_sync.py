@@ -249,25 +249,46 @@ class CalendarSync:
             watcher.stop()
         self.watchers = []
 
-    def changed(self) -> bool:
-        """Whether a calendar file changed (waits for the changes to settle, as for notes)."""
-        changed = False
+    def changed(self) -> set[str] | None:
+        """The real paths of the calendar files that changed (waiting for the changes to
+        settle, as for notes); an empty set when a whole folder changed (re-read them
+        all); None when nothing did."""
+        changed: set[str] | None = None
         for watcher in self.watchers:
             batch = watcher.next_batch(0)
-            if batch is not None and (batch.paths or batch.full):
-                changed = True
+            if batch is None or not (batch.paths or batch.full):
+                continue
+            if changed is None:
+                changed = set()
+            if batch.full:
+                return set()
+            changed.update(os.path.join(watcher.root, p) for p in batch.paths)  # noqa: PTH118
         return changed
 
-    def import_all(self, idx: Index) -> int:
-        """Import every configured calendar (the same code as `vault import ics`); log
-        what happened; return how many notes were written."""
+    def import_changed(self, idx: Index) -> int:
+        """Import the calendar files that changed since the last call (all of them after a
+        folder event): a vdirsyncer sync that touches one event re-reads one file."""
+        changed = self.changed()
+        if changed is None:
+            return 0
+        return self.import_all(idx, only=changed or None)
+
+    def import_all(self, idx: Index, only: set[str] | None = None) -> int:
+        """Import every configured calendar (or those of them in `only`, real paths) with
+        the same code as `vault import ics`; log what happened; return how many notes
+        were written."""
         if not self.settings.calendars:
             return 0
         files, missing = calendar_files(
             self.settings.calendars, self.settings.vault, missing_ok=True
         )
-        for message in missing:
-            self.log(f"warning: calendar {message}")
+        if only is not None:
+            files = [(shown, p) for shown, p in files if os.path.realpath(p) in only]
+            if not files:
+                return 0
+        else:
+            for message in missing:
+                self.log(f"warning: calendar {message}")
         try:
             result = import_calendars(idx, files, self.today())
         except VaultError as exc:
