@@ -265,10 +265,14 @@ class CalendarSync:
             changed.update(os.path.join(watcher.root, p) for p in batch.paths)  # noqa: PTH118
         return changed
 
-    def import_changed(self, idx: Index) -> int:
+    def import_changed(self, idx: Index, *, new_day: bool = False) -> int:
         """Import the calendar files that changed since the last call (all of them after a
-        folder event): a vdirsyncer sync that touches one event re-reads one file."""
+        folder event): a vdirsyncer sync that touches one event re-reads one file. On a
+        new day everything is read again: the horizon moved, so meetings booked further
+        ahead may now be in it."""
         changed = self.changed()
+        if new_day:
+            return self.import_all(idx)
         if changed is None:
             return 0
         return self.import_all(idx, only=changed or None)

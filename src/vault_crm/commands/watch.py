@@ -135,7 +135,7 @@ def watch(app: App, poll: bool, commit: bool, verbose: bool) -> None:
             if time.monotonic() - last_reconcile > RECONCILE_SECONDS:
                 full = True
             new_day = app.today != day
-            imported = calendars.import_changed(idx) > 0
+            imported = calendars.import_changed(idx, new_day=new_day) > 0
             if batch is None and not full and not new_day and not imported:
                 continue
             started = time.perf_counter()
