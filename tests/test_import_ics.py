@@ -464,3 +464,16 @@ def test_any_bytes_give_occurrences_or_problems_never_an_exception() -> None:
 
     check()
     assert seen  # the strategy does reach real meetings
+
+
+def test_since_leaves_out_older_meetings(vault: Vault, tmp_path: Path) -> None:
+    result = vault.run("import", "ics", write(tmp_path, "w.ics", WEEKLY), "--since", "2026-11-20")
+    assert result.exit_code == 0, result.stderr
+    # The default horizon is 30 days: up to 26 December (the series has 8 weeks).
+    assert list(meetings(vault)) == [
+        "2026-11-25 Weekly sync (moved).md",
+        "2026-11-30 Weekly sync.md",
+        "2026-12-07 Weekly sync.md",
+        "2026-12-14 Weekly sync.md",
+        "2026-12-21 Weekly sync.md",
+    ]
