@@ -81,3 +81,24 @@ def test_init_never_overwrites_a_users_config(tmp_path: Path) -> None:
     write_config(tmp_path, "due_limit = 3\n")
     init_vault(tmp_path)
     assert (tmp_path / ".vault" / "config.toml").read_text() == "due_limit = 3\n"
+
+
+def test_calendar_keys(tmp_path: Path) -> None:
+    from vault_crm.config import load_settings
+    from vault_crm.errors import ConfigError
+
+    cfg = tmp_path / ".vault" / "config.toml"
+    cfg.parent.mkdir()
+    cfg.write_text(
+        'my_emails = ["me@x.org"]\ncalendars = ["~/cal/"]\ncalendar_folder = "Cal/"\n'
+        'calendar_horizon = "2w"\ncalendar_export = "~/Public/v.ics"\n'
+    )
+    s = load_settings(tmp_path)
+    assert (s.my_emails, s.calendars, s.calendar_folder) == (("me@x.org",), ("~/cal/",), "Cal")
+    assert (s.calendar_horizon, s.calendar_export) == ("2w", "~/Public/v.ics")
+    # Calendar keys do not change how notes are read: no index rebuild.
+    assert s.fingerprint() == load_settings(tmp_path / "nowhere").fingerprint()
+    for bad in ('calendar_horizon = "soon"', 'calendars = "x.ics"', 'calendar_folder = "../x"'):
+        cfg.write_text(bad + "\n")
+        with pytest.raises(ConfigError):
+            load_settings(tmp_path)

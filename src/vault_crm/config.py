@@ -32,12 +32,19 @@ class Settings:
     report_note: str = "Network report.md"
     cadence_tags: dict[str, str] = field(default_factory=dict)
     people_tags: tuple[str, ...] = ("person", "people")
+    my_emails: tuple[str, ...] = ()
+    calendars: tuple[str, ...] = ()
+    calendar_folder: str = "Meetings"
+    calendar_horizon: str = "30d"
+    calendar_export: str = ""
 
     def fingerprint(self) -> str:
         """A hash of everything that changes how a note is read: a different value means the
         index must be rebuilt (kinds, participants and generated-note paths depend on it)."""
         data = asdict(self)
         data.pop("vault")
+        for key in _CALENDAR_KEYS:  # read by calendar imports only, never by the index
+            data.pop(key)
         blob = json.dumps(data, sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
@@ -50,8 +57,26 @@ _LIST_KEYS = {
     "participant_properties",
     "ignore",
     "people_tags",
+    "my_emails",
+    "calendars",
 }
-_STR_KEYS = {"templates_folder", "default_cadence", "dates_window", "reconnect_note", "report_note"}
+_STR_KEYS = {
+    "templates_folder",
+    "default_cadence",
+    "dates_window",
+    "reconnect_note",
+    "report_note",
+    "calendar_folder",
+    "calendar_horizon",
+    "calendar_export",
+}
+_CALENDAR_KEYS = (
+    "my_emails",
+    "calendars",
+    "calendar_folder",
+    "calendar_horizon",
+    "calendar_export",
+)
 _BOOL_KEYS = {"daily_notes_count"}
 _INT_KEYS = {"due_limit"}
 _TABLE_KEYS = {"cadence"}
@@ -95,6 +120,21 @@ dates_window = "14d"
 # Where `vault due` and `vault report` write their notes ("{date}" allowed).
 reconnect_note = "Reconnect.md"
 report_note = "Network report.md"
+
+# Your own e-mail addresses: never a participant in an imported meeting.
+my_emails = []
+
+# Calendars (.ics files, folders of them, globs; ~ allowed) that `vault watch` imports,
+# e.g. ["~/Downloads/calendar.ics", "~/.calendars/work/"] (a folder vdirsyncer keeps).
+calendars = []
+
+# Where imported meetings are written, and how far ahead booked meetings are imported.
+calendar_folder = "Meetings"
+calendar_horizon = "30d"
+
+# An .ics file `vault watch` keeps current with reconnect dates and birthdays, for a
+# calendar app to subscribe to, e.g. "~/Sync/vault.ics". Empty: none.
+calendar_export = ""
 
 # Cadence for people without their own `cadence`, by tag (the shortest matching one wins).
 [cadence.tags]
@@ -145,7 +185,8 @@ def load_settings(vault: Path) -> Settings:
         elif key in _STR_KEYS:
             if not isinstance(value, str):
                 raise ConfigError(f"'{key}' must be a string", shown)
-            values[key] = value.strip("/ ") if key == "templates_folder" else value
+            folder = key in ("templates_folder", "calendar_folder")
+            values[key] = value.strip("/ ") if folder else value
         elif key in _BOOL_KEYS:
             if not isinstance(value, bool):
                 raise ConfigError(f"'{key}' must be true or false", shown)
@@ -194,10 +235,14 @@ def _validate_durations(settings: Settings, shown: str) -> None:
             parse_cadence(text)
         except ValueError as exc:
             raise ConfigError(f"'{key}': {exc}", shown) from None
-    try:
-        parse_duration(settings.dates_window)
-    except ValueError as exc:
-        raise ConfigError(f"'dates_window': {exc}", shown) from None
+    for key in ("dates_window", "calendar_horizon"):
+        try:
+            parse_duration(getattr(settings, key))
+        except ValueError as exc:
+            raise ConfigError(f"'{key}': {exc}", shown) from None
+    folder = settings.calendar_folder
+    if not folder or folder.startswith(".") or ".." in folder.split("/"):
+        raise ConfigError("'calendar_folder' must be a folder inside the vault", shown)
     for key in ("reconnect_note", "report_note"):
         note = getattr(settings, key)
         if not note.endswith(".md") or note.startswith(("/", ".")) or _leaves_vault(note):

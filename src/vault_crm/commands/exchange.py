@@ -12,7 +12,8 @@ from typing import Any
 
 import click
 
-from vault_crm.app import App, ProgressBar, pass_app, print_json, warn
+from vault_crm.app import App, ProgressBar, parsed, pass_app, print_json, warn
+from vault_crm.dates import parse_date
 from vault_crm.errors import VaultError
 from vault_crm.importing.plan import Incoming, Planner, Rejected, Step
 
@@ -59,12 +60,13 @@ def _import_options(f: Callable[..., Any]) -> Callable[..., Any]:
 
 @click.group("import")
 def import_() -> None:
-    """Bring people in from an address book or LinkedIn.
+    """Bring people in from an address book or LinkedIn, and meetings from calendars.
 
     \b
     Examples:
       vault import vcard contacts.vcf --dry-run
       vault import linkedin Connections.csv --tag linkedin
+      vault import ics ~/Downloads/calendar.ics --since 2026-01-01
     """
 
 
@@ -380,31 +382,90 @@ def export_ics(app: App, output: str | None, alarm: dt.timedelta | None) -> None
       vault export ics -o ~/Sync/vault.ics
       vault export ics --alarm 9h > reminders.ics
     """
-    from vault_crm.contacts import load_graph
-    from vault_crm.due import person_status
-    from vault_crm.exporting.ics import Reminder, export_ics
-    from vault_crm.exporting.vcard import display_name
+    from vault_crm.calendar_sync import export_calendar
 
+    data, people = export_calendar(app.index(), app.today, alarm)
+    _write_output(data, output, f"{people} people")
+
+
+@import_.command("ics")
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.option(
+    "--since",
+    metavar="D",
+    callback=parsed(parse_date),
+    help="Leave out meetings before this day (YYYY-MM-DD).",
+)
+@click.option("--dry-run", is_flag=True, help="Print the plan; write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
+@pass_app
+def import_ics(
+    app: App, paths: tuple[str, ...], since: dt.date | None, dry_run: bool, as_json: bool
+) -> None:
+    """Turn meetings into conversation notes: calendar exports (.ics from Google, Apple,
+    Outlook, Thunderbird…), folders of them (one event a file, as vdirsyncer keeps a
+    CalDAV calendar), or globs.
+
+    Each occurrence whose attendees or organiser match a person by e-mail becomes a note
+    in `calendar_folder` (Meetings/): `YYYY-MM-DD Summary`, with the people, `channel:
+    meeting`, and the description as the text. Meetings up to today + `calendar_horizon`
+    (30d) are imported; booked ones are scheduled conversations, so those people are not
+    due. Your `my_emails`, declined attendees, rooms and groups are never participants;
+    cancelled meetings write nothing. A meeting already imported is skipped. The plan
+    lists the people you met who are not in the vault, most met first. A broken event is
+    reported (file, UID, reason) and the rest imports; the exit code is then 1.
+
+    \b
+    Examples:
+      vault import ics ~/Downloads/calendar.ics --dry-run
+      vault import ics ~/.calendars/work/ --since 2026-01-01
+      vault import ics 'exports/*.ics' --json
+    """
+    from vault_crm.calendar_sync import calendar_files, import_calendars, write_planned
+
+    files, _ = calendar_files(paths, Path.cwd())
     idx = app.index()
-    today = app.today
-    graph = load_graph(idx, today)
-    reminders: list[Reminder] = []
-    for person in graph.sorted_people():
-        entry = person_status(person, graph.contacts.get(person.path, []), idx.settings, today)
-        reconnect = None
-        if entry.cadence is not None and entry.scheduled is None:
-            reconnect = entry.due_date or today
-        dates = person.props.get("dates")
-        reminders.append(
-            Reminder(
-                person.path,
-                display_name(person),
-                reconnect,
-                entry.cadence.cadence.text if entry.cadence else None,
-                person.props.get("birthday"),
-                tuple(sorted((str(k), v) for k, v in dates.items()))
-                if isinstance(dates, dict)
-                else (),
-            )
+    with ProgressBar("Reading calendars") as bar:
+        result = import_calendars(
+            idx, files, app.today, since=since, dry_run=True, reading=bar.update
         )
-    _write_output(export_ics(reminders, today, alarm), output, f"{len(reminders)} people")
+    if not dry_run:
+        with ProgressBar("Writing meetings") as bar:
+            write_planned(idx, result, app.today, bar.update)
+    steps = result.plan.steps
+    unmatched = result.plan.unmatched_sorted()
+    if as_json:
+        print_json([s.to_json() for s in steps] + [u.to_json() for u in unmatched])
+    else:
+        _print_plan(steps, as_json=False)
+        _print_unmatched(unmatched)
+    for message in result.refused:
+        warn(f"Error: {message}")
+    counts = Counter(s.action for s in steps)
+    summary = ", ".join(f"{counts[a]} {a}" for a in _ACTIONS if counts[a])
+    done = "dry run: nothing written" if dry_run else f"{len(result.created)} created"
+    warn(
+        f"Calendar import: {len(files)} file{'s' if len(files) != 1 else ''}, "
+        f"{summary or 'no meeting with a person in the vault'}, "
+        f"{len(unmatched)} unmatched attendee{'s' if len(unmatched) != 1 else ''} ({done})"
+    )
+    if result.refused:
+        raise VaultError(f"{len(result.refused)} note(s) could not be written (listed above)")
+    if counts["problem"]:
+        n = counts["problem"]
+        raise VaultError(
+            f"{n} {'event or file' if n == 1 else 'events or files'} could not be imported "
+            "(listed above); the rest were" + (" planned" if dry_run else " imported")
+        )
+
+
+def _print_unmatched(unmatched: list[Any]) -> None:
+    if not unmatched:
+        return
+    click.echo("")
+    click.echo("Met but not in the vault (vault add NAME --email E to track them):")
+    for u in unmatched:
+        last = f"last {u.last.isoformat()}" if u.last else "not met yet"
+        booked = f", {u.scheduled} booked" if u.scheduled else ""
+        who = f"{u.name} <{u.email}>" if u.name and u.name.casefold() != u.email else u.email
+        click.echo(f"  {who}: {u.count} meeting{'s' if u.count != 1 else ''}, {last}{booked}")

@@ -46,12 +46,17 @@ def watch(app: App, poll: bool, commit: bool, verbose: bool) -> None:
     while you edit (in Obsidian, vim, a git pull…). One per vault; stop with
     Ctrl-C or SIGTERM. Run it as a service: see the README.
 
+    It also imports the calendars in config `calendars` at start and whenever one
+    changes, and keeps config `calendar_export` (reconnect dates and birthdays) current
+    for a calendar app subscribed to it.
+
     \b
     Examples:
       vault watch
       vault --vault ~/Notes watch --commit
       vault watch --poll          # network drives, or when inotify is exhausted
     """
+    from vault_crm.calendar_sync import CalendarSync
     from vault_crm.commands.due import write_reconnect
     from vault_crm.commands.insights import write_report
     from vault_crm.index import vault_cache_dir
@@ -67,6 +72,7 @@ def watch(app: App, poll: bool, commit: bool, verbose: bool) -> None:
 
     stop = threading.Event()
     watcher = Watcher(vault, poll=poll, log=_log)
+    calendars = CalendarSync(app.settings, lambda: app.today, poll=poll, log=_log)
 
     def on_signal(signum: int, frame: Any) -> None:
         stop.set()
@@ -101,14 +107,18 @@ def watch(app: App, poll: bool, commit: bool, verbose: bool) -> None:
                 )
             except VaultError as exc:
                 _log(f"error: {exc}")
-        return ", ".join(done)
+        # The subscription calendar follows the due picture (rewritten only when it changes).
+        exported = calendars.export(idx)
+        return ", ".join(done + ([exported] if exported else []))
 
     try:
         # Observer first, then the full reconcile: nothing that changes in between is lost.
         watcher.start()
+        calendars.start(wake=watcher.wake)
         idx = app.index(refresh=False)
         started = time.perf_counter()
         stats = idx.refresh()
+        calendars.import_all(idx)
         note = write_notes()
         _log(
             f"watching {vault} ({watcher.mode}), {stats.notes:,} notes indexed in "
@@ -125,7 +135,8 @@ def watch(app: App, poll: bool, commit: bool, verbose: bool) -> None:
             if time.monotonic() - last_reconcile > RECONCILE_SECONDS:
                 full = True
             new_day = app.today != day
-            if batch is None and not full and not new_day:
+            imported = calendars.import_changed(idx, new_day=new_day) > 0
+            if batch is None and not full and not new_day and not imported:
                 continue
             started = time.perf_counter()
             if full or (batch is not None and len(batch.paths) > 500):
@@ -134,19 +145,21 @@ def watch(app: App, poll: bool, commit: bool, verbose: bool) -> None:
             else:
                 stats = idx.refresh_paths(batch.paths if batch else ())
             changed = stats.added + stats.updated + stats.removed
-            if not changed and not new_day:
+            if not changed and not new_day and not imported:
                 continue
             day = app.today
             note = write_notes()
             _log(
                 f"{changed} note{'s' if changed != 1 else ''} changed"
-                f"{', new day' if new_day else ''}, {note}, "
+                f"{', new day' if new_day else ''}{', meetings imported' if imported else ''}, "
+                f"{note}, "
                 f"{time.perf_counter() - started:.2f} s"
             )
             if verbose and batch is not None:
                 for path in sorted(batch.paths):
                     _log(f"  {path}")
     finally:
+        calendars.stop()
         watcher.stop()
         lock.release()
     _log("stopped")

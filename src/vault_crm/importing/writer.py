@@ -52,22 +52,37 @@ def flow_yaml(value: Any) -> str:
 
 
 def note_text(vault: Path, step: Step, today: dt.date) -> str:
-    """The whole text of a new person note, checked to read back as planned."""
+    """The whole text of a new note (a person, or an imported conversation), checked to
+    read back as planned."""
     from vault_crm.edit import yaml_frontmatter
     from vault_crm.notes import load_yaml, split_frontmatter, to_jsonable
     from vault_crm.render import render
 
     props = front_matter(step.props)
-    context = {
-        "name": props.get("name", step.title),
-        "today": today.isoformat(),
-        "company": props.get("company"),
-        "role": props.get("role"),
-        "introduced_by": None,
-    }
-    body = render(vault, "person.md.j2", context).lstrip("\n")
-    if step.body:
-        body = body.rstrip("\n") + "\n\n" + step.body.strip("\n") + "\n"
+    if props.get("type", "person") != "person":
+        # A conversation (a calendar import): the body is the `vault log` template's, with
+        # the imported text as the message.
+        date = props.get("date")
+        context = {
+            "title": step.title,
+            "date": date.isoformat() if isinstance(date, dt.date) else date,
+            "channel": props.get("channel"),
+            "people": props.get("with", []),
+            "message": step.body.strip("\n"),
+        }
+        body = render(vault, "conversation.md.j2", context).lstrip("\n")
+        body = body.rstrip("\n") + "\n" if body.strip() else ""
+    else:
+        context = {
+            "name": props.get("name", step.title),
+            "today": today.isoformat(),
+            "company": props.get("company"),
+            "role": props.get("role"),
+            "introduced_by": None,
+        }
+        body = render(vault, "person.md.j2", context).lstrip("\n")
+        if step.body:
+            body = body.rstrip("\n") + "\n\n" + step.body.strip("\n") + "\n"
     text = yaml_frontmatter(props) + body
     fm_lines, _, _ = split_frontmatter(text)
     parsed = load_yaml("\n".join(fm_lines or []))
@@ -117,17 +132,26 @@ def _apply(
     merged: list[str],
     folders: set[Path],
 ) -> None:
-    from vault_crm.edit import create_note, edit_properties
+    from vault_crm.edit import check_inside, create_note, edit_properties
 
     assert step.path is not None
     if step.action == "create":
         folder, _, name = step.path.rpartition("/")
         text = note_text(vault, step, today)
         folders.add(vault / folder)
-        create_note(vault / folder, name.removesuffix(".md"), text, folder, sync_dir=False)
+        create_note(
+            vault / folder,
+            name.removesuffix(".md"),
+            text,
+            folder,
+            sync_dir=False,
+            vault=vault,
+            what=f"the folder {folder}",
+        )
         created.append(step.path)
     else:
         target = vault / fspaths.get(step.path, step.path)
+        check_inside(vault, target, step.path)
         values = {k: flow_yaml(v) for k, v in front_matter(step.props).items()}
         if edit_properties(target, values, step.path):
             merged.append(step.path)

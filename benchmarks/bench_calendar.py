@@ -1,0 +1,179 @@
+"""Measure `vault import ics` on a generated Google-shaped calendar (not a timed test).
+
+    python benchmarks/bench_calendar.py [--events 5000] [--runs 3] [--json]
+
+The calendar is one .ics of N VEVENTs as Google Calendar exports them (UTC times plus
+`X-WR-TIMEZONE`): 92% one-off meetings, 6% weekly series (`RRULE` with `COUNT=20` and an
+`EXDATE`), 2% `RECURRENCE-ID` overrides of those series (half of them cancelled). Each
+meeting has the owner as organiser, one or two of 300 people in the vault, sometimes a
+stranger and a room. Spread over 2024-01 to 2026-12; today is 2026-11-23. Deterministic.
+
+Printed, as the median of --runs fresh processes into a vault of 300 people: the import
+(every matched occurrence a new note), the dry run, a re-import (everything skipped), and
+a floor measured in the same run: one process that only parses the file with icalendar,
+applies x-wr-timezone and expands it with recurring-ical-events over the same window.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TODAY = "2026-11-23"
+PEOPLE = 300
+
+FLOOR = """
+import sys, datetime as dt, icalendar, recurring_ical_events, x_wr_timezone
+with open(sys.argv[1], "rb") as fh:
+    cal = x_wr_timezone.to_standard(icalendar.Calendar.from_ical(fh.read()))
+n = len(recurring_ical_events.of(cal).between(dt.datetime(1900, 1, 1), dt.datetime(2026, 12, 24)))
+"""
+
+
+def event(i: int) -> tuple[list[str], dt.datetime]:
+    start = dt.datetime(2024, 1, 1, 9, 0) + dt.timedelta(hours=5 * i + (i % 7))
+    end = start + dt.timedelta(minutes=45)
+    a, b = i % PEOPLE, (i * 7 + 3) % PEOPLE
+    lines = [
+        "BEGIN:VEVENT",
+        f"DTSTART:{start:%Y%m%dT%H%M%SZ}",
+        f"DTEND:{end:%Y%m%dT%H%M%SZ}",
+        f"UID:{i:06d}bench@google.com",
+        f"SUMMARY:Meeting {i} about topic {i % 53}",
+        f"DESCRIPTION:Agenda for meeting {i}:\\n- item one\\n- item two",
+        "ORGANIZER;CN=Me:mailto:me@example.org",
+        f"ATTENDEE;CN=Person {a};PARTSTAT=ACCEPTED:mailto:person{a}@example.org",
+    ]
+    if i % 3 == 0:
+        lines.append(f"ATTENDEE;CN=Person {b};PARTSTAT=TENTATIVE:mailto:person{b}@example.org")
+    if i % 5 == 0:
+        lines.append(f"ATTENDEE;CN=Stranger {i % 40}:mailto:stranger{i % 40}@elsewhere.org")
+    if i % 11 == 0:
+        lines.append("ATTENDEE;CUTYPE=RESOURCE;CN=Room:mailto:c_1@resource.calendar.google.com")
+    return lines, start
+
+
+def calendar(n: int) -> str:
+    out = [
+        "BEGIN:VCALENDAR",
+        "PRODID:-//Google Inc//Google Calendar 70.9054//EN",
+        "VERSION:2.0",
+        "CALSCALE:GREGORIAN",
+        "X-WR-CALNAME:me@example.org",
+        "X-WR-TIMEZONE:Europe/Lisbon",
+    ]
+    series = max(1, n * 6 // 100)
+    overrides = max(1, n * 2 // 100)
+    singles = n - series - overrides
+    for i in range(singles):
+        lines, _ = event(i)
+        out += [*lines, "END:VEVENT"]
+    for s in range(series):
+        lines, start = event(singles + s)
+        skip = start + dt.timedelta(weeks=3)
+        lines += ["RRULE:FREQ=WEEKLY;COUNT=20", f"EXDATE:{skip:%Y%m%dT%H%M%SZ}"]
+        out += [*lines, "END:VEVENT"]
+    for o in range(overrides):
+        s = o % series
+        lines, start = event(singles + s)
+        rid = start + dt.timedelta(weeks=5)
+        moved = rid + dt.timedelta(hours=2)
+        lines = [ln for ln in lines if not ln.startswith(("DTSTART", "DTEND", "SUMMARY"))]
+        lines += [
+            f"RECURRENCE-ID:{rid:%Y%m%dT%H%M%SZ}",
+            f"DTSTART:{moved:%Y%m%dT%H%M%SZ}",
+            f"DTEND:{moved + dt.timedelta(hours=1):%Y%m%dT%H%M%SZ}",
+            f"SUMMARY:Moved meeting {s}",
+        ]
+        if o % 2:
+            lines.append("STATUS:CANCELLED")
+        out += [*lines, "END:VEVENT"]
+    out.append("END:VCALENDAR")
+    return "\r\n".join(out) + "\r\n"
+
+
+def make_vault(root: Path) -> None:
+    (root / ".vault").mkdir(parents=True)
+    (root / ".vault" / "config.toml").write_text('my_emails = ["me@example.org"]\n')
+    people = root / "People"
+    people.mkdir()
+    for p in range(PEOPLE):
+        (people / f"Person {p}.md").write_text(
+            f"---\ntype: person\nemail: person{p}@example.org\ncadence: 1m\n---\n"
+        )
+
+
+def timed(cmd: list[str], env: dict[str, str], ok: tuple[int, ...] = (0,)) -> float:
+    start = time.perf_counter()
+    done = subprocess.run(cmd, env=env, capture_output=True, check=False)
+    elapsed = time.perf_counter() - start
+    if done.returncode not in ok:
+        sys.exit(f"{' '.join(cmd)} failed:\n{done.stderr.decode()}")
+    return elapsed
+
+
+def measure(n: int, runs: int, work: Path) -> dict[str, float | int]:
+    ics = work / f"google-{n}.ics"
+    ics.write_text(calendar(n), encoding="utf-8", newline="")
+    env = {**os.environ, "VAULT_TODAY": TODAY, "VAULT_CRM_CACHE": str(work / "cache")}
+    floor, imports, dry, again = [], [], [], []
+    notes = 0
+    for r in range(runs):
+        floor.append(timed([sys.executable, "-c", FLOOR, str(ics)], env))
+        root = work / f"vault-{r}"
+        make_vault(root)
+        base = [sys.executable, "-m", "vault_crm", "--vault", str(root), "import", "ics", str(ics)]
+        timed([sys.executable, "-m", "vault_crm", "--vault", str(root), "index"], env)
+        dry.append(timed([*base, "--dry-run", "--json"], env))
+        imports.append(timed([*base, "--json"], env))
+        again.append(timed([*base, "--json"], env))
+        notes = len(list((root / "Meetings").glob("*.md")))
+        shutil.rmtree(root)
+    med = statistics.median
+    return {
+        "events": n,
+        "file_mb": round(ics.stat().st_size / 1e6, 2),
+        "notes_written": notes,
+        "floor_parse_expand_s": round(med(floor), 3),
+        "import_s": round(med(imports), 3),
+        "import_ratio": round(med(imports) / med(floor), 2),
+        "dry_run_s": round(med(dry), 3),
+        "dry_run_ratio": round(med(dry) / med(floor), 2),
+        "reimport_s": round(med(again), 3),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--events", type=int, nargs="+", default=[5000])
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="vault-ics-bench-") as tmp:
+        results = [measure(n, args.runs, Path(tmp)) for n in args.events]
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    if args.json:
+        print(json.dumps({"machine": machine, "results": results}, indent=2))
+        return
+    print(f"machine: {machine}; median of {args.runs} runs")
+    for r in results:
+        print(
+            f"{r['events']:>6} events ({r['file_mb']} MB, {r['notes_written']} notes written): "
+            f"import {r['import_s']} s ({r['import_ratio']}x the parse+expand floor of "
+            f"{r['floor_parse_expand_s']} s); dry run {r['dry_run_s']} s "
+            f"({r['dry_run_ratio']}x); re-import {r['reimport_s']} s"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,345 @@
+"""Calendars and the vault, both ways: the use cases behind `vault import ics`,
+`vault export ics` and what `vault watch` does with config `calendars` and
+`calendar_export`.
+
+`import_calendars` plans (and unless asked not to, writes) the meetings of a set of
+calendar files; `export_calendar` is the subscription file's bytes. `CalendarSync` is the
+daemon's side: it watches the calendars' folders, re-imports when one changes, and rewrites
+the subscription file when its bytes would change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import glob
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from vault_crm.errors import VaultError
+from vault_crm.importing.ics import MeetingPlan, MeetingPlanner, Window, count_events, read_calendar
+from vault_crm.importing.plan import Known
+
+if TYPE_CHECKING:
+    from vault_crm.config import Settings
+    from vault_crm.index import Index
+    from vault_crm.watch import Watcher
+
+Progress = Callable[[int, int], None]
+
+
+def _expand(given: str, vault: Path) -> Path:
+    path = Path(os.path.expanduser(given))  # noqa: PTH111 (a str that may hold glob characters)
+    return path if path.is_absolute() else vault / path
+
+
+def calendar_files(
+    paths: Iterable[str], vault: Path, *, missing_ok: bool = False
+) -> tuple[list[tuple[str, Path]], list[str]]:
+    """(shown name, path) for each `.ics` named: files, folders (searched below, as
+    vdirsyncer keeps one event a file), globs, `~`. Relative names are relative to the
+    working folder on the command line (callers pass it) and to the vault in config.
+    With missing_ok, a name that matches nothing is returned as a message; else an error."""
+    found: dict[Path, str] = {}
+    missing: list[str] = []
+    for given in paths:
+        expanded = _expand(given, vault)
+        if glob.has_magic(str(expanded)):
+            # glob.glob, not Path.glob: the pattern may be absolute and hold ** anywhere.
+            found_names = glob.glob(str(expanded), recursive=True)  # noqa: PTH207
+            matches = [Path(m) for m in sorted(found_names)]
+        else:
+            matches = [expanded] if expanded.exists() else []
+        if not matches:
+            message = f"{given}: no such file or folder"
+            if not missing_ok:
+                raise VaultError(f"{message}; nothing was imported")
+            missing.append(message)
+        for match in matches:
+            if match.is_dir():
+                below = sorted(
+                    p for p in match.rglob("*.ics") if p.is_file() and not p.name.startswith(".")
+                )
+                for p in below:
+                    found.setdefault(p, str(Path(given) / p.relative_to(match)))
+            elif match.is_file():
+                found.setdefault(match, given if match == expanded else str(match))
+    return [(shown, path) for path, shown in found.items()], missing
+
+
+@dataclass
+class ImportResult:
+    plan: MeetingPlan
+    created: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+
+    def count(self, action: str) -> int:
+        return sum(1 for s in self.plan.steps if s.action == action)
+
+
+def imported_sources(idx: Index) -> dict[str, str]:
+    """`source` → vault path of every note a calendar import wrote (wherever it is now)."""
+    found: dict[str, str] = {}
+    for row in idx.notes("json_extract(props, '$.source') LIKE 'ics:%'"):
+        source = row.props.get("source")
+        if isinstance(source, str):
+            found.setdefault(source.strip(), row.path)
+    return found
+
+
+def _note_type(settings: Settings) -> str:
+    types = settings.interaction_types
+    return "meeting" if "meeting" in types or not types else types[0]
+
+
+def import_calendars(
+    idx: Index,
+    files: list[tuple[str, Path]],
+    today: dt.date,
+    *,
+    since: dt.date | None = None,
+    dry_run: bool = False,
+    reading: Progress | None = None,
+) -> ImportResult:
+    """Read every file, plan a note per matched occurrence, and (unless dry_run) write
+    the new ones. A file that cannot be read is a problem in the plan; the rest import."""
+    from vault_crm.contacts import load_people
+    from vault_crm.dates import parse_duration
+    from vault_crm.views import Linker
+
+    settings = idx.settings
+    horizon = parse_duration(settings.calendar_horizon).add_to(today)
+    window = Window(since, horizon)
+    planner = MeetingPlanner(
+        [Known(p.path, p.title, p.aliases, p.props) for p in load_people(idx)],
+        folder=settings.calendar_folder,
+        today=today,
+        existing=imported_sources(idx),
+        taken=idx.all_paths(),
+        link=Linker(idx.ambiguous_titles()),
+        note_type=_note_type(settings),
+    )
+    datas: list[tuple[str, bytes | None, str]] = []
+    for shown, path in files:
+        try:
+            datas.append((shown, path.read_bytes(), ""))
+        except OSError as exc:
+            datas.append((shown, None, f"cannot read it ({exc.strerror})"))
+    total = sum(max(1, count_events(d)) for _, d, _ in datas if d is not None) or 1
+    done = 0
+    from vault_crm.importing.ics import Broken
+
+    for shown, data, error in datas:
+        if data is None:
+            planner.add(Broken(shown, None, error))
+            continue
+        for item in read_calendar(data, shown, window, settings.my_emails):
+            planner.add(item)
+        done += max(1, count_events(data))
+        if reading is not None:
+            reading(min(done, total), total)
+    result = ImportResult(planner.plan)
+    if not dry_run:
+        write_planned(idx, result, today)
+    return result
+
+
+def write_planned(
+    idx: Index, result: ImportResult, today: dt.date, progress: Progress | None = None
+) -> None:
+    """Write the notes a plan creates, and put them in the index."""
+    from vault_crm.importing.writer import apply_plan
+
+    applied = apply_plan(idx.settings.vault, result.plan.steps, today, {}, progress)
+    result.created, result.refused = applied.created, applied.refused
+    if applied.created:
+        idx.refresh_paths(applied.created)
+
+
+def export_calendar(
+    idx: Index, today: dt.date, alarm: dt.timedelta | None = None
+) -> tuple[bytes, int]:
+    """The subscription calendar: each person's next reconnect date (today when overdue),
+    birthdays and `dates`; and how many people it covers."""
+    from vault_crm.contacts import load_graph
+    from vault_crm.due import person_status
+    from vault_crm.exporting.ics import Reminder, export_ics
+    from vault_crm.exporting.vcard import display_name
+
+    graph = load_graph(idx, today)
+    reminders: list[Reminder] = []
+    for person in graph.sorted_people():
+        entry = person_status(person, graph.contacts.get(person.path, []), idx.settings, today)
+        reconnect = None
+        if entry.cadence is not None and entry.scheduled is None:
+            reconnect = entry.due_date or today
+        dates = person.props.get("dates")
+        reminders.append(
+            Reminder(
+                person.path,
+                display_name(person),
+                reconnect,
+                entry.cadence.cadence.text if entry.cadence else None,
+                person.props.get("birthday"),
+                tuple(sorted((str(k), v) for k, v in dates.items()))
+                if isinstance(dates, dict)
+                else (),
+            )
+        )
+    return export_ics(reminders, today, alarm), len(reminders)
+
+
+# --- the daemon's side ----------------------------------------------------------------
+
+
+def _watch_root(given: str, vault: Path) -> Path | None:
+    """The folder to watch for a `calendars` entry: the folder itself, a file's folder, or
+    the part of a glob before its first wildcard."""
+    path = _expand(given, vault)
+    if glob.has_magic(str(path)):
+        parts: list[str] = []
+        for part in path.parts:
+            if glob.has_magic(part):
+                break
+            parts.append(part)
+        path = Path(*parts)
+    elif not path.is_dir():
+        path = path.parent
+    return path if path.is_dir() else None
+
+
+class CalendarSync:
+    """What `vault watch` does with config `calendars` and `calendar_export`."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        today: Callable[[], dt.date],
+        *,
+        poll: bool,
+        log: Callable[[str], None],
+    ) -> None:
+        self.settings = settings
+        self.today = today
+        self.poll = poll
+        self.log = log
+        self.watchers: list[Watcher] = []
+
+    def start(self, wake: Callable[[], None]) -> None:
+        """Watch the folders of the configured calendars; `wake` interrupts the daemon's
+        wait when a calendar changes."""
+        roots: list[Path] = []
+        for given in self.settings.calendars:
+            root = _watch_root(given, self.settings.vault)
+            if root is None:
+                self.log(f"warning: calendar {given}: no such folder to watch")
+                continue
+            real = Path(os.path.realpath(root))
+            if not any(real == r or r in real.parents for r in roots):
+                roots = [r for r in roots if real not in r.parents] + [real]
+        for root in roots:
+            watcher = _calendar_watcher(root, poll=self.poll, log=self.log, wake=wake)
+            watcher.start()
+            self.watchers.append(watcher)
+
+    def stop(self) -> None:
+        for watcher in self.watchers:
+            watcher.stop()
+        self.watchers = []
+
+    def changed(self) -> set[str] | None:
+        """The real paths of the calendar files that changed (waiting for the changes to
+        settle, as for notes); an empty set when a whole folder changed (re-read them
+        all); None when nothing did."""
+        changed: set[str] | None = None
+        for watcher in self.watchers:
+            batch = watcher.next_batch(0)
+            if batch is None or not (batch.paths or batch.full):
+                continue
+            if changed is None:
+                changed = set()
+            if batch.full:
+                return set()
+            changed.update(os.path.join(watcher.root, p) for p in batch.paths)  # noqa: PTH118
+        return changed
+
+    def import_changed(self, idx: Index, *, new_day: bool = False) -> int:
+        """Import the calendar files that changed since the last call (all of them after a
+        folder event): a vdirsyncer sync that touches one event re-reads one file. On a
+        new day everything is read again: the horizon moved, so meetings booked further
+        ahead may now be in it."""
+        changed = self.changed()
+        if new_day:
+            return self.import_all(idx)
+        if changed is None:
+            return 0
+        return self.import_all(idx, only=changed or None)
+
+    def import_all(self, idx: Index, only: set[str] | None = None) -> int:
+        """Import every configured calendar (or those of them in `only`, real paths) with
+        the same code as `vault import ics`; log what happened; return how many notes
+        were written."""
+        if not self.settings.calendars:
+            return 0
+        files, missing = calendar_files(
+            self.settings.calendars, self.settings.vault, missing_ok=True
+        )
+        if only is not None:
+            files = [(shown, p) for shown, p in files if os.path.realpath(p) in only]
+            if not files:
+                return 0
+        else:
+            for message in missing:
+                self.log(f"warning: calendar {message}")
+        try:
+            result = import_calendars(idx, files, self.today())
+        except VaultError as exc:
+            self.log(f"error: calendars: {exc}")
+            return 0
+        for step in result.plan.steps:
+            if step.action == "problem":
+                self.log(f"calendar problem: {step.source}: {step.reason}")
+        for message in result.refused:
+            self.log(f"error: {message}")
+        self.log(
+            f"calendars: {len(files)} file{'s' if len(files) != 1 else ''}, "
+            f"{len(result.created)} meeting{'s' if len(result.created) != 1 else ''} imported, "
+            f"{result.count('skip')} already there, {result.count('problem')} problem"
+            f"{'s' if result.count('problem') != 1 else ''}"
+        )
+        return len(result.created)
+
+    def export(self, idx: Index) -> str | None:
+        """Rewrite `calendar_export` when its bytes would change; say what happened."""
+        if not self.settings.calendar_export:
+            return None
+        from vault_crm.edit import write_atomic
+
+        target = _expand(self.settings.calendar_export, self.settings.vault)
+        shown = self.settings.calendar_export
+        try:
+            data, _ = export_calendar(idx, self.today())
+            changed = write_atomic(target, data, shown=shown)
+        except (OSError, VaultError) as exc:
+            return f"{shown} not written ({exc})"
+        return f"{shown} {'rewritten' if changed else 'unchanged'}"
+
+
+def _calendar_watcher(
+    root: Path, *, poll: bool, log: Callable[[str], None], wake: Callable[[], None]
+) -> Watcher:
+    from vault_crm.watch import Watcher
+
+    class CalendarWatcher(Watcher):
+        """Only `.ics` files (and folders) count; each one wakes the daemon."""
+
+        def _record(self, event: Any) -> None:
+            names = [os.fsdecode(event.src_path), os.fsdecode(getattr(event, "dest_path", ""))]
+            if not event.is_directory and not any(n.lower().endswith(".ics") for n in names):
+                return
+            super()._record(event)
+            wake()
+
+    return CalendarWatcher(root, poll=poll, log=log)
