@@ -1,8 +1,9 @@
 """Apply an import plan: new person notes and `--merge` additions, nothing else (SPEC §5).
 
 New notes go through the same helpers as `vault add` (template body, front-matter written
-by vault-crm and read back before anything is written, `create_note` that never
-overwrites); merges through the surgical front-matter edit, one atomic write per note.
+by vault-crm and read back before anything is written, the checks of `create_note`, never
+overwriting), written together by `edit.NewNotes` (one flush to disk per batch instead of
+one per note); merges through the surgical front-matter edit, one atomic write per note.
 """
 
 from __future__ import annotations
@@ -12,10 +13,13 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vault_crm.errors import WriteRefusedError
 from vault_crm.importing.plan import Step
+
+if TYPE_CHECKING:
+    from vault_crm.edit import NewNotes
 
 
 @dataclass(frozen=True)
@@ -100,26 +104,24 @@ def apply_plan(
 ) -> Applied:
     """Write the plan's creates and merges. `fspaths` maps a vault path to its path on
     disk (they differ only in Unicode normalisation)."""
-    from vault_crm.edit import sync_folder
+    from vault_crm.edit import NewNotes
 
     todo = [s for s in steps if s.action in ("create", "merge") and s.path]
     created: list[str] = []
     merged: list[str] = []
     refused: list[str] = []
-    folders: set[Path] = set()
-    try:
+    # New notes are counted as created once they are in place (see NewNotes); leaving the
+    # block puts the last batch in place and syncs each folder once, also after an error.
+    with NewNotes(
+        on_created=created.append, on_refused=lambda exc: refused.append(str(exc))
+    ) as notes:
         for done, step in enumerate(todo, start=1):
             try:
-                _apply(vault, step, today, fspaths, created, merged, folders)
+                _apply(vault, step, today, fspaths, notes, merged)
             except WriteRefusedError as exc:
                 refused.append(str(exc))
             if progress is not None:
                 progress(done, len(todo))
-    finally:
-        # One folder sync for all the notes created in it (each note's data is synced as
-        # it is written; this makes the renames durable), even when a write failed.
-        for folder in sorted(folders):
-            sync_folder(folder)
     return Applied(created, merged, refused)
 
 
@@ -128,27 +130,24 @@ def _apply(
     step: Step,
     today: dt.date,
     fspaths: dict[str, str],
-    created: list[str],
+    notes: NewNotes,
     merged: list[str],
-    folders: set[Path],
 ) -> None:
-    from vault_crm.edit import check_inside, create_note, edit_properties
+    from vault_crm.edit import check_inside, edit_properties
 
     assert step.path is not None
     if step.action == "create":
         folder, _, name = step.path.rpartition("/")
         text = note_text(vault, step, today)
-        folders.add(vault / folder)
-        create_note(
+        notes.add(
             vault / folder,
             name.removesuffix(".md"),
             text,
             folder,
-            sync_dir=False,
+            key=step.path,
             vault=vault,
             what=f"the folder {folder}",
         )
-        created.append(step.path)
     else:
         target = vault / fspaths.get(step.path, step.path)
         check_inside(vault, target, step.path)

@@ -1,0 +1,64 @@
+"""Writing many new notes at once (`edit.NewNotes`, used by every import): the guarantees
+of `vault add`'s single writes, on real files."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from vault_crm.edit import NewNotes, create_note
+from vault_crm.errors import WriteRefusedError
+
+
+def temp_files(root: Path) -> list[str]:
+    return [n for _d, _s, files in os.walk(root) for n in files if n.endswith(".tmp")]
+
+
+def test_notes_land_whole_with_the_mode_of_a_single_write(tmp_path: Path) -> None:
+    created: list[str] = []
+    with NewNotes(on_created=created.append) as notes:
+        for i in range(600):  # more than one batch
+            notes.add(
+                tmp_path / "Meetings", f"Meeting {i}", f"# {i}\nbody\n", "Meetings", key=str(i)
+            )
+    assert created == [str(i) for i in range(600)]
+    assert (tmp_path / "Meetings" / "Meeting 599.md").read_text() == "# 599\nbody\n"
+    assert len(list((tmp_path / "Meetings").glob("*.md"))) == 600
+    single = create_note(tmp_path / "Meetings", "Single", "x\n", "Meetings")
+    mode = stat.S_IMODE(single.stat().st_mode)
+    assert stat.S_IMODE((tmp_path / "Meetings" / "Meeting 0.md").stat().st_mode) == mode
+    assert not temp_files(tmp_path)
+
+
+def test_a_name_taken_before_the_rename_is_never_overwritten(tmp_path: Path) -> None:
+    created: list[str] = []
+    refused: list[str] = []
+    with NewNotes(on_created=created.append, on_refused=lambda e: refused.append(str(e))) as notes:
+        notes.add(tmp_path / "M", "Lunch", "imported\n", "M", key="M/Lunch.md")
+        notes.add(tmp_path / "M", "Dinner", "imported\n", "M", key="M/Dinner.md")
+        # The user (or a sync tool) writes the same name while the batch is pending.
+        (tmp_path / "M" / "Lunch.md").write_text("mine\n")
+        with pytest.raises(WriteRefusedError, match="already exists"):
+            notes.add(tmp_path / "M", "Dinner", "again\n", "M", key="M/Dinner.md")
+    assert (tmp_path / "M" / "Lunch.md").read_text() == "mine\n"
+    assert (tmp_path / "M" / "Dinner.md").read_text() == "imported\n"
+    assert created == ["M/Dinner.md"]
+    assert refused == ["M/Lunch.md: already exists"]
+    assert not temp_files(tmp_path)
+
+
+def test_an_interrupted_batch_leaves_whole_notes_and_no_temporary_file(tmp_path: Path) -> None:
+    created: list[str] = []
+    with pytest.raises(KeyboardInterrupt), NewNotes(on_created=created.append) as notes:
+        for i in range(300):
+            notes.add(tmp_path, f"Note {i}", f"note {i}\n", ".", key=str(i))
+        raise KeyboardInterrupt
+    on_disk = sorted(p.name for p in tmp_path.glob("*.md"))
+    # The first full batch was put in place; the rest was dropped, none half-written.
+    assert len(on_disk) == len(created) < 300
+    for name in on_disk:
+        assert (tmp_path / name).read_text() == f"note {name[5:-3]}\n"
+    assert not temp_files(tmp_path)
