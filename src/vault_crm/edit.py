@@ -436,7 +436,7 @@ class NewNotes:
     ) -> None:
         self._pending: list[tuple[int, Path, Path, str, str]] = []  # fd, tmp, path, shown, key
         self._names: set[str] = set()  # notes pending, so one name is written once
-        self._folders: set[Path] = set()
+        self._folders: dict[Path, Path] = {}  # folder written to → its real path
         self._mode = 0o666 & ~_umask()
         self._batch = _batch_size()
         self.on_created = on_created or (lambda _key: None)
@@ -463,22 +463,27 @@ class NewNotes:
     ) -> None:
         """Queue the note `<folder>/<title>.md` (the checks of `create_note` are made now;
         a WriteRefusedError means nothing was written). `key` is what `on_created` gets."""
-        title = check_note_name(title)
+        title = check_note_name(title)  # one plain name: the note lies directly in folder
         path = folder / f"{title}.md"
         shown = f"{shown_folder}/{title}.md"
-        if vault is not None:
-            check_inside(vault, path, what)
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise WriteRefusedError(
-                f"cannot create the folder ({exc.strerror})", shown_folder
-            ) from None
-        if path.resolve().parent != folder.resolve():
-            raise WriteRefusedError(f"'{title}' would land outside {shown_folder}/")
+        real = self._folders.get(folder)
+        if real is None:  # the folder's checks, once per folder
+            if vault is not None:
+                check_inside(vault, folder, what)
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise WriteRefusedError(
+                    f"cannot create the folder ({exc.strerror})", shown_folder
+                ) from None
+            real = self._folders[folder] = folder.resolve()
+        if path.is_symlink():  # a note that is a link may lead anywhere
+            if vault is not None:
+                check_inside(vault, path, what)
+            if path.resolve().parent != real:
+                raise WriteRefusedError(f"'{title}' would land outside {shown_folder}/")
         if path.exists() or str(path) in self._names:
             raise WriteRefusedError("already exists", shown)
-        self._folders.add(folder)
         import tempfile
 
         try:
