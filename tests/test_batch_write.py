@@ -62,3 +62,21 @@ def test_an_interrupted_batch_leaves_whole_notes_and_no_temporary_file(tmp_path:
     for name in on_disk:
         assert (tmp_path / name).read_text() == f"note {name[5:-3]}\n"
     assert not temp_files(tmp_path)
+
+
+def test_another_run_cannot_remove_a_pending_note(tmp_path: Path) -> None:
+    """While a batch waits for its flush, its temporary files are locked: a `vault index`
+    running meanwhile (which removes the temporary files of killed writes) leaves them."""
+    from vault_crm.edit import remove_stale_temp
+
+    with NewNotes() as notes:
+        for i in range(10):
+            notes.add(tmp_path, f"Note {i}", f"note {i}\n", ".", key=str(i))
+        pending = [tmp_path / n for n in temp_files(tmp_path)]
+        assert len(pending) == 10
+        assert not any(remove_stale_temp(str(p)) for p in pending)
+        assert all(p.exists() for p in pending)
+    assert sorted(p.name for p in tmp_path.glob("*.md")) == sorted(
+        f"Note {i}.md" for i in range(10)
+    )
+    assert not temp_files(tmp_path)
