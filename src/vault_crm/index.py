@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import errno
+import functools
 import hashlib
 import json
 import os
@@ -20,16 +21,15 @@ import stat
 import sys
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from vault_crm import cjk
 from vault_crm.config import Settings
-from vault_crm.contacts import ConversationRow, LinkRow
-from vault_crm.errors import IndexUnavailable
+from vault_crm.errors import IndexUnavailable, QueryError
 from vault_crm.links import Resolver, file_key, is_attachment, link_key, nfc
-from vault_crm.model import IndexStats, Note, Problem
+from vault_crm.model import ConversationRow, IndexStats, LinkRow, Note, NoteRow, Problem
 from vault_crm.scan import FileStat, diff, walk
 
 SCHEMA_VERSION = 5  # 5: summaries join hard-wrapped lines; attachments (files table)
@@ -201,22 +201,21 @@ def _remove_db(path: Path) -> None:
             Path(str(path) + suffix).unlink()
 
 
-@dataclass(frozen=True)
-class NoteRow:
-    """What the index keeps of a note, as read back."""
+_F = TypeVar("_F", bound=Callable[..., Any])
 
-    path: str
-    title: str
-    kind: str
-    date: str | None
-    props: dict[str, Any]
-    aliases: list[str]
-    tags: list[str]
-    participant_names: list[str]
-    has_participants: bool
-    is_generated: bool
-    is_template: bool
-    summary: str
+
+def _fts_query(method: _F) -> _F:
+    """A full-text expression SQLite refuses becomes a QueryError with its reason: the
+    caller says what was looked for, and no sqlite3 error leaves the index."""
+
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        except sqlite3.OperationalError as exc:
+            raise QueryError(str(exc)) from None
+
+    return cast(_F, wrapper)
 
 
 class Index:
@@ -816,7 +815,26 @@ class Index:
         """
         return self.conn.execute(sql, {"people": json.dumps(list(people or []))}).fetchall()
 
-    def notes(self, where: str = "1", args: Sequence[Any] = ()) -> list[NoteRow]:
+    def person_notes(self, *, with_generated: bool = False) -> list[NoteRow]:
+        """The person notes (templates never; generated ones only if asked)."""
+        where = "kind = 'person' AND is_template = 0"
+        return self._notes(where if with_generated else where + " AND is_generated = 0")
+
+    def person_fspaths(self) -> dict[str, str]:
+        """Each person note's vault path → its path as the file system spells it."""
+        rows = self.conn.execute("SELECT path, fspath FROM notes WHERE kind = 'person'")
+        return dict(rows.fetchall())
+
+    def fspath(self, path: str) -> str | None:
+        """A note's path as the file system spells it (None: not in the index)."""
+        row = self.conn.execute("SELECT fspath FROM notes WHERE path = ?", (path,)).fetchone()
+        return row[0] if row else None
+
+    def generated_paths(self) -> set[str]:
+        """The notes the tool itself writes (reconnect list, report)."""
+        return {r.path for r in self._notes("is_generated = 1")}
+
+    def _notes(self, where: str, args: Sequence[Any] = ()) -> list[NoteRow]:
         rows = self.conn.execute(
             "SELECT path, title, kind, date, props, aliases, tags, participant_names,"
             f" has_participants, is_generated, is_template, summary FROM notes WHERE {where}",
@@ -872,6 +890,7 @@ class Index:
             )
         ]
 
+    @_fts_query
     def search(
         self,
         match: str | None,
@@ -1036,6 +1055,7 @@ class Index:
             {"fields": json.dumps(list(PROFILE_FIELDS))},
         )
 
+    @_fts_query
     def profile_hits(self, match: str) -> list[tuple[str, str, float, str]]:
         """(person path, property, score, snippet) of each profile property matching the
         FTS5 expression `match`; score is -bm25, higher is better."""
@@ -1046,6 +1066,7 @@ class Index:
             (match,),
         ).fetchall()
 
+    @_fts_query
     def note_hits(self, match: str) -> list[tuple[str, str, str, str | None, float, str]]:
         """(path, kind, title, date, score, participants as JSON) of the person notes whose
         body and the conversations whose title or body match `match`; score is -bm25.
@@ -1075,6 +1096,7 @@ class Index:
         ).fetchall()
         return sorted(rows)
 
+    @_fts_query
     def snippets(self, match: str, paths: Sequence[str]) -> dict[str, str]:
         """The best snippet of each of `paths` for `match`, matches between \x02 and \x03
         (title and body only: a property's words are shown with the property)."""

@@ -82,3 +82,53 @@ class IndexStats:
     added: int = 0
     updated: int = 0
     removed: int = 0
+
+
+@dataclass(frozen=True)
+class NoteRow:
+    """What the index keeps of a note, as read back."""
+
+    path: str
+    title: str
+    kind: str
+    date: str | None
+    props: dict[str, Any]
+    aliases: list[str]
+    tags: list[str]
+    participant_names: list[str]
+    has_participants: bool
+    is_generated: bool
+    is_template: bool
+    summary: str
+
+
+@dataclass(frozen=True)
+class ConversationRow:
+    path: str
+    title: str
+    kind: str  # conversation | daily
+    date: str | None
+    participant_names: tuple[str, ...]
+    has_participants: bool
+    summary: str
+    channel: str | None
+
+
+@dataclass(frozen=True)
+class LinkRow:
+    source: str
+    target: str
+    resolved: str | None
+    line: int
+    place: str
+    prop: str | None
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    person: str  # person vault path
+    text: str
+    path: str
+    line: int
+    date: dt.date | None
+    title: str

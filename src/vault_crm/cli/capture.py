@@ -11,8 +11,8 @@ from typing import Any
 
 import click
 
-from vault_crm.app import App, checked, parsed, pass_app, print_json
-from vault_crm.commands.people import complete_person
+from vault_crm.cli.app import App, checked, parsed, pass_app, print_json
+from vault_crm.cli.params import complete_person
 from vault_crm.contacts import Person, load_graph, name_key
 from vault_crm.dates import parse_birthday, parse_cadence, parse_date, parse_date_or_duration
 from vault_crm.errors import VaultError, WriteRefusedError
@@ -334,7 +334,7 @@ def snooze(app: App, person: str, until: str | None, clear: bool, as_json: bool)
             value = parse_date_or_duration(until, app.today).isoformat()
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="'DURATION|DATE'") from None
-    fspath = idx.conn.execute("SELECT fspath FROM notes WHERE path = ?", (p.path,)).fetchone()[0]
+    fspath = idx.fspath(p.path) or p.path
     check_inside(app.vault, Path(app.vault, fspath), p.path)
     changed = edit_property(Path(app.vault, fspath), "snooze_until", value, p.path)
     action = (
