@@ -29,7 +29,15 @@ from vault_crm import cjk
 from vault_crm.config import Settings
 from vault_crm.errors import IndexUnavailable, QueryError
 from vault_crm.links import Resolver, file_key, is_attachment, link_key, nfc
-from vault_crm.model import ConversationRow, IndexStats, LinkRow, Note, NoteRow, Problem
+from vault_crm.model import (
+    ConversationRow,
+    IndexRecord,
+    IndexStats,
+    LinkRow,
+    Note,
+    NoteRow,
+    Problem,
+)
 from vault_crm.scan import FileStat, diff, walk
 
 SCHEMA_VERSION = 5  # 5: summaries join hard-wrapped lines; attachments (files table)
@@ -444,7 +452,7 @@ class Index:
         paths: Iterable[str],
         progress: Progress | None,
         attachments: set[str] | None = None,
-    ) -> Generator[Record, None, None]:
+    ) -> Generator[IndexRecord, None, None]:
         """Parsed records of `files`, their links resolved against `paths` (every note the
         index will hold) and `attachments` (every other file; default: as stored). In
         parallel when there are many; a generator, so the caller writes one batch while
@@ -505,7 +513,7 @@ class Index:
 
     def apply(
         self,
-        records: Iterable[Record],
+        records: Iterable[IndexRecord],
         removed: Iterable[str],
         new_paths: set[str] | None,
         files: set[str] | None = None,
@@ -528,7 +536,7 @@ class Index:
             (next_id,) = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM notes").fetchone()
             keys = {nfc(title).casefold() for _path, title, _kind in gone}
             graph_kinds = {kind for _path, _title, kind in gone}
-            batch: list[Record] = []
+            batch: list[IndexRecord] = []
             for rec in records:
                 batch.append(rec)
                 if len(batch) >= 500:
@@ -599,13 +607,13 @@ class Index:
             ):
                 c.execute(f"DELETE FROM {table} WHERE {col} IN {inside}", arg)
 
-    def _write(self, batch: Sequence[Record], first_id: int, *, replace: bool) -> set[str]:
+    def _write(self, batch: Sequence[IndexRecord], first_id: int, *, replace: bool) -> set[str]:
         """Insert a batch of records (replacing their old rows); return the kinds touched,
         old and new, so the caller knows whether the people graph needs recomputing."""
         c = self.conn
-        kinds = {r[4] for r in batch}
+        kinds = {r.kind for r in batch}
         if replace:
-            paths = [r[0] for r in batch]
+            paths = [r.path for r in batch]
             kinds |= {
                 k
                 for (k,) in c.execute(
@@ -625,23 +633,27 @@ class Index:
         c.executemany(
             "INSERT INTO fts(rowid, title, aliases, props, body, cjk_title, cjk)"
             " VALUES (?,?,?,?,?,?,?)",
-            [(i, r[2], r[16], r[17], r[18], *r[23]) for i, r in zip(ids, batch, strict=True)],
+            [
+                (i, r.title, r.aliases_text, r.props_text, r.body, *r.cjk)
+                for i, r in zip(ids, batch, strict=True)
+            ],
         )
         c.executemany(
             "INSERT INTO links(source, target, target_key, resolved, line, place, prop, subpath,"
             " display, embed, attachment) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            [(r[0], *ln) for r in batch for ln in r[19]],
+            [(r.path, *ln) for r in batch for ln in r.links],
         )
         c.executemany(
-            "INSERT INTO tags(path, tag) VALUES (?, ?)", [(r[0], t) for r in batch for t in r[20]]
+            "INSERT INTO tags(path, tag) VALUES (?, ?)",
+            [(r.path, t) for r in batch for t in r.tag_keys],
         )
         c.executemany(
             "INSERT INTO tasks(path, line, text, checked, links) VALUES (?,?,?,?,?)",
-            [(r[0], *t) for r in batch for t in r[21]],
+            [(r.path, *t) for r in batch for t in r.tasks],
         )
         c.executemany(
             "INSERT INTO problems(path, line, severity, message) VALUES (?,?,?,?)",
-            [(r[0], *p) for r in batch for p in r[22]],
+            [(r.path, *p) for r in batch for p in r.problems],
         )
         return kinds
 
@@ -1235,7 +1247,6 @@ def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
 # executemany. Fields 0-15 are the `notes` columns from `path` to `summary`; then the
 # FTS aliases and properties text, the body, the rows of links, tags, tasks, problems, and
 # the CJK bigrams of title and aliases, and of properties and body.
-Record = tuple[Any, ...]
 
 
 def link_kind(target: str, resolved: str | None) -> int:
@@ -1261,10 +1272,10 @@ def search_body(note: Note) -> str:
     return note.body
 
 
-def to_record(note: Note, resolver: Resolver) -> Record:
+def to_record(note: Note, resolver: Resolver) -> IndexRecord:
     props_text = _props_text(note.props)
     body = search_body(note)[:MAX_SEARCHED_CHARS]
-    return (
+    return IndexRecord(
         note.path,
         note.fspath,
         note.title,
@@ -1309,7 +1320,7 @@ def to_record(note: Note, resolver: Resolver) -> Record:
 
 def _read_one(
     vault: str, settings: Settings, f: FileStat, pattern: re.Pattern[str], resolver: Resolver
-) -> Record | None:
+) -> IndexRecord | None:
     from vault_crm.notes import parse_note  # YAML and front-matter: only when parsing
 
     try:
@@ -1401,7 +1412,7 @@ def _exit_when_orphaned(parent: int, every: float = 0.25) -> None:
     os._exit(1)
 
 
-def _parse_batch(job: tuple[str, Settings, Sequence[FileStat]]) -> list[Record]:
+def _parse_batch(job: tuple[str, Settings, Sequence[FileStat]]) -> list[IndexRecord]:
     from vault_crm.notes import generated_pattern
 
     vault, settings, files = job

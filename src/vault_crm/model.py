@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 Severity = Literal["error", "warning"]
 Kind = Literal["person", "conversation", "daily", "other"]
@@ -132,3 +132,34 @@ class FollowUp:
     line: int
     date: dt.date | None
     title: str
+
+
+class IndexRecord(NamedTuple):
+    """One note as the index stores it: made by a parsing worker (so it pickles cheaply),
+    written by the index in batches. The first 16 fields are the notes table's columns."""
+
+    path: str
+    fspath: str
+    title: str
+    title_key: str
+    kind: str
+    is_template: int
+    is_generated: int
+    mtime_ns: int
+    size: int
+    date: str | None
+    props: str  # JSON
+    aliases: str  # JSON
+    tags: str  # JSON
+    participant_names: str  # JSON
+    has_participants: int
+    summary: str
+    aliases_text: str
+    props_text: str
+    body: str
+    # (target, key, resolved, line, place, prop, subpath, display, embed, kind)
+    links: list[tuple[Any, ...]]
+    tag_keys: list[str]
+    tasks: list[tuple[int, str, int, str]]  # (line, text, checked, links as JSON)
+    problems: list[tuple[int | None, str, str]]  # (line, severity, message)
+    cjk: tuple[str, str]  # bigrams of (title + aliases, properties + body)
