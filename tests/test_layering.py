@@ -48,6 +48,7 @@ def imports(tree: ast.Module) -> list[tuple[str, str | None]]:
     return found
 
 
+@cache
 def internal_edges() -> dict[str, set[str]]:
     return {
         name: {m for m, _ in imports(tree) if m in modules() and m != name}
