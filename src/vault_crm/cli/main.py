@@ -15,7 +15,7 @@ from vault_crm import __version__
 from vault_crm.cli.app import App, checked, no_color
 from vault_crm.dates import parse_date
 from vault_crm.errors import VaultError
-from vault_crm.index import Terminated
+from vault_crm.records import Terminated
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
