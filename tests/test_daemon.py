@@ -149,3 +149,46 @@ def test_commit_makes_one_commit_for_both_notes(tmp_path: Path) -> None:
         "Update Reconnect.md, Network report.md for 2026-11-24",
         "Update Reconnect.md, Network report.md for 2026-11-23",
     ]
+
+
+class Meetings:
+    """A companion like the calendar sync: when its source changes it writes a
+    conversation note into the vault (and the index), and it exports a file."""
+
+    def __init__(self, vault: Path) -> None:
+        self.vault = vault
+        self.pending: list[str] = []
+        self.exports = 0
+
+    def import_all(self, index: Index) -> int:
+        return self.import_changed(index)
+
+    def import_changed(self, index: Index, *, new_day: bool = False) -> int:
+        done = self.pending
+        self.pending = []
+        for rel in done:
+            write_vault(self.vault, {rel: '---\nwith: ["[[Bo]]"]\n---\nStand-up.\n'})
+        index.refresh_paths(done)
+        return len(done)
+
+    def export(self, index: Index) -> str | None:
+        self.exports += 1
+        return "Calendar.ics rewritten"
+
+
+def test_a_companion_import_rewrites_the_notes_and_its_export_follows(tmp_path: Path) -> None:
+    root = write_vault(tmp_path / "vault", FILES)
+    meetings = Meetings(root)
+    with Index.open(load_settings(root)) as idx:
+        d = Daemon(idx, root, print, companions=[meetings])
+        _, note = d.start(DAY, now=0.0)
+        assert note.endswith(", Calendar.ics rewritten")
+        assert d.step(None, DAY, now=1.0) is None  # nothing imported, nothing to do
+        meetings.pending = ["Conversations/2026-11-23 Stand-up.md"]
+        line = d.step(None, DAY, now=2.0)
+    assert line == (
+        "0 notes changed, meetings imported, Reconnect.md rewritten, "
+        "Network report.md rewritten, Calendar.ics rewritten"
+    )
+    assert "Last: [[2026-11-23 Stand-up]] (2026-11-23)" in reconnect(d)
+    assert meetings.exports == 2

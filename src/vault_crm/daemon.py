@@ -6,9 +6,10 @@ notes) runs in a test without a process, a watcher or a sleep."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from vault_crm.errors import VaultError
 from vault_crm.index import Index
@@ -22,6 +23,18 @@ LARGE_BATCH = 500  # more touched paths than this: a full walk is cheaper than o
 Writer = Callable[[Index, Path, dt.date], tuple[str, bool]]
 
 
+class Companion(Protocol):
+    """Something the daemon keeps current beside the notes (e.g. calendars imported into
+    the vault and exported from it): imports at start and when its sources change, exports
+    after the notes are written."""
+
+    def import_all(self, index: Index) -> int: ...
+
+    def import_changed(self, index: Index, *, new_day: bool = False) -> int: ...
+
+    def export(self, index: Index) -> str | None: ...
+
+
 @dataclass
 class Daemon:
     index: Index
@@ -29,12 +42,15 @@ class Daemon:
     log: Callable[[str], None]
     commit: bool = False
     writers: tuple[Writer, ...] = (write_reconnect, write_report)
+    companions: Sequence[Companion] = ()
     day: dt.date | None = None
     last_reconcile: float = 0.0
 
     def start(self, today: dt.date, now: float) -> tuple[IndexStats, str]:
         """The first full reconcile and the notes; returns the stats and what was written."""
         stats = self.index.refresh()
+        for companion in self.companions:
+            companion.import_all(self.index)
         self.last_reconcile = now
         self.day = today
         return stats, self.write_notes(today)
@@ -47,7 +63,8 @@ class Daemon:
         if now - self.last_reconcile > RECONCILE_SECONDS:
             full = True
         new_day = today != self.day
-        if batch is None and not full and not new_day:
+        imported = sum(c.import_changed(self.index, new_day=new_day) for c in self.companions) > 0
+        if batch is None and not full and not new_day and not imported:
             return None
         if full or (batch is not None and len(batch.paths) > LARGE_BATCH):
             stats = self.index.refresh()
@@ -55,13 +72,13 @@ class Daemon:
         else:
             stats = self.index.refresh_paths(batch.paths if batch else ())
         changed = stats.added + stats.updated + stats.removed
-        if not changed and not new_day:
+        if not changed and not new_day and not imported:
             return None
         self.day = today
         note = self.write_notes(today)
         return (
             f"{changed} note{'s' if changed != 1 else ''} changed"
-            f"{', new day' if new_day else ''}, {note}"
+            f"{', new day' if new_day else ''}{', meetings imported' if imported else ''}, {note}"
         )
 
     def write_notes(self, today: dt.date) -> str:
@@ -78,6 +95,8 @@ class Daemon:
                 )
             except VaultError as exc:
                 self.log(f"error: {exc}")
+        # What companions export follows the due picture (rewritten only when it changes).
+        done += [e for c in self.companions if (e := c.export(self.index))]
         return ", ".join(done)
 
     def _write_one(self, write: Writer, today: dt.date, written: list[str]) -> str:
