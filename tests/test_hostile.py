@@ -300,7 +300,7 @@ def test_bad_names_and_text_are_one_line_errors(
 def test_a_no_refresh_command_reads_one_snapshot(make_vault: MakeVault) -> None:
     """`--no-refresh` beside the daemon: what the daemon commits mid-command is not seen
     halfway (a person read in one query and missing in the next)."""
-    from vault_crm.app import App
+    from vault_crm.cli.app import App
     from vault_crm.index import Index
 
     root = make_vault({"People/Ana.md": ANA, "People/Bo.md": ANA})

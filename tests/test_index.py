@@ -236,3 +236,22 @@ def test_a_progress_bar_on_a_terminal_for_long_work(tmp_path: Path) -> None:
         seen += chunk
     assert proc.wait() == 0
     assert b"Indexing" in seen and b"100%" in seen
+
+
+def test_a_search_expression_the_index_refuses_is_a_query_error(make_vault: MakeVault) -> None:
+    from vault_crm.errors import QueryError, VaultError
+
+    root = make_vault({"People/Ana Lima.md": "---\ntype: person\n---\nDesign.\n"})
+    with open_index(root) as idx:
+        idx.refresh()
+        assert [r[0] for r in idx.search('"design"', [])] == ["People/Ana Lima.md"]
+        for refuse in (
+            lambda: idx.search("AND AND", []),
+            lambda: idx.profile_hits("AND AND"),
+            lambda: idx.note_hits("(("),
+            lambda: idx.snippets('"unclosed', ["People/Ana Lima.md"]),
+        ):
+            with pytest.raises(QueryError) as caught:
+                refuse()
+            assert isinstance(caught.value, VaultError)
+            assert "syntax error" in str(caught.value) or "unterminated" in str(caught.value)

@@ -25,7 +25,7 @@ def test_wheel_contains_templates_and_the_installed_package_finds_them(tmp_path:
     with zipfile.ZipFile(wheel) as zf:
         names = set(zf.namelist())
         assert "vault_crm/templates/reconnect.md.j2" in names
-        assert "vault_crm/cli.py" in names
+        assert "vault_crm/cli/__init__.py" in names
         site = tmp_path / "site"
         zf.extractall(site)
     # Import from the unpacked wheel only (as after a plain `pip install .`), not the checkout.

@@ -1,23 +1,38 @@
 """People, who took part in which conversation, and when each person was last in touch.
 
-`build_graph` is pure (rows in, Graph out); `load_graph` feeds it from the index.
+`build_graph` is pure (rows in, Graph out); `load_graph` feeds it from the index, through
+`PeopleSource`: what this module needs from the store, declared here so that the index
+(which builds the graph when it refreshes) and this module do not import each other.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from vault_crm.errors import NotFoundError
 from vault_crm.links import nfc
-from vault_crm.model import Problem
+from vault_crm.model import ConversationRow, FollowUp, LinkRow, NoteRow, Problem
 
 if TYPE_CHECKING:
     from vault_crm.config import Settings
-    from vault_crm.index import Index
+
+
+class PeopleSource(Protocol):
+    """The index's named queries this module reads (see Index for what each returns)."""
+
+    def person_notes(self, *, with_generated: bool = False) -> list[NoteRow]: ...
+
+    def contacts(
+        self, today: str | None = None, person: str | None = None
+    ) -> list[tuple[str, str, str, str, str, str, str | None]]: ...
+
+    def open_followups(
+        self, people: Sequence[str] | None = None
+    ) -> list[tuple[str, str, int, str, str | None, str]]: ...
 
 
 def name_key(name: str) -> str:
@@ -56,28 +71,6 @@ class Contact:
     kind: str  # "conversation" | "daily"
     summary: str
     channel: str | None
-
-
-@dataclass(frozen=True)
-class ConversationRow:
-    path: str
-    title: str
-    kind: str  # conversation | daily
-    date: str | None
-    participant_names: tuple[str, ...]
-    has_participants: bool
-    summary: str
-    channel: str | None
-
-
-@dataclass(frozen=True)
-class LinkRow:
-    source: str
-    target: str
-    resolved: str | None
-    line: int
-    place: str
-    prop: str | None
 
 
 @dataclass
@@ -233,9 +226,9 @@ def display_name(title: str, props: dict[str, Any]) -> str:
     return name.strip() if isinstance(name, str) and name.strip() else title
 
 
-def load_people(index: Index) -> list[Person]:
+def load_people(index: PeopleSource) -> list[Person]:
     people = []
-    for r in index.notes("kind = 'person' AND is_template = 0 AND is_generated = 0"):
+    for r in index.person_notes():
         shown = display_name(r.title, r.props)
         stem = r.title if name_key(shown) != name_key(r.title) else ""
         people.append(Person(r.path, shown, tuple(r.aliases), tuple(r.tags), r.props, stem))
@@ -243,7 +236,7 @@ def load_people(index: Index) -> list[Person]:
 
 
 def load_graph(
-    index: Index,
+    index: PeopleSource,
     today: dt.date | None = None,
     person: str | None = None,
     *,
@@ -285,3 +278,20 @@ def load_graph(
 def _contact_order(c: Contact) -> tuple[dt.date, bool, str]:
     # newest first; on one day a conversation before a daily-note mention
     return (c.date, c.kind == "conversation", c.path)
+
+
+def has_tag(person: Person, wanted: str) -> bool:
+    for t in person.tags:
+        key = nfc(t).casefold().lstrip("#")
+        if key == wanted or key.startswith(wanted + "/"):
+            return True
+    return False
+
+
+def load_followups(index: PeopleSource, people: Sequence[str] | None = None) -> list[FollowUp]:
+    """Open follow-ups: each unchecked task in a conversation note belongs to every
+    participant of that note and to every person linked on the task's own line."""
+    return [
+        FollowUp(person, text, path, line, dt.date.fromisoformat(date) if date else None, title)
+        for person, path, line, text, date, title in index.open_followups(people)
+    ]

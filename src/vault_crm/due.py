@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from vault_crm.config import Settings
-from vault_crm.contacts import Contact, Graph, Person, name_key
+from vault_crm.contacts import Contact, Graph, Person, has_tag, name_key
 from vault_crm.dates import (
     Cadence,
     MonthDay,
@@ -20,16 +20,7 @@ from vault_crm.dates import (
     parse_duration,
 )
 from vault_crm.links import nfc
-
-
-@dataclass(frozen=True)
-class FollowUp:
-    person: str  # person vault path
-    text: str
-    path: str
-    line: int
-    date: dt.date | None
-    title: str
+from vault_crm.model import FollowUp
 
 
 @dataclass(frozen=True)
@@ -218,7 +209,7 @@ def compute_due(
     dated: list[DueEntry] = []
     wanted = nfc(tag).casefold().lstrip("#") if tag else None
     for person in graph.people.values():
-        if wanted is not None and not _has_tag(person, wanted):
+        if wanted is not None and not has_tag(person, wanted):
             continue
         entry = person_status(
             person,
@@ -250,14 +241,6 @@ def compute_due(
     limit = settings.due_limit if limit is None else limit
     more = max(0, len(due) - limit)
     return DueReport(today, due[:limit], coming, never, more, dated)
-
-
-def _has_tag(person: Person, wanted: str) -> bool:
-    for t in person.tags:
-        key = nfc(t).casefold().lstrip("#")
-        if key == wanted or key.startswith(wanted + "/"):
-            return True
-    return False
 
 
 def followup_order(f: FollowUp) -> tuple[dt.date, str, int]:

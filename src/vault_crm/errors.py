@@ -27,6 +27,10 @@ class IndexUnavailable(VaultError):
     """The index cannot be used (e.g. this Python's SQLite lacks FTS5)."""
 
 
+class QueryError(VaultError):
+    """The index refused a search expression; the message is its reason."""
+
+
 class NotFoundError(VaultError):
     """A NOTE or PERSON argument matches nothing, or more than one thing."""
 

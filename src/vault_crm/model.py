@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 Severity = Literal["error", "warning"]
 Kind = Literal["person", "conversation", "daily", "other"]
@@ -82,3 +82,84 @@ class IndexStats:
     added: int = 0
     updated: int = 0
     removed: int = 0
+
+
+@dataclass(frozen=True)
+class NoteRow:
+    """What the index keeps of a note, as read back."""
+
+    path: str
+    title: str
+    kind: str
+    date: str | None
+    props: dict[str, Any]
+    aliases: list[str]
+    tags: list[str]
+    participant_names: list[str]
+    has_participants: bool
+    is_generated: bool
+    is_template: bool
+    summary: str
+
+
+@dataclass(frozen=True)
+class ConversationRow:
+    path: str
+    title: str
+    kind: str  # conversation | daily
+    date: str | None
+    participant_names: tuple[str, ...]
+    has_participants: bool
+    summary: str
+    channel: str | None
+
+
+@dataclass(frozen=True)
+class LinkRow:
+    source: str
+    target: str
+    resolved: str | None
+    line: int
+    place: str
+    prop: str | None
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    person: str  # person vault path
+    text: str
+    path: str
+    line: int
+    date: dt.date | None
+    title: str
+
+
+class IndexRecord(NamedTuple):
+    """One note as the index stores it: made by a parsing worker (so it pickles cheaply),
+    written by the index in batches. The first 16 fields are the notes table's columns."""
+
+    path: str
+    fspath: str
+    title: str
+    title_key: str
+    kind: str
+    is_template: int
+    is_generated: int
+    mtime_ns: int
+    size: int
+    date: str | None
+    props: str  # JSON
+    aliases: str  # JSON
+    tags: str  # JSON
+    participant_names: str  # JSON
+    has_participants: int
+    summary: str
+    aliases_text: str
+    props_text: str
+    body: str
+    # (target, key, resolved, line, place, prop, subpath, display, embed, kind)
+    links: list[tuple[Any, ...]]
+    tag_keys: list[str]
+    tasks: list[tuple[int, str, int, str]]  # (line, text, checked, links as JSON)
+    problems: list[tuple[int | None, str, str]]  # (line, severity, message)
+    cjk: tuple[str, str]  # bigrams of (title + aliases, properties + body)

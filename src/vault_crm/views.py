@@ -7,7 +7,8 @@ from typing import Any
 
 from vault_crm.contacts import Contact
 from vault_crm.dates import Cadence, format_overdue
-from vault_crm.due import DueEntry, DueReport, FollowUp, Upcoming
+from vault_crm.due import DueEntry, DueReport, Upcoming
+from vault_crm.model import FollowUp
 
 
 class Linker:

@@ -58,9 +58,8 @@ def flow_yaml(value: Any) -> str:
 def note_text(vault: Path, step: Step, today: dt.date) -> str:
     """The whole text of a new note (a person, or an imported conversation), checked to
     read back as planned."""
-    from vault_crm.edit import yaml_frontmatter
-    from vault_crm.notes import load_yaml, split_frontmatter, to_jsonable
     from vault_crm.render import render
+    from vault_crm.writing import note_text as checked_text
 
     props = front_matter(step.props)
     if props.get("type", "person") != "person":
@@ -87,12 +86,7 @@ def note_text(vault: Path, step: Step, today: dt.date) -> str:
         body = render(vault, "person.md.j2", context).lstrip("\n")
         if step.body:
             body = body.rstrip("\n") + "\n\n" + step.body.strip("\n") + "\n"
-    text = yaml_frontmatter(props) + body
-    fm_lines, _, _ = split_frontmatter(text)
-    parsed = load_yaml("\n".join(fm_lines or []))
-    if to_jsonable(parsed) != to_jsonable(props):
-        raise WriteRefusedError("would not read back as written; nothing was written", step.path)
-    return text
+    return checked_text(props, body, step.path or step.title, expected=props)
 
 
 def apply_plan(

@@ -12,10 +12,10 @@ from collections.abc import Sequence
 import click
 
 from vault_crm import __version__
-from vault_crm.app import App, checked, no_color
+from vault_crm.cli.app import App, checked, no_color
 from vault_crm.dates import parse_date
 from vault_crm.errors import VaultError
-from vault_crm.index import Terminated
+from vault_crm.records import Terminated
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -67,8 +67,8 @@ def cli(
 def _register() -> None:
     # Command modules register themselves on `cli`; importing them here keeps the import
     # graph one-way (they never import this module).
-    from vault_crm import completion
-    from vault_crm.commands import ALL
+    from vault_crm.cli import completion
+    from vault_crm.cli.commands import ALL
 
     for command in ALL:
         cli.add_command(command)

@@ -4,16 +4,14 @@ JSON (or writes the report note)."""
 
 from __future__ import annotations
 
-import sqlite3
 import sys
 from typing import Any
 
 import click
 
-from vault_crm.app import App, pass_app, print_json, warn
-from vault_crm.errors import VaultError
+from vault_crm.cli.app import App, pass_app, print_json, warn
+from vault_crm.errors import QueryError, VaultError
 from vault_crm.insights.intros import Intro
-from vault_crm.insights.report import Report, build_report, report_context
 from vault_crm.insights.who import (
     Expert,
     needs_snippets,
@@ -22,6 +20,7 @@ from vault_crm.insights.who import (
     with_snippets,
 )
 from vault_crm.query import parse_query
+from vault_crm.reconnect import network_report, write_report
 
 HL_START, HL_END = "\x02", "\x03"
 
@@ -87,7 +86,7 @@ def who(app: App, topic: tuple[str, ...], limit: int, as_json: bool) -> None:
         notes = [note_hit(r) for r in idx.note_hits(parsed.match)]
         experts = rank_people(people, profile, notes, limit)
         snippets = idx.snippets(parsed.match, needs_snippets(experts))
-    except sqlite3.OperationalError as exc:
+    except QueryError as exc:
         raise VaultError(f"cannot look for '{text}': {exc}") from None
     experts = with_snippets(experts, snippets)
     if as_json:
@@ -168,45 +167,6 @@ def intros(app: App, limit: int, as_json: bool) -> None:
         click.echo(f"…and {total - len(shown)} more (use --limit to see them)", err=True)
 
 
-def report_path(app: App) -> str:
-    return app.settings.report_note.replace("{date}", app.today.isoformat())
-
-
-def build(app: App) -> Report:
-    """The report of the vault as the index holds it."""
-    from vault_crm.contacts import load_graph
-    from vault_crm.due import person_status
-    from vault_crm.insights.reciprocity import touches
-    from vault_crm.insights.sources import contact_dates
-
-    idx = app.index()
-    today = app.today
-    graph = load_graph(idx, today)
-    entries = [
-        person_status(p, graph.contacts.get(p.path, []), idx.settings, today)
-        for p in graph.sorted_people()
-    ]
-    rows = idx.interactions()
-    return build_report(entries, contact_dates(rows), touches(rows, today), today)
-
-
-def write_report(app: App, report: Report | None = None) -> tuple[str, bool]:
-    """Render and write the report note; returns (vault path, changed)."""
-    from vault_crm.edit import write_generated
-    from vault_crm.render import render
-    from vault_crm.views import Linker
-
-    idx = app.index()
-    report = report or build(app)
-    context = report_context(report, Linker(idx.ambiguous_titles()))
-    text = render(app.vault, "report.md.j2", context, idx.path.parent)
-    shown = report_path(app)
-    changed = write_generated(app.vault / shown, text, "report", shown)
-    if changed:
-        idx.refresh_paths([shown])  # our own write is in the index before we exit
-    return shown, changed
-
-
 @click.command()
 @click.option("--commit", is_flag=True, help="git-commit the report note if it changed.")
 @click.option("--json", "as_json", is_flag=True, help="Also print the figures as JSON.")
@@ -225,8 +185,8 @@ def report(app: App, commit: bool, as_json: bool) -> int:
       vault report --commit
       vault report --json | jq .counts
     """
-    data = build(app)
-    path, changed = write_report(app, data)
+    data = network_report(app.index(), app.today)
+    path, changed = write_report(app.index(), app.vault, app.today, data)
     if as_json:
         print_json({"path": path, **data.as_json()})
     else:

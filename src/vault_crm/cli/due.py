@@ -6,88 +6,19 @@ import datetime as dt
 
 import click
 
-from vault_crm.app import App, parsed, pass_app, print_json, warn
-from vault_crm.commands.people import load_followups, person_arg
-from vault_crm.contacts import load_graph
+from vault_crm.cli.app import App, parsed, pass_app, print_json, warn
+from vault_crm.cli.params import person_arg
+from vault_crm.contacts import load_followups, load_graph
 from vault_crm.dates import Cadence, parse_duration
-from vault_crm.due import DueEntry, DueReport, compute_due, followup_order, with_followups
+from vault_crm.due import DueEntry, DueReport, followup_order
 from vault_crm.errors import VaultError
+from vault_crm.reconnect import due_report, narrowing, reconnect_path, write_reconnect
 from vault_crm.views import (
-    Linker,
     due_json,
     last_phrase,
-    reconnect_context,
     upcoming_phrase,
     why,
 )
-
-
-def reconnect_path(app: App, today: dt.date) -> str:
-    return app.settings.reconnect_note.replace("{date}", today.isoformat())
-
-
-def narrowing(within: Cadence | None, tag: str | None, limit: int | None) -> str:
-    """The options that narrow `vault due`, as written ('--tag mentor --limit 3'); empty
-    for the full list."""
-    parts = []
-    if tag is not None:
-        parts.append(f"--tag {tag}")
-    if limit is not None:
-        parts.append(f"--limit {limit}")
-    if within is not None:
-        parts.append(f"--within {within.text}")
-    return " ".join(parts)
-
-
-def write_reconnect(
-    app: App, within: Cadence | None = None, tag: str | None = None, limit: int | None = None
-) -> tuple[str, bool]:
-    """Render and write the reconnect note; returns (vault path, changed)."""
-    narrowed = narrowing(within, tag, limit)
-    return _write_report(app, due_report(app, within, tag, limit), within, narrowed)
-
-
-def due_report(
-    app: App, within: Cadence | None = None, tag: str | None = None, limit: int | None = None
-) -> DueReport:
-    """Who is due, with the follow-ups of just the people listed."""
-    idx = app.index()
-    today = app.today
-    graph = load_graph(idx, today)
-    report = compute_due(graph, [], idx.settings, today, within=within, tag=tag, limit=limit)
-    listed = [e.person.path for e in report.entries()]
-    return with_followups(report, load_followups(idx, listed))
-
-
-def _write_report(
-    app: App, report: DueReport, within: Cadence | None, narrowed: str = ""
-) -> tuple[str, bool]:
-    # Imported here: jinja2 and the file writer are only needed when a note is written.
-    from vault_crm.edit import check_inside, write_generated
-    from vault_crm.render import render
-
-    idx = app.index()
-    today = report.today
-    within = within or Cadence(7, "d", "7d")
-    window = parse_duration(idx.settings.dates_window)
-    from vault_crm.insights.sources import reconnect_lines
-
-    link = Linker(idx.ambiguous_titles())
-    context = reconnect_context(
-        report,
-        link,
-        within.days_from(today),
-        window.days_from(today),
-        reconnect_lines(idx, report.due, link, today),
-    )
-    context["narrowed"] = narrowed
-    text = render(app.vault, "reconnect.md.j2", context, idx.path.parent)
-    shown = reconnect_path(app, today)
-    check_inside(app.vault, app.vault / shown, f"'reconnect_note' ({shown})")
-    changed = write_generated(app.vault / shown, text, "reconnect", shown)
-    if changed:
-        app.wrote(shown)
-    return shown, changed
 
 
 @click.command()
@@ -151,10 +82,10 @@ def due(
             if narrowed
             else "--commit needs the note to be written; drop --no-write"
         )
-    report = due_report(app, within, tag, limit)
+    report = due_report(app.index(), today, within, tag, limit)
     written: tuple[str, bool] | None = None
     if write:
-        written = _write_report(app, report, within, narrowed)
+        written = write_reconnect(app.index(), app.vault, today, report, within, narrowed)
     if as_json:
         print_json(due_json(report))
     else:
@@ -180,7 +111,7 @@ def due(
                 warn(f"Committed {path} ({sha}).")
     elif narrowed and not asked:
         warn(
-            f"Not writing {reconnect_path(app, today)} for a list narrowed by {narrowed}; "
+            f"Not writing {reconnect_path(app.index(), today)} for a list narrowed by {narrowed}; "
             "add --write to write it."
         )
     return 0

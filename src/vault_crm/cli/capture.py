@@ -11,11 +11,11 @@ from typing import Any
 
 import click
 
-from vault_crm.app import App, checked, parsed, pass_app, print_json
-from vault_crm.commands.people import complete_person
+from vault_crm.cli.app import App, checked, parsed, pass_app, print_json
+from vault_crm.cli.params import complete_person
 from vault_crm.contacts import Person, load_graph, name_key
 from vault_crm.dates import parse_birthday, parse_cadence, parse_date, parse_date_or_duration
-from vault_crm.errors import VaultError, WriteRefusedError
+from vault_crm.errors import VaultError
 from vault_crm.views import Linker
 
 
@@ -39,24 +39,11 @@ def _create(
     as_json: bool,
     key: str,
 ) -> None:
-    """Write a new note `<folder>/<title>.md`: front-matter written by vault-crm, body from
-    the template, parsed back before it is written so a note that would not read as
-    intended is never created; then refresh and report."""
-    from vault_crm.edit import create_note, yaml_frontmatter
-    from vault_crm.notes import load_yaml, split_frontmatter, to_jsonable
-    from vault_crm.render import render
+    """Write a new note `<folder>/<title>.md` (see writing.create_from_template), then
+    refresh and report."""
+    from vault_crm.writing import create_from_template
 
-    shown = f"{folder}/{title}.md"
-    body = render(app.vault, template, context)
-    text = yaml_frontmatter(frontmatter) + body.lstrip("\n")
-    fm_lines, _, _ = split_frontmatter(text)
-    parsed = load_yaml("\n".join(fm_lines or []))
-    wanted = {k: v for k, v in frontmatter.items() if v not in (None, "", [])}
-    if to_jsonable(parsed) != to_jsonable(wanted):
-        raise WriteRefusedError("would not read back as written; nothing was written", shown)
-    create_note(
-        app.vault / folder, title, text, folder, vault=app.vault, what=f"'{key}' ({folder})"
-    )
+    shown = create_from_template(app.vault, folder, title, frontmatter, template, context, key)
     _done(app, shown, "created", as_json)
 
 
@@ -334,7 +321,7 @@ def snooze(app: App, person: str, until: str | None, clear: bool, as_json: bool)
             value = parse_date_or_duration(until, app.today).isoformat()
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="'DURATION|DATE'") from None
-    fspath = idx.conn.execute("SELECT fspath FROM notes WHERE path = ?", (p.path,)).fetchone()[0]
+    fspath = idx.fspath(p.path) or p.path
     check_inside(app.vault, Path(app.vault, fspath), p.path)
     changed = edit_property(Path(app.vault, fspath), "snooze_until", value, p.path)
     action = (

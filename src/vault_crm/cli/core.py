@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from vault_crm.app import App, NotAVaultError, pass_app, print_json
+from vault_crm.cli.app import App, NotAVaultError, pass_app, print_json
 from vault_crm.config import init_vault
 from vault_crm.onboarding import config_text_for
 from vault_crm.problems import all_problems

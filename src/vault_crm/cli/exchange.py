@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from vault_crm.app import App, ProgressBar, parsed, pass_app, print_json, warn
+from vault_crm.cli.app import App, ProgressBar, parsed, pass_app, print_json, warn
 from vault_crm.dates import parse_date
 from vault_crm.errors import VaultError
 from vault_crm.importing.plan import Incoming, Planner, Rejected, Step
@@ -158,9 +158,7 @@ def _run_import(
     if not dry_run:
         from vault_crm.importing.writer import apply_plan
 
-        fspaths = dict(
-            idx.conn.execute("SELECT path, fspath FROM notes WHERE kind = 'person'").fetchall()
-        )
+        fspaths = idx.person_fspaths()
         with ProgressBar("Writing") as bar:
             applied = apply_plan(app.vault, steps, app.today, fspaths, bar.update)
         if applied.created or applied.merged:

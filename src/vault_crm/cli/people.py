@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 import click
-from click.shell_completion import CompletionItem
 
-from vault_crm.app import App, pass_app, print_json
-from vault_crm.contacts import load_graph, name_key
+from vault_crm.cli.app import App, pass_app, print_json
+from vault_crm.cli.params import PERSON
+from vault_crm.contacts import has_tag, load_followups, load_graph, name_key
 from vault_crm.dates import format_overdue
-from vault_crm.due import DueEntry, FollowUp, followup_order, person_status
+from vault_crm.due import DueEntry, followup_order, person_status
 from vault_crm.errors import NotFoundError
 from vault_crm.index import Index
 from vault_crm.views import (
@@ -23,57 +22,6 @@ from vault_crm.views import (
     upcoming_json,
     upcoming_phrase,
 )
-
-FC = TypeVar("FC", bound=Callable[..., Any])
-
-
-def complete_person(
-    ctx: click.Context, param: click.Parameter, incomplete: str
-) -> list[CompletionItem]:
-    """Shell completion of person names from the index as it stands (no refresh: a tab
-    press must be instant). A name matches by title, alias or `name`, ignoring case and
-    accents; what is completed is the title, or the vault path when people share it."""
-    from collections import Counter
-
-    from vault_crm.completion import matching_names
-
-    try:
-        root = ctx.find_root()
-        app = App(root.params.get("vault"), None, False, True)
-        with Index.open(app.settings) as idx:
-            rows = idx.notes("kind = 'person' AND is_template = 0")
-    except Exception:
-        return []
-    shared = Counter(name_key(r.title) for r in rows)
-    people = []
-    for r in rows:
-        shown = r.title if shared[name_key(r.title)] == 1 else r.path.removesuffix(".md")
-        people.append((shown, [shown, r.title, *r.aliases, *_names(r.props.get("name"))]))
-    return [CompletionItem(t) for t in matching_names(people, incomplete)]
-
-
-def _names(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, list):
-        return [v for v in value if isinstance(v, str)]
-    return []
-
-
-def person_arg(required: bool = True) -> Callable[[FC], FC]:
-    return click.argument("person", required=required, shell_complete=complete_person)
-
-
-PERSON = person_arg()
-
-
-def load_followups(index: Index, people: Sequence[str] | None = None) -> list[FollowUp]:
-    """Open follow-ups: each unchecked task in a conversation note belongs to every
-    participant of that note and to every person linked on the task's own line."""
-    return [
-        FollowUp(person, text, path, line, dt.date.fromisoformat(date) if date else None, title)
-        for person, path, line, text, date, title in index.open_followups(people)
-    ]
 
 
 @click.command()
@@ -96,15 +44,13 @@ def people(app: App, tag: str | None, sort: str, as_json: bool) -> None:
       vault people --tag mentor --sort due
       vault people --json | jq '.[] | select(.last_contact == null) | .person'
     """
-    from vault_crm.due import _has_tag
-
     idx = app.index()
     today = app.today
     graph = load_graph(idx, today)
     entries = [
         person_status(p, graph.contacts.get(p.path, []), idx.settings, today)
         for p in graph.sorted_people()
-        if tag is None or _has_tag(p, name_key(tag).lstrip("#"))
+        if tag is None or has_tag(p, name_key(tag).lstrip("#"))
     ]
     far = dt.date.max
     if sort == "last":
@@ -174,7 +120,7 @@ def show(app: App, person: str, as_json: bool) -> None:
     followups = sorted(load_followups(idx, [p.path]), key=followup_order)
     entry = person_status(p, graph.contacts.get(p.path, []), idx.settings, today, followups)
     conversations = [c for c in graph.contacts.get(p.path, []) if c.kind == "conversation"]
-    generated = {r.path for r in idx.notes("is_generated = 1")}
+    generated = idx.generated_paths()
     backlinks = sorted(
         {src for src, _line in idx.incoming(p.path) if src not in generated}, key=str.casefold
     )

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 import sys
 
 import click
 
-from vault_crm.app import App, colour_on, parsed, pass_app, print_json
+from vault_crm.cli.app import App, colour_on, parsed, pass_app, print_json
 from vault_crm.contacts import load_graph
 from vault_crm.dates import parse_date
-from vault_crm.errors import VaultError
+from vault_crm.errors import QueryError, VaultError
 from vault_crm.query import parse_query
 
 KINDS = ["person", "conversation", "daily", "other"]
@@ -95,7 +94,7 @@ def search(
             until=until.isoformat() if until else None,
             limit=limit,
         )
-    except sqlite3.OperationalError as exc:
+    except QueryError as exc:
         # The expression is built from quoted strings only; if FTS5 still refuses it, say
         # so in one line rather than with a traceback.
         raise VaultError(f"cannot search for '{text}': {exc}") from None

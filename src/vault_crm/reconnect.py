@@ -1,0 +1,118 @@
+"""The notes the tool writes: the reconnect list (due report → render → write) and the
+network report. `vault due`, `vault report` and `vault watch` all call these; each takes
+the open index, the vault and today, so it runs without click."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from vault_crm.contacts import load_followups, load_graph
+from vault_crm.dates import Cadence, parse_duration
+from vault_crm.due import DueReport, compute_due, person_status, with_followups
+from vault_crm.index import Index
+from vault_crm.insights.report import Report, build_report, report_context
+from vault_crm.views import Linker, reconnect_context
+
+
+def reconnect_path(index: Index, today: dt.date) -> str:
+    return index.settings.reconnect_note.replace("{date}", today.isoformat())
+
+
+def report_path(index: Index, today: dt.date) -> str:
+    return index.settings.report_note.replace("{date}", today.isoformat())
+
+
+def narrowing(within: Cadence | None, tag: str | None, limit: int | None) -> str:
+    """The options that narrow `vault due`, as written ('--tag mentor --limit 3'); empty
+    for the full list."""
+    parts = []
+    if tag is not None:
+        parts.append(f"--tag {tag}")
+    if limit is not None:
+        parts.append(f"--limit {limit}")
+    if within is not None:
+        parts.append(f"--within {within.text}")
+    return " ".join(parts)
+
+
+def due_report(
+    index: Index,
+    today: dt.date,
+    within: Cadence | None = None,
+    tag: str | None = None,
+    limit: int | None = None,
+) -> DueReport:
+    """Who is due, with the follow-ups of just the people listed."""
+    graph = load_graph(index, today)
+    report = compute_due(graph, [], index.settings, today, within=within, tag=tag, limit=limit)
+    listed = [e.person.path for e in report.entries()]
+    return with_followups(report, load_followups(index, listed))
+
+
+def write_reconnect(
+    index: Index,
+    vault: Path,
+    today: dt.date,
+    report: DueReport | None = None,
+    within: Cadence | None = None,
+    narrowed: str = "",
+) -> tuple[str, bool]:
+    """Render and write the reconnect note (the full due list unless `report` is given);
+    returns (vault path, changed). A changed note is in the index before this returns."""
+    # Imported here: jinja2 and the file writer are only needed when a note is written.
+    from vault_crm.edit import check_inside, write_generated
+    from vault_crm.insights.sources import reconnect_lines
+    from vault_crm.render import render
+
+    report = report or due_report(index, today)
+    today = report.today
+    within = within or Cadence(7, "d", "7d")
+    window = parse_duration(index.settings.dates_window)
+    link = Linker(index.ambiguous_titles())
+    context = reconnect_context(
+        report,
+        link,
+        within.days_from(today),
+        window.days_from(today),
+        reconnect_lines(index, report.due, link, today),
+    )
+    context["narrowed"] = narrowed
+    text = render(vault, "reconnect.md.j2", context, index.path.parent)
+    shown = reconnect_path(index, today)
+    check_inside(vault, vault / shown, f"'reconnect_note' ({shown})")
+    changed = write_generated(vault / shown, text, "reconnect", shown)
+    if changed:
+        index.refresh_paths([shown])
+    return shown, changed
+
+
+def network_report(index: Index, today: dt.date) -> Report:
+    """The report of the vault as the index holds it."""
+    from vault_crm.insights.reciprocity import touches
+    from vault_crm.insights.sources import contact_dates
+
+    graph = load_graph(index, today)
+    entries = [
+        person_status(p, graph.contacts.get(p.path, []), index.settings, today)
+        for p in graph.sorted_people()
+    ]
+    rows = index.interactions()
+    return build_report(entries, contact_dates(rows), touches(rows, today), today)
+
+
+def write_report(
+    index: Index, vault: Path, today: dt.date, report: Report | None = None
+) -> tuple[str, bool]:
+    """Render and write the report note; returns (vault path, changed)."""
+    from vault_crm.edit import write_generated
+    from vault_crm.render import render
+
+    report = report or network_report(index, today)
+    context = report_context(report, Linker(index.ambiguous_titles()))
+    text = render(vault, "report.md.j2", context, index.path.parent)
+    shown = report_path(index, today)
+    changed = write_generated(vault / shown, text, "report", shown)
+    if changed:
+        index.refresh_paths([shown])  # our own write is in the index before we exit
+    return shown, changed

@@ -1,0 +1,342 @@
+"""Note files → the records the index stores: read, parse and resolve each note, in a pool
+of worker processes when there are many. Pure of SQL: the index writes what this yields.
+SIGTERM and Ctrl-C stop the pool cleanly (`Terminated`)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from collections.abc import Callable, Generator, Iterable, Sequence
+from dataclasses import replace
+from typing import Any
+
+from vault_crm import cjk
+from vault_crm.config import Settings
+from vault_crm.links import Resolver, is_attachment, link_key, nfc
+from vault_crm.model import IndexRecord, Note, Problem
+from vault_crm.scan import FileStat
+
+# Below this many changed notes, starting worker processes costs more than it saves.
+PARALLEL_THRESHOLD = 400
+# A note's body is searchable up to here (notes.LARGE_NOTE_BYTES warns about larger ones).
+MAX_SEARCHED_CHARS = 5_000_000
+
+Progress = Callable[[int, int], None]
+
+
+def read_records(
+    settings: Settings,
+    files: Sequence[FileStat],
+    paths: Iterable[str],
+    progress: Progress | None,
+    attachments: set[str],
+) -> Generator[IndexRecord, None, None]:
+    """Parsed records of `files`, their links resolved against `paths` (every note the
+    index will hold) and `attachments` (every other file). In parallel when there are
+    many; a generator, so the caller writes one batch while the workers parse the next."""
+    total = len(files)
+    vault = str(settings.vault)
+    workers = min(os.cpu_count() or 1, 8)
+    if total >= PARALLEL_THRESHOLD and workers > 1:
+        # Imported here: most runs read a handful of notes and never need it.
+        import multiprocessing
+
+        chunk = max(50, min(400, total // (workers * 6)))
+        batches = [files[i : i + chunk] for i in range(0, total, chunk)]
+        jobs = [(vault, settings, b) for b in batches]
+        done = 0
+        with _StopOnSignal() as stop:
+            pool = multiprocessing.Pool(
+                workers, _init_worker, (list(paths), sorted(attachments), os.getpid())
+            )
+            try:
+                results = pool.imap(_parse_batch, jobs)
+                while True:
+                    try:
+                        # A short wait, so a signal is acted on within a moment.
+                        batch = results.next(timeout=0.2)
+                    except multiprocessing.TimeoutError:
+                        stop.check()
+                        continue
+                    except StopIteration:
+                        break
+                    stop.check()
+                    done += chunk
+                    if progress:
+                        progress(min(done, total), total)
+                    yield from batch
+                stop.check()
+            except BaseException:
+                # Ctrl-C, SIGTERM, an error, or the consumer closing this generator:
+                # drop the queued work and end the workers now, not after the queue.
+                pool.terminate()
+                stop.check()  # a signal is the cause; say so
+                raise
+            pool.close()
+            pool.join()
+        return
+    from vault_crm.notes import generated_pattern
+
+    pattern = generated_pattern(settings)
+    resolver = Resolver(paths, attachments)
+    for i, f in enumerate(files, 1):
+        rec = _read_one(vault, settings, f, pattern, resolver)
+        if rec is not None:
+            yield rec
+        if progress and (i % 200 == 0 or i == total):
+            progress(i, total)
+
+
+def link_kind(target: str, resolved: str | None) -> int:
+    """1 when a link is to an attachment: it resolved to a file that is not a note, or it
+    resolved to nothing and names a file type Obsidian opens (`photo.png`)."""
+    if resolved is not None:
+        return int(not resolved.endswith(".md"))
+    return int(is_attachment(target))
+
+
+# Where an Excalidraw drawing's scene data starts: `%%` then `# Drawing` (or `## Drawing`
+# under `# Excalidraw Data`), followed by the JSON that only the plugin reads.
+_EXCALIDRAW_DATA = re.compile(r"^%%[ \t]*\r?\n#{1,2} Drawing[ \t]*\r?$", re.M)
+
+
+def search_body(note: Note) -> str:
+    """The text full-text search indexes: the body, without an Excalidraw drawing's scene
+    JSON (coordinates and ids, not words; its text elements stay searchable)."""
+    if "excalidraw-plugin" in note.props:
+        m = _EXCALIDRAW_DATA.search(note.body)
+        if m:
+            return note.body[: m.start()]
+    return note.body
+
+
+def to_record(note: Note, resolver: Resolver) -> IndexRecord:
+    props_text = _props_text(note.props)
+    body = search_body(note)[:MAX_SEARCHED_CHARS]
+    return IndexRecord(
+        note.path,
+        note.fspath,
+        note.title,
+        nfc(note.title).casefold(),
+        note.kind,
+        int(note.is_template),
+        int(note.is_generated),
+        note.mtime_ns,
+        note.size,
+        note.date.isoformat() if note.date else None,
+        json.dumps(note.props, ensure_ascii=False),
+        json.dumps(list(note.aliases), ensure_ascii=False),
+        json.dumps(list(note.tags), ensure_ascii=False),
+        json.dumps(list(note.participant_names), ensure_ascii=False),
+        int(note.has_participant_props),
+        _summary(note.body),
+        " ".join(note.aliases),
+        props_text,
+        body,
+        [
+            (
+                ln.target,
+                link_key(ln.target) if ln.target else "",
+                found,
+                ln.line,
+                ln.where,
+                ln.prop,
+                ln.subpath,
+                ln.display,
+                int(ln.embed),
+                link_kind(ln.target, found),
+            )
+            for ln in note.links
+            for found in (resolver.resolve(ln.target, note.path),)
+        ],
+        [nfc(t).casefold() for t in note.tags],
+        [(t.line, t.text, int(t.checked), json.dumps(list(t.links))) for t in note.tasks],
+        [(p.line, p.severity, p.message) for p in note.problems],
+        (cjk.bigrams(note.title, " ".join(note.aliases)), cjk.bigrams(props_text, body)),
+    )
+
+
+def _read_one(
+    vault: str, settings: Settings, f: FileStat, pattern: re.Pattern[str], resolver: Resolver
+) -> IndexRecord | None:
+    from vault_crm.notes import parse_note  # YAML and front-matter: only when parsing
+
+    try:
+        # os.path over pathlib here: this runs once per note on a full rebuild.
+        with open(os.path.join(vault, f.fspath), "rb") as fh:  # noqa: PTH118, PTH123
+            data = fh.read()
+    except FileNotFoundError:
+        return None  # vanished between the walk and the read
+    except OSError as exc:
+        # Unreadable (permissions, an I/O error): listed by `vault check`, holding nothing,
+        # and with no mtime so that the next refresh tries again.
+        note = parse_note(f.path, b"", settings, fspath=f.fspath, generated=pattern)
+        problem = Problem(note.path, None, "error", f"not read ({exc.strerror})")
+        note = replace(note, kind="other", problems=(problem,))
+        return to_record(note, resolver)
+    note = parse_note(
+        f.path, data, settings, fspath=f.fspath, mtime_ns=f.mtime_ns, generated=pattern
+    )
+    return to_record(note, resolver)
+
+
+# Each worker process builds the resolver once, from the paths handed to its initializer.
+_worker_resolver: Resolver | None = None
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM arrived while worker processes were parsing: unwind like Ctrl-C does."""
+
+
+class _StopOnSignal:
+    """While worker processes parse, SIGTERM and Ctrl-C are noted here and acted on by the
+    main thread within a moment, at a clean point between batches: it then ends the pool and
+    raises Terminated or KeyboardInterrupt (raising inside the pool's own code could leave
+    its locks held at exit). A handler someone else installed (the daemon's) is left alone."""
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+        self.previous: dict[int, Any] = {}
+
+    def __enter__(self) -> _StopOnSignal:
+        import signal
+        import threading
+
+        if threading.current_thread() is threading.main_thread():
+            ours = {signal.SIGTERM: signal.SIG_DFL, signal.SIGINT: signal.default_int_handler}
+            for signum, default in ours.items():
+                previous = signal.getsignal(signum)
+                if previous is default:
+                    self.previous[signum] = previous
+                    signal.signal(signum, self._on_signal)
+        return self
+
+    def _on_signal(self, signum: int, frame: Any) -> None:
+        self.signum = signum
+
+    def check(self) -> None:
+        import signal
+
+        if self.signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        if self.signum is not None:
+            raise Terminated
+
+    def __exit__(self, *exc: object) -> None:
+        import signal
+
+        for signum, previous in self.previous.items():
+            signal.signal(signum, previous)
+
+
+def _init_worker(paths: list[str], files: list[str], parent: int) -> None:
+    import signal
+    import threading
+
+    global _worker_resolver
+    _worker_resolver = Resolver(paths, files)
+    # Ctrl-C reaches the whole process group; the parent decides and stops the workers.
+    # SIGTERM (from the parent, or anyone) ends a worker on the spot.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # A parent killed outright (kill -9) cannot stop its workers: they notice it is gone
+    # (they are handed to another parent) and exit instead of parsing on for nobody.
+    threading.Thread(target=_exit_when_orphaned, args=(parent,), daemon=True).start()
+
+
+def _exit_when_orphaned(parent: int, every: float = 0.25) -> None:
+    while os.getppid() == parent:
+        time.sleep(every)
+    os._exit(1)
+
+
+def _parse_batch(job: tuple[str, Settings, Sequence[FileStat]]) -> list[IndexRecord]:
+    from vault_crm.notes import generated_pattern
+
+    vault, settings, files = job
+    pattern = generated_pattern(settings)
+    resolver = _worker_resolver or Resolver([])
+    out = []
+    for f in files:
+        rec = _read_one(vault, settings, f, pattern, resolver)
+        if rec is not None:
+            out.append(rec)
+    return out
+
+
+def _props_text(props: dict[str, Any]) -> str:
+    """Front-matter values as searchable text (keys left out: they are the same everywhere)."""
+    parts: list[str] = []
+
+    def walk_value(v: Any) -> None:
+        if isinstance(v, dict):
+            for x in v.values():
+                walk_value(x)
+        elif isinstance(v, list):
+            for x in v:
+                walk_value(x)
+        elif v is not None and not isinstance(v, bool):
+            parts.append(str(v))
+
+    walk_value(props)
+    return " ".join(parts)
+
+
+def plain_snippet(body: str, match: str, width: int = 60) -> str:
+    """A snippet around the first place any word of the FTS `match` expression occurs
+    (case-insensitive), marked like FTS5's; the body's start when none is found as typed."""
+    words = [w.replace('""', '"') for w in re.findall(r'"((?:[^"]|"")*)"', match)]
+    best: re.Match[str] | None = None
+    for word in words:
+        if word.strip():
+            m = re.search(re.escape(word.strip()), body, re.IGNORECASE)
+            if m and (best is None or m.start() < best.start()):
+                best = m
+    if best is None:
+        return " ".join(body[: width * 2].split())
+    start, end = max(0, best.start() - width), best.end() + width
+    text = body[start : best.start()] + "\x02" + best.group(0) + "\x03" + body[best.end() : end]
+    return ("…" if start else "") + text + ("…" if end < len(body) else "")
+
+
+SUMMARY_LIMIT = 200
+
+
+def _summary(body: str) -> str:
+    """The first paragraph of prose: what a conversation was about, at a glance. Hard-wrapped
+    lines are joined; a long paragraph is cut at a word boundary, with an ellipsis. Read
+    line by line, so a long note is not split whole."""
+    words: list[str] = []
+    start = 0
+    while start <= len(body):
+        end = body.find("\n", start)
+        line = body[start:] if end == -1 else body[start:end]
+        start = len(body) + 1 if end == -1 else end + 1
+        stripped = line.strip()
+        if not stripped:
+            if words:
+                break
+            continue
+        marked = stripped[0] in "#>-*+"  # a heading, quote or list item stands alone
+        text = stripped.lstrip("#>-*+ ").strip()
+        skip = not text or text.startswith(("---", "```", "![[", "%%", "|")) or text == "[ ]"
+        if words and (marked or skip):
+            break
+        if skip:
+            continue
+        words.append(text)
+        if marked or sum(map(len, words)) > SUMMARY_LIMIT:
+            break
+    return _shorten(" ".join(words), SUMMARY_LIMIT)
+
+
+def _shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut and not text[limit - 1].isspace():
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:.-–—") + "…"

@@ -1,0 +1,194 @@
+"""What the daemon does with each batch, in-process: the clock and the batch are passed in,
+so the date roll-over and the periodic reconcile are tested without a process or a sleep."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from vault_crm.config import load_settings
+from vault_crm.daemon import LARGE_BATCH, RECONCILE_SECONDS, Daemon
+from vault_crm.index import Index
+from vault_crm.watch import Batch
+
+from conftest import write_vault
+
+DAY = dt.date(2026, 11, 23)
+FILES: dict[str, str | bytes] = {
+    ".vault/.keep": "",
+    # Due on DAY + 1: the roll-over alone moves Ana onto the due list.
+    "People/Ana Lima.md": "---\ncadence: 30d\nlast_contact: 2026-10-25\n---\n",
+    "People/Bo.md": "---\ncadence: 7d\nlast_contact: 2026-11-20\n---\n",
+}
+
+
+@pytest.fixture
+def daemon(tmp_path: Path) -> Iterator[tuple[Daemon, list[str]]]:
+    root = write_vault(tmp_path / "vault", FILES)
+    logged: list[str] = []
+    with Index.open(load_settings(root)) as idx:
+        d = Daemon(idx, root, logged.append)
+        yield d, logged
+
+
+def reconnect(d: Daemon) -> str:
+    return (d.vault / "Reconnect.md").read_text(encoding="utf-8")
+
+
+def due_section(d: Daemon) -> str:
+    """The note's "## Due" section ('' when nobody is due)."""
+    text = reconnect(d)
+    if "\n## Due" not in text:
+        return ""
+    return text.split("\n## Due", 1)[1].split("\n## ", 1)[0]
+
+
+def test_start_indexes_the_vault_and_writes_both_notes(daemon: tuple[Daemon, list[str]]) -> None:
+    d, _ = daemon
+    stats, note = d.start(DAY, now=0.0)
+    assert stats.notes == 2
+    assert note == "Reconnect.md rewritten, Network report.md rewritten"
+    assert "# Reconnect · 2026-11-23" in reconnect(d)
+    assert due_section(d) == ""  # Ana comes due tomorrow
+
+
+def test_an_idle_tick_on_the_same_day_does_nothing(daemon: tuple[Daemon, list[str]]) -> None:
+    d, _ = daemon
+    d.start(DAY, now=0.0)
+    before = reconnect(d)
+    assert d.step(None, DAY, now=30.0) is None
+    assert reconnect(d) == before
+
+
+def test_the_date_rolling_over_rewrites_the_note_without_any_file_event(
+    daemon: tuple[Daemon, list[str]],
+) -> None:
+    d, _ = daemon
+    d.start(DAY, now=0.0)
+    line = d.step(None, DAY + dt.timedelta(days=1), now=30.0)
+    assert line == "0 notes changed, new day, Reconnect.md rewritten, Network report.md rewritten"
+    assert "# Reconnect · 2026-11-24" in reconnect(d)
+    assert "[[Ana Lima]]" in due_section(d)
+    # The next idle tick of that same day has nothing to do.
+    assert d.step(None, DAY + dt.timedelta(days=1), now=60.0) is None
+
+
+def test_a_batch_applies_only_its_paths_and_rewrites_the_note(
+    daemon: tuple[Daemon, list[str]],
+) -> None:
+    d, _ = daemon
+    d.start(DAY, now=0.0)
+    write_vault(d.vault, {"People/Cy.md": "---\ncadence: 7d\n---\n"})
+    line = d.step(Batch({"People/Cy.md"}), DAY, now=5.0)
+    assert line is not None and line.startswith("1 note changed, Reconnect.md rewritten")
+    assert "[[Cy]]" in reconnect(d)
+
+
+def test_a_missed_event_is_healed_by_the_periodic_reconcile(
+    daemon: tuple[Daemon, list[str]],
+) -> None:
+    d, _ = daemon
+    d.start(DAY, now=0.0)
+    # A note appears but the watcher never reports it (an event lost by the OS).
+    write_vault(d.vault, {"People/Cy.md": "---\ncadence: 7d\n---\n"})
+    assert d.step(None, DAY, now=RECONCILE_SECONDS - 1) is None
+    assert "[[Cy]]" not in reconnect(d)
+    line = d.step(None, DAY, now=RECONCILE_SECONDS + 1)
+    assert line is not None and line.startswith("1 note changed")
+    assert "[[Cy]]" in reconnect(d)
+    # The reconcile restarts the clock: the next one is a whole period later.
+    write_vault(d.vault, {"People/Di.md": "---\ncadence: 7d\n---\n"})
+    assert d.step(None, DAY, now=RECONCILE_SECONDS + 2) is None
+    assert d.step(None, DAY, now=2 * RECONCILE_SECONDS + 2) is not None
+
+
+def test_a_full_batch_and_a_large_batch_walk_the_whole_vault(
+    daemon: tuple[Daemon, list[str]],
+) -> None:
+    d, _ = daemon
+    d.start(DAY, now=0.0)
+    write_vault(d.vault, {"People/Cy.md": "---\ncadence: 7d\n---\n"})
+    assert d.step(Batch(full=True), DAY, now=1.0) is not None  # found by the walk
+    write_vault(d.vault, {"People/Di.md": "---\ncadence: 7d\n---\n"})
+    many = {f"nowhere/{i}.md" for i in range(LARGE_BATCH + 1)}
+    assert d.step(Batch(many), DAY, now=2.0) is not None
+    assert "[[Di]]" in reconnect(d)
+
+
+def test_a_note_that_cannot_be_written_is_logged_and_the_other_still_is(
+    daemon: tuple[Daemon, list[str]],
+) -> None:
+    d, logged = daemon
+    (d.vault / "Reconnect.md").write_text("My own note, not generated.\n", encoding="utf-8")
+    _, note = d.start(DAY, now=0.0)
+    assert note == "note not written, Network report.md rewritten"
+    assert logged and logged[0].startswith("error: ") and "Reconnect.md" in logged[0]
+    assert reconnect(d) == "My own note, not generated.\n"
+
+
+def test_commit_makes_one_commit_for_both_notes(tmp_path: Path) -> None:
+    root = write_vault(tmp_path / "vault", FILES)
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True)
+        return done.stdout.decode()
+
+    git("init", "-q")
+    git("config", "user.email", "t@example.org")
+    git("config", "user.name", "Test")
+    with Index.open(load_settings(root)) as idx:
+        d = Daemon(idx, root, print, commit=True)
+        d.start(DAY, now=0.0)
+        d.step(None, DAY + dt.timedelta(days=1), now=10.0)
+    log = git("log", "--format=%s").splitlines()
+    assert log == [
+        "Update Reconnect.md, Network report.md for 2026-11-24",
+        "Update Reconnect.md, Network report.md for 2026-11-23",
+    ]
+
+
+class Meetings:
+    """A companion like the calendar sync: when its source changes it writes a
+    conversation note into the vault (and the index), and it exports a file."""
+
+    def __init__(self, vault: Path) -> None:
+        self.vault = vault
+        self.pending: list[str] = []
+        self.exports = 0
+
+    def import_all(self, index: Index) -> int:
+        return self.import_changed(index)
+
+    def import_changed(self, index: Index, *, new_day: bool = False) -> int:
+        done = self.pending
+        self.pending = []
+        for rel in done:
+            write_vault(self.vault, {rel: '---\nwith: ["[[Bo]]"]\n---\nStand-up.\n'})
+        index.refresh_paths(done)
+        return len(done)
+
+    def export(self, index: Index) -> str | None:
+        self.exports += 1
+        return "Calendar.ics rewritten"
+
+
+def test_a_companion_import_rewrites_the_notes_and_its_export_follows(tmp_path: Path) -> None:
+    root = write_vault(tmp_path / "vault", FILES)
+    meetings = Meetings(root)
+    with Index.open(load_settings(root)) as idx:
+        d = Daemon(idx, root, print, companions=[meetings])
+        _, note = d.start(DAY, now=0.0)
+        assert note.endswith(", Calendar.ics rewritten")
+        assert d.step(None, DAY, now=1.0) is None  # nothing imported, nothing to do
+        meetings.pending = ["Conversations/2026-11-23 Stand-up.md"]
+        line = d.step(None, DAY, now=2.0)
+    assert line == (
+        "0 notes changed, meetings imported, Reconnect.md rewritten, "
+        "Network report.md rewritten, Calendar.ics rewritten"
+    )
+    assert "Last: [[2026-11-23 Stand-up]] (2026-11-23)" in reconnect(d)
+    assert meetings.exports == 2
