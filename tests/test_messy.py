@@ -203,6 +203,60 @@ def test_unreadable_notes_and_folders_are_listed(make_vault: MakeVault) -> None:
         (root / "Shut.md").chmod(0o644)
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to run the tool as another user")
+def test_unreadable_notes_and_folders_are_listed_for_an_ordinary_user() -> None:
+    """As root every file is readable, so the tool runs here as an ordinary user (nobody)
+    on a vault where a folder and a note are chmod 000."""
+    import shutil
+    import subprocess
+    import sys
+    import tempfile
+
+    setpriv = shutil.which("setpriv")  # util-linux: run a command as another user
+    if setpriv is None:
+        pytest.skip("setpriv is not installed")
+    nobody = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
+
+    def vault(*args: str) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "VAULT_CRM_CACHE": str(base / "cache"), "HOME": str(base)}
+        return subprocess.run(
+            [*nobody, sys.executable, "-m", "vault_crm", "--vault", str(root), *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+            check=False,
+        )
+
+    base = Path(tempfile.mkdtemp(prefix="vault-nobody-"))
+    try:
+        base.chmod(0o777)
+        root = base / "vault"
+        for rel, text in {"People/Ana.md": ANA, "Locked/a.md": "x\n", "Shut.md": "y\n"}.items():
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            (root / rel).write_text(text)
+        root.chmod(0o777)  # nobody writes the reconnect note there
+        probe = vault("--version")
+        if probe.returncode != 0:
+            pytest.skip(f"an ordinary user cannot run the tool here: {probe.stderr.strip()}")
+        (root / "Locked").chmod(0)
+        (root / "Shut.md").chmod(0)
+        result = vault("check", "--json")
+        assert result.returncode == 1, result.stderr  # an unreadable note is an error
+        found = {(p["path"], p["message"]) for p in json.loads(result.stdout)}
+        assert ("Locked", "folder not read (Permission denied)") in found
+        assert ("Shut.md", "not read (Permission denied)") in found
+        for args in READ_COMMANDS:
+            done = vault(*args)
+            assert done.returncode == 0, (args, done.stderr)
+            assert "Traceback" not in done.stderr
+    finally:
+        for path in (base / "vault/Locked", base / "vault/Shut.md"):
+            if path.exists():
+                path.chmod(0o755)
+        shutil.rmtree(base, ignore_errors=True)
+
+
 def test_a_large_note_is_searchable_up_to_the_limit_and_search_stays_linear(
     make_vault: MakeVault,
 ) -> None:
