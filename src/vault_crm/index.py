@@ -480,8 +480,12 @@ class Index:
             (next_id,) = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM notes").fetchone()
             keys = {nfc(title).casefold() for _path, title, _kind in gone}
             graph_kinds = {kind for _path, _title, kind in gone}
+            # The notes whose participants may differ: each one written or removed, and
+            # each one with a link resolved again below.
+            touched = {g[0] for g in gone}
             batch: list[IndexRecord] = []
             for rec in records:
+                touched.add(rec.path)
                 batch.append(rec)
                 if len(batch) >= 500:
                     graph_kinds |= self._write(batch, next_id, replace=new_paths is not None)
@@ -511,20 +515,25 @@ class Index:
                     (p for (p,) in conn.execute("SELECT path FROM notes")), self.files()
                 )
                 for part in _chunks(sorted(keys), 500):
-                    self._resolve(
+                    touched |= self._resolve(
                         resolver,
                         "SELECT rowid, source, target FROM links WHERE"
                         " target_key IN (SELECT value FROM json_each(?))",
                         (json.dumps(list(part)),),
                     )
-            if new_paths is None or keys or graph_kinds & {"person", "conversation", "daily"}:
+            if new_paths is None or "person" in graph_kinds:
+                # People came, went or changed (names, aliases): any conversation may
+                # name them, so everything is worked out again.
                 self._rebuild_graph()
+            elif touched:
+                self._update_graph(touched)
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
 
-    def _resolve(self, resolver: Resolver, sql: str, args: Sequence[str]) -> None:
+    def _resolve(self, resolver: Resolver, sql: str, args: Sequence[str]) -> set[str]:
+        """Resolve the links `sql` selects again; return the notes holding them."""
         rows = self.conn.execute(sql, args).fetchall()
         updates = []
         for rowid, source, target in rows:
@@ -533,6 +542,7 @@ class Index:
         self.conn.executemany(
             "UPDATE links SET resolved = ?, attachment = ? WHERE rowid = ?", updates
         )
+        return {source for _rowid, source, _target in rows}
 
     def _delete(self, paths: Sequence[str]) -> None:
         c = self.conn
@@ -624,6 +634,44 @@ class Index:
             "INSERT INTO graph_problems(path, line, severity, message) VALUES (?,?,?,?)",
             [(p.path, p.line, p.severity, p.message) for p in graph.problems],
         )
+
+    def _update_graph(self, sources: set[str]) -> None:
+        """Participants and problems of just these notes, when no person changed: who took
+        part in a conversation then depends only on its own rows and links."""
+        from vault_crm.contacts import build_graph, load_people
+
+        people = load_people(self)
+        persons = {p.path for p in people}
+        wanted = sorted(sources - persons)
+        c = self.conn
+        for part in _chunks(wanted, 500):
+            arg = (json.dumps(list(part)),)
+            c.execute(
+                "DELETE FROM participants WHERE source IN (SELECT value FROM json_each(?))", arg
+            )
+            c.execute(
+                "DELETE FROM graph_problems WHERE path IN (SELECT value FROM json_each(?))", arg
+            )
+            rows = self.conversation_rows(part)
+            graph = build_graph(people, rows, self.contact_links(part), self.settings)
+            notes = {r.path: r for r in rows}
+            c.executemany(
+                "INSERT INTO participants(source, person, date, kind) VALUES (?, ?, ?, ?)",
+                [
+                    (conv, person, notes[conv].date, notes[conv].kind)
+                    for conv, found in graph.participants.items()
+                    for person in found
+                ],
+            )
+            # The alias clashes build_graph reports belong to person notes: unchanged.
+            c.executemany(
+                "INSERT INTO graph_problems(path, line, severity, message) VALUES (?,?,?,?)",
+                [
+                    (p.path, p.line, p.severity, p.message)
+                    for p in graph.problems
+                    if p.path in notes
+                ],
+            )
 
     # -- queries --
 
@@ -819,8 +867,10 @@ class Index:
             for r in rows
         ]
 
-    def conversation_rows(self) -> list[ConversationRow]:
-        """Conversations and daily notes: everything that can be a contact."""
+    def conversation_rows(self, paths: Sequence[str] | None = None) -> list[ConversationRow]:
+        """Conversations and daily notes: everything that can be a contact (of `paths`
+        only, when given)."""
+        only = "" if paths is None else " AND path IN (SELECT value FROM json_each(?))"
         return [
             ConversationRow(
                 r[0],
@@ -836,18 +886,23 @@ class Index:
                 "SELECT path, title, kind, date, participant_names, has_participants, summary,"
                 " json_extract(props, '$.channel') FROM notes"
                 " WHERE kind IN ('conversation', 'daily') AND is_template = 0 AND is_generated = 0"
+                + only,
+                () if paths is None else (json.dumps(list(paths)),),
             )
         ]
 
-    def contact_links(self) -> list[LinkRow]:
-        """The links of conversations and daily notes (participants and mentions)."""
+    def contact_links(self, sources: Sequence[str] | None = None) -> list[LinkRow]:
+        """The links of conversations and daily notes (participants and mentions); of
+        `sources` only, when given."""
+        only = "" if sources is None else " AND l.source IN (SELECT value FROM json_each(?))"
         return [
             LinkRow(*r)
             for r in self.conn.execute(
                 "SELECT l.source, l.target, l.resolved, l.line, l.place, l.prop FROM links l"
                 " JOIN notes n ON n.path = l.source"
                 " WHERE n.kind IN ('conversation', 'daily') AND n.is_template = 0"
-                " AND n.is_generated = 0 AND l.attachment = 0"
+                " AND n.is_generated = 0 AND l.attachment = 0" + only,
+                () if sources is None else (json.dumps(list(sources)),),
             )
         ]
 
