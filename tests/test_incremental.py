@@ -99,13 +99,25 @@ CHANGES: list[tuple[str, Change, list[str]]] = [
     ),
     (
         "person edited",
-        write("People/Bo Chen.md", "---\ntype: person\ncadence: 2w\n---\nMet in Porto.\n"),
+        write(
+            "People/Bo Chen.md",
+            "---\ntype: person\naliases: [Cyrus]\ncadence: 2w\n---\nMet in Porto.\n",
+        ),
         ["People/Bo Chen.md"],
     ),
     (
         "alias changed",
         write("People/Cy Dias.md", "---\ntype: person\naliases: [Cyrus]\ncadence: 3w\n---\n"),
         ["People/Cy Dias.md"],
+    ),
+    (
+        "alias added that a participant nobody matched now names",
+        write(
+            "People/Ana Lima.md",
+            "---\ntype: person\naliases: [Ana, Nobody Known]\ncadence: 2w\n---\n"
+            "From [[Lisbon JS]].\n",
+        ),
+        ["People/Ana Lima.md"],
     ),
     (
         "person renamed",
@@ -207,6 +219,29 @@ def test_the_test_vault_has_contacts_and_problems(tmp_path: Path) -> None:
         t = tables(idx)
     assert len(t["participants"]) >= 5
     assert any("Nobody Known" in p[3] for p in t["graph_problems"])
+    assert not any("also used by" in p[3] for p in t["graph_problems"])  # until a change
     assert t["followups"]
     assert any(link[2] is None for link in t["links"])
     assert json.dumps(t)  # plain data
+
+
+def test_no_change_after_the_first_load_works_out_the_whole_vault_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every change of the list above updates the participants of the notes it touches,
+    never of every conversation (what made one edit cost seconds in a large vault)."""
+    root = write_vault(tmp_path / "vault", START)
+    with Index.open(load_settings(root), tmp_path / "c") as idx:
+        idx.refresh()
+
+        def whole_vault(self: Index) -> None:
+            raise AssertionError("the whole vault's participants were worked out again")
+
+        monkeypatch.setattr(Index, "_rebuild_graph", whole_vault)
+        for step, (_what, change, paths) in enumerate(CHANGES):
+            change(root)
+            for rel in paths:
+                if (root / rel).exists():
+                    os.utime(root / rel, ns=(step + 1, step + 1))
+            idx.refresh()
+        assert idx.conn.execute("SELECT count(*) FROM participants").fetchone()[0] >= 4

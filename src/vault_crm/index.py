@@ -476,6 +476,12 @@ class Index:
                     "SELECT title, kind FROM notes WHERE path = ?", (path,)
                 ).fetchall()
             ]
+            # People as they were before this change: the paths and names of those
+            # changed or removed (a conversation naming them may now name someone else).
+            people: set[str] = set()
+            names: set[str] = set()
+            if new_paths is not None:
+                self._people_names([g[0] for g in gone], people, names)
             self._delete([g[0] for g in gone])
             (next_id,) = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM notes").fetchone()
             keys = {nfc(title).casefold() for _path, title, _kind in gone}
@@ -488,10 +494,14 @@ class Index:
                 touched.add(rec.path)
                 batch.append(rec)
                 if len(batch) >= 500:
+                    if new_paths is not None:
+                        self._people_names([r.path for r in batch], people, names)
                     graph_kinds |= self._write(batch, next_id, replace=new_paths is not None)
                     next_id += len(batch)
                     batch = []
             if batch:
+                if new_paths is not None:
+                    self._people_names([r.path for r in batch], people, names)
                 graph_kinds |= self._write(batch, next_id, replace=new_paths is not None)
             if files is not None:
                 stored = self.files()
@@ -521,10 +531,13 @@ class Index:
                         " target_key IN (SELECT value FROM json_each(?))",
                         (json.dumps(list(part)),),
                     )
-            if new_paths is None or "person" in graph_kinds:
-                # People came, went or changed (names, aliases): any conversation may
-                # name them, so everything is worked out again.
+            if new_paths is None:
                 self._rebuild_graph()
+            elif "person" in graph_kinds:
+                # People came, went or changed (names, aliases): the conversations that
+                # named them, by path or by any name they had or have, are worked out again.
+                self._people_names(sorted(touched), people, names)
+                self._update_graph(touched | self._naming(people, names), people=True)
             elif touched:
                 self._update_graph(touched)
             conn.execute("COMMIT")
@@ -635,14 +648,65 @@ class Index:
             [(p.path, p.line, p.severity, p.message) for p in graph.problems],
         )
 
-    def _update_graph(self, sources: set[str]) -> None:
-        """Participants and problems of just these notes, when no person changed: who took
-        part in a conversation then depends only on its own rows and links."""
+    def _people_names(self, paths: Sequence[str], people: set[str], names: set[str]) -> None:
+        """Add the person notes among `paths` to `people`, and every name they are known
+        by (display name, file title, aliases; as `contacts.name_key` spells them) to
+        `names`."""
+        from vault_crm.contacts import display_name, name_key
+
+        for part in _chunks(list(paths), 500):
+            for r in self._notes(
+                "kind = 'person' AND is_template = 0 AND is_generated = 0"
+                " AND path IN (SELECT value FROM json_each(?))",
+                (json.dumps(list(part)),),
+            ):
+                people.add(r.path)
+                for name in (r.title, display_name(r.title, r.props), *r.aliases):
+                    names.add(name_key(name))
+
+    def _naming(self, people: set[str], names: set[str]) -> set[str]:
+        """The notes that may name one of `people` or one of `names`: a participant row,
+        a link to one of the people or with one of the names as its target, or a
+        participant name."""
+        from vault_crm.contacts import name_key
+
+        c = self.conn
+        found: set[str] = set()
+        for part in _chunks(sorted(people), 500):
+            arg = (json.dumps(list(part)),)
+            found |= {
+                s
+                for (s,) in c.execute(
+                    "SELECT source FROM participants WHERE person IN"
+                    " (SELECT value FROM json_each(?)) UNION"
+                    " SELECT source FROM links WHERE resolved IN (SELECT value FROM json_each(?))",
+                    arg * 2,
+                )
+            }
+        for part in _chunks(sorted(names), 500):
+            found |= {
+                s
+                for (s,) in c.execute(
+                    "SELECT source FROM links WHERE target_key IN (SELECT value FROM json_each(?))",
+                    (json.dumps(list(part)),),
+                )
+            }
+        for path, listed in c.execute(
+            "SELECT path, participant_names FROM notes WHERE participant_names != '[]'"
+        ):
+            if any(name_key(n) in names for n in json.loads(listed)):
+                found.add(path)
+        return found
+
+    def _update_graph(self, sources: set[str], *, people: bool = False) -> None:
+        """Participants and problems of just these notes: who took part in a conversation
+        depends only on its own rows and links, and on the people. With `people` (people
+        changed), the clashes between people's aliases are worked out again too."""
         from vault_crm.contacts import build_graph, load_people
 
-        people = load_people(self)
-        persons = {p.path for p in people}
-        wanted = sorted(sources - persons)
+        everyone = load_people(self)
+        persons = {p.path for p in everyone}
+        wanted = sorted(sources if people else sources - persons)
         c = self.conn
         for part in _chunks(wanted, 500):
             arg = (json.dumps(list(part)),)
@@ -653,7 +717,7 @@ class Index:
                 "DELETE FROM graph_problems WHERE path IN (SELECT value FROM json_each(?))", arg
             )
             rows = self.conversation_rows(part)
-            graph = build_graph(people, rows, self.contact_links(part), self.settings)
+            graph = build_graph(everyone, rows, self.contact_links(part), self.settings)
             notes = {r.path: r for r in rows}
             c.executemany(
                 "INSERT INTO participants(source, person, date, kind) VALUES (?, ?, ?, ?)",
@@ -671,6 +735,16 @@ class Index:
                     for p in graph.problems
                     if p.path in notes
                 ],
+            )
+        if people:
+            c.execute(
+                "DELETE FROM graph_problems WHERE path IN (SELECT value FROM json_each(?))",
+                (json.dumps(sorted(persons)),),
+            )
+            clashes = build_graph(everyone, [], [], self.settings).problems
+            c.executemany(
+                "INSERT INTO graph_problems(path, line, severity, message) VALUES (?,?,?,?)",
+                [(p.path, p.line, p.severity, p.message) for p in clashes],
             )
 
     # -- queries --
