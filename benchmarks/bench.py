@@ -264,7 +264,7 @@ def scale_figures(notes: int, runs: int, work: Path) -> dict[str, Any]:
         figures["daemon_save_to_note_s"] = statistics.median(
             daemon_latency(vault, vault_cmd, env) for _ in range(min(runs, 3))
         )
-    except (RuntimeError, OSError) as exc:
+    except (RuntimeError, OSError, subprocess.CalledProcessError) as exc:
         figures["daemon_save_to_note_s"] = f"n/a: {exc}"
     shutil.rmtree(vault, ignore_errors=True)
     shutil.rmtree(work / f"cache-{notes}", ignore_errors=True)

@@ -23,6 +23,7 @@ START = {
     ),
     "People/Bo Chen.md": "---\ntype: person\ncadence: monthly\n---\n",
     "People/Cy Dias.md": "---\ntype: person\naliases: [Cy]\ncadence: 3w\n---\n",
+    "People/eve-park.md": "---\ntype: person\nname: Eve Park\ncadence: 2w\n---\n",
     "Conversations/2026-10-01 Coffee with Ana.md": (
         "---\ndate: 2026-10-01\nwith: [Ana]\n---\n- [ ] Send Ana the deck\n"
     ),
@@ -70,7 +71,7 @@ CHANGES: list[tuple[str, Change, list[str]]] = [
         "conversation edited",
         write(
             "Conversations/2026-10-01 Coffee with Ana.md",
-            "---\ndate: 2026-10-03\nwith: [Ana, Cy]\n---\n- [ ] Send Ana the deck\n",
+            "---\ndate: 2026-10-03\nwith: [Ana, Cy, Eve Park]\n---\n- [ ] Send Ana the deck\n",
         ),
         ["Conversations/2026-10-01 Coffee with Ana.md"],
     ),

@@ -702,9 +702,18 @@ class Index:
         """Participants and problems of just these notes: who took part in a conversation
         depends only on its own rows and links, and on the people. With `people` (people
         changed), the clashes between people's aliases are worked out again too."""
-        from vault_crm.contacts import build_graph, load_people
+        from vault_crm.contacts import Person, build_graph, display_name, name_key
 
-        everyone = load_people(self)
+        # Just what matching names needs (not every person's properties, as load_people).
+        everyone = []
+        for path, title, aliases, name in self.conn.execute(
+            "SELECT path, title, aliases, CASE json_type(props, '$.name') WHEN 'text'"
+            " THEN json_extract(props, '$.name') END FROM notes"
+            " WHERE kind = 'person' AND is_template = 0 AND is_generated = 0"
+        ):
+            shown = display_name(title, {"name": name})
+            stem = title if name_key(shown) != name_key(title) else ""
+            everyone.append(Person(path, shown, tuple(json.loads(aliases)), (), {}, stem))
         persons = {p.path for p in everyone}
         wanted = sorted(sources if people else sources - persons)
         c = self.conn
