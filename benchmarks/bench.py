@@ -1,6 +1,7 @@
 """Measure vault-crm on a synthetic vault and print the figures (not a timed test).
 
     python benchmarks/bench.py [--vault DIR] [--shape synthetic|real] [--runs 5] [--keep] [--json]
+    python benchmarks/bench.py --notes 10000 30000 100000 [--runs 3] [--json]
 
 Each figure is the median of --runs fresh processes, and each is shown next to a floor
 measured in the same run on the same machine, because these machines are noisy:
@@ -30,6 +31,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -167,6 +169,129 @@ def daemon_latency(vault: Path, vault_cmd: list[str], env: dict[str, str]) -> fl
     return elapsed
 
 
+Row = tuple[float, float]  # seconds, peak RSS in MB
+
+
+def run_rss(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Seconds and peak RSS (MB) of one process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    err = proc.stderr.read().decode() if proc.stderr else ""
+    if proc.returncode != 0:
+        raise RuntimeError((err.strip().splitlines() or ["failed"])[-1])
+    rss = usage.ru_maxrss / (2**20 if sys.platform == "darwin" else 1024)
+    return elapsed, rss
+
+
+def median_rss(argv: list[str], env: dict[str, str], runs: int, before: Any = None) -> Row:
+    """Median seconds and the largest peak RSS over `runs` processes; `before()` runs
+    ahead of each one, untimed."""
+    times, peaks = [], []
+    for _ in range(runs):
+        if before is not None:
+            before()
+        elapsed, rss = run_rss(argv, env)
+        times.append(elapsed)
+        peaks.append(rss)
+    return statistics.median(times), max(peaks)
+
+
+def sized(notes: int) -> dict[str, int]:
+    """The heavy user's vault shape at `notes`: a tenth people, 365 daily notes per 10,000
+    notes, the rest conversations (100,000 -> 10,000 + 90,000 + 3,650)."""
+    people = max(10, notes // 10)
+    return {"people": people, "conversations": notes - people, "daily": 365 * notes // 10_000}
+
+
+def scale_figures(notes: int, runs: int, work: Path) -> dict[str, Any]:
+    """The issue-17 table at one vault size: each command's median, floor, ratio and
+    peak RSS."""
+    vault = work / f"vault-{notes}"
+    started = time.perf_counter()
+    generate(vault, **sized(notes))
+    print(f"generated {vault} in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    env = dict(os.environ, VAULT_CRM_CACHE=str(work / f"cache-{notes}"), VAULT_TODAY="2026-11-23")
+    vault_cmd = [shutil.which("vault") or "vault", "--vault", str(vault)]
+    py = [sys.executable, "-c"]
+    floor_parse = median_rss([*py, FLOOR_PARSE, str(vault)], env, runs)
+    floor_walk = median_rss([*py, FLOOR_NOOP, str(vault)], env, runs)
+    rows: dict[str, tuple[Row, Row]] = {}
+    rows["vault index --rebuild"] = (
+        median_rss([*vault_cmd, "index", "--rebuild"], env, min(runs, 3)),
+        floor_parse,
+    )
+    person = json.loads(
+        subprocess.run(
+            [*vault_cmd, "people", "--json"], env=env, capture_output=True, text=True, check=True
+        ).stdout
+    )[0]["person"]
+    commands = {
+        "vault index (nothing changed)": ["index"],
+        "vault due --no-write --json": ["due", "--no-write", "--json"],
+        "vault people --json": ["people", "--json"],
+        "vault show PERSON --json": ["show", person, "--json"],
+        "vault search pricing --json": ["search", "pricing", "--json"],
+    }
+    for name, argv in commands.items():
+        rows[name] = (median_rss([*vault_cmd, *argv], env, runs), floor_walk)
+    conversations = sorted((vault / "Conversations").rglob("*.md"))
+    edited = conversations[len(conversations) // 2]
+    original = edited.read_text(encoding="utf-8")
+    count = iter(range(1, 1000))
+
+    def edit_one() -> None:
+        edited.write_text(original + f"\nEdit {next(count)}.\n", encoding="utf-8")
+
+    rows["one note edited, then vault due --no-write --json"] = (
+        median_rss([*vault_cmd, "due", "--no-write", "--json"], env, runs, edit_one),
+        floor_walk,
+    )
+    edited.write_text(original, encoding="utf-8")
+    subprocess.run([*vault_cmd, "index"], env=env, capture_output=True, check=True)
+    figures: dict[str, Any] = {
+        "notes": sum(1 for _ in vault.rglob("*.md")),
+        "floor_parse_s": floor_parse[0],
+        "floor_walk_s": floor_walk[0],
+        "commands": {
+            name: {"s": t, "floor_s": f[0], "ratio": t / f[0], "peak_rss_mb": rss}
+            for name, ((t, rss), f) in rows.items()
+        },
+    }
+    try:
+        figures["daemon_save_to_note_s"] = statistics.median(
+            daemon_latency(vault, vault_cmd, env) for _ in range(min(runs, 3))
+        )
+    except (RuntimeError, OSError, subprocess.CalledProcessError) as exc:
+        figures["daemon_save_to_note_s"] = f"n/a: {exc}"
+    shutil.rmtree(vault, ignore_errors=True)
+    shutil.rmtree(work / f"cache-{notes}", ignore_errors=True)
+    return figures
+
+
+def print_scale(results: list[dict[str, Any]]) -> None:
+    for i, fig in enumerate(results):
+        print(f"\n| {fig['notes']:,} notes | median | floor | ratio | peak RSS |")
+        print("| --- | --- | --- | --- | --- |")
+        for name, c in fig["commands"].items():
+            print(
+                f"| `{name}` | {c['s']:.2f} s | {c['floor_s']:.2f} s | {c['ratio']:.1f}x"
+                f" | {c['peak_rss_mb']:.0f} MB |"
+            )
+        daemon = fig["daemon_save_to_note_s"]
+        shown = f"{daemon:.2f} s" if isinstance(daemon, float) else daemon
+        print(f"| daemon: save -> rewritten Reconnect.md | {shown} | | | |")
+        if i:
+            prev = results[i - 1]
+            grow = fig["notes"] / prev["notes"]
+            print(f"\ngrowth from {prev['notes']:,} to {fig['notes']:,} notes ({grow:.1f}x):")
+            for name, c in fig["commands"].items():
+                before = prev["commands"][name]["s"]
+                print(f"  {name}: {c['s'] / before:.2f}x time")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--vault", type=Path, help="benchmark this vault instead of generating")
@@ -180,7 +305,31 @@ def main() -> None:
         help="real: most notes shaped like a large community vault's (long bodies, tables,"
         " 20+ links, Excalidraw drawings) instead of short conversations",
     )
+    parser.add_argument(
+        "--notes",
+        type=int,
+        nargs="+",
+        help="at each of these sizes, a vault shaped like a heavy user's (a tenth people,"
+        " 365 daily notes per 10,000): the table of each command against its floor, with"
+        " peak RSS, and the growth from one size to the next",
+    )
     args = parser.parse_args()
+
+    if args.notes:
+        work = Path(tempfile.mkdtemp(prefix="vault-bench-"))
+        try:
+            results = [scale_figures(n, args.runs, work) for n in sorted(args.notes)]
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        if args.json:
+            print(json.dumps(results, indent=2))
+        else:
+            print(
+                f"{os.cpu_count()} cores, Python {platform.python_version()},"
+                f" {platform.system()} {platform.machine()}"
+            )
+            print_scale(results)
+        return
 
     work = Path(tempfile.mkdtemp(prefix="vault-bench-"))
     vault = args.vault or work / "vault"

@@ -476,18 +476,32 @@ class Index:
                     "SELECT title, kind FROM notes WHERE path = ?", (path,)
                 ).fetchall()
             ]
+            # People as they were before this change: the paths and names of those
+            # changed or removed (a conversation naming them may now name someone else).
+            people: set[str] = set()
+            names: set[str] = set()
+            if new_paths is not None:
+                self._people_names([g[0] for g in gone], people, names)
             self._delete([g[0] for g in gone])
             (next_id,) = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM notes").fetchone()
             keys = {nfc(title).casefold() for _path, title, _kind in gone}
             graph_kinds = {kind for _path, _title, kind in gone}
+            # The notes whose participants may differ: each one written or removed, and
+            # each one with a link resolved again below.
+            touched = {g[0] for g in gone}
             batch: list[IndexRecord] = []
             for rec in records:
+                touched.add(rec.path)
                 batch.append(rec)
                 if len(batch) >= 500:
+                    if new_paths is not None:
+                        self._people_names([r.path for r in batch], people, names)
                     graph_kinds |= self._write(batch, next_id, replace=new_paths is not None)
                     next_id += len(batch)
                     batch = []
             if batch:
+                if new_paths is not None:
+                    self._people_names([r.path for r in batch], people, names)
                 graph_kinds |= self._write(batch, next_id, replace=new_paths is not None)
             if files is not None:
                 stored = self.files()
@@ -511,20 +525,28 @@ class Index:
                     (p for (p,) in conn.execute("SELECT path FROM notes")), self.files()
                 )
                 for part in _chunks(sorted(keys), 500):
-                    self._resolve(
+                    touched |= self._resolve(
                         resolver,
                         "SELECT rowid, source, target FROM links WHERE"
                         " target_key IN (SELECT value FROM json_each(?))",
                         (json.dumps(list(part)),),
                     )
-            if new_paths is None or keys or graph_kinds & {"person", "conversation", "daily"}:
+            if new_paths is None:
                 self._rebuild_graph()
+            elif "person" in graph_kinds:
+                # People came, went or changed (names, aliases): the conversations that
+                # named them, by path or by any name they had or have, are worked out again.
+                self._people_names(sorted(touched), people, names)
+                self._update_graph(touched | self._naming(people, names), people=True)
+            elif touched:
+                self._update_graph(touched)
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
 
-    def _resolve(self, resolver: Resolver, sql: str, args: Sequence[str]) -> None:
+    def _resolve(self, resolver: Resolver, sql: str, args: Sequence[str]) -> set[str]:
+        """Resolve the links `sql` selects again; return the notes holding them."""
         rows = self.conn.execute(sql, args).fetchall()
         updates = []
         for rowid, source, target in rows:
@@ -533,6 +555,7 @@ class Index:
         self.conn.executemany(
             "UPDATE links SET resolved = ?, attachment = ? WHERE rowid = ?", updates
         )
+        return {source for _rowid, source, _target in rows}
 
     def _delete(self, paths: Sequence[str]) -> None:
         c = self.conn
@@ -624,6 +647,114 @@ class Index:
             "INSERT INTO graph_problems(path, line, severity, message) VALUES (?,?,?,?)",
             [(p.path, p.line, p.severity, p.message) for p in graph.problems],
         )
+
+    def _people_names(self, paths: Sequence[str], people: set[str], names: set[str]) -> None:
+        """Add the person notes among `paths` to `people`, and every name they are known
+        by (display name, file title, aliases; as `contacts.name_key` spells them) to
+        `names`."""
+        from vault_crm.contacts import display_name, name_key
+
+        for part in _chunks(list(paths), 500):
+            for r in self._notes(
+                "kind = 'person' AND is_template = 0 AND is_generated = 0"
+                " AND path IN (SELECT value FROM json_each(?))",
+                (json.dumps(list(part)),),
+            ):
+                people.add(r.path)
+                for name in (r.title, display_name(r.title, r.props), *r.aliases):
+                    names.add(name_key(name))
+
+    def _naming(self, people: set[str], names: set[str]) -> set[str]:
+        """The notes that may name one of `people` or one of `names`: a participant row,
+        a link to one of the people or with one of the names as its target, or a
+        participant name."""
+        from vault_crm.contacts import name_key
+
+        c = self.conn
+        found: set[str] = set()
+        for part in _chunks(sorted(people), 500):
+            arg = (json.dumps(list(part)),)
+            found |= {
+                s
+                for (s,) in c.execute(
+                    "SELECT source FROM participants WHERE person IN"
+                    " (SELECT value FROM json_each(?)) UNION"
+                    " SELECT source FROM links WHERE resolved IN (SELECT value FROM json_each(?))",
+                    arg * 2,
+                )
+            }
+        for part in _chunks(sorted(names), 500):
+            found |= {
+                s
+                for (s,) in c.execute(
+                    "SELECT source FROM links WHERE target_key IN (SELECT value FROM json_each(?))",
+                    (json.dumps(list(part)),),
+                )
+            }
+        for path, listed in c.execute(
+            "SELECT path, participant_names FROM notes WHERE participant_names != '[]'"
+        ):
+            if any(name_key(n) in names for n in json.loads(listed)):
+                found.add(path)
+        return found
+
+    def _update_graph(self, sources: set[str], *, people: bool = False) -> None:
+        """Participants and problems of just these notes: who took part in a conversation
+        depends only on its own rows and links, and on the people. With `people` (people
+        changed), the clashes between people's aliases are worked out again too."""
+        from vault_crm.contacts import Person, build_graph, display_name, name_key
+
+        # Just what matching names needs (not every person's properties, as load_people).
+        everyone = []
+        for path, title, aliases, name in self.conn.execute(
+            "SELECT path, title, aliases, CASE json_type(props, '$.name') WHEN 'text'"
+            " THEN json_extract(props, '$.name') END FROM notes"
+            " WHERE kind = 'person' AND is_template = 0 AND is_generated = 0"
+        ):
+            shown = display_name(title, {"name": name})
+            stem = title if name_key(shown) != name_key(title) else ""
+            everyone.append(Person(path, shown, tuple(json.loads(aliases)), (), {}, stem))
+        persons = {p.path for p in everyone}
+        wanted = sorted(sources if people else sources - persons)
+        c = self.conn
+        for part in _chunks(wanted, 500):
+            arg = (json.dumps(list(part)),)
+            c.execute(
+                "DELETE FROM participants WHERE source IN (SELECT value FROM json_each(?))", arg
+            )
+            c.execute(
+                "DELETE FROM graph_problems WHERE path IN (SELECT value FROM json_each(?))", arg
+            )
+            rows = self.conversation_rows(part)
+            graph = build_graph(everyone, rows, self.contact_links(part), self.settings)
+            notes = {r.path: r for r in rows}
+            c.executemany(
+                "INSERT INTO participants(source, person, date, kind) VALUES (?, ?, ?, ?)",
+                [
+                    (conv, person, notes[conv].date, notes[conv].kind)
+                    for conv, found in graph.participants.items()
+                    for person in found
+                ],
+            )
+            # The alias clashes build_graph reports belong to person notes: unchanged.
+            c.executemany(
+                "INSERT INTO graph_problems(path, line, severity, message) VALUES (?,?,?,?)",
+                [
+                    (p.path, p.line, p.severity, p.message)
+                    for p in graph.problems
+                    if p.path in notes
+                ],
+            )
+        if people:
+            c.execute(
+                "DELETE FROM graph_problems WHERE path IN (SELECT value FROM json_each(?))",
+                (json.dumps(sorted(persons)),),
+            )
+            clashes = build_graph(everyone, [], [], self.settings).problems
+            c.executemany(
+                "INSERT INTO graph_problems(path, line, severity, message) VALUES (?,?,?,?)",
+                [(p.path, p.line, p.severity, p.message) for p in clashes],
+            )
 
     # -- queries --
 
@@ -819,8 +950,10 @@ class Index:
             for r in rows
         ]
 
-    def conversation_rows(self) -> list[ConversationRow]:
-        """Conversations and daily notes: everything that can be a contact."""
+    def conversation_rows(self, paths: Sequence[str] | None = None) -> list[ConversationRow]:
+        """Conversations and daily notes: everything that can be a contact (of `paths`
+        only, when given)."""
+        only = "" if paths is None else " AND path IN (SELECT value FROM json_each(?))"
         return [
             ConversationRow(
                 r[0],
@@ -836,18 +969,23 @@ class Index:
                 "SELECT path, title, kind, date, participant_names, has_participants, summary,"
                 " json_extract(props, '$.channel') FROM notes"
                 " WHERE kind IN ('conversation', 'daily') AND is_template = 0 AND is_generated = 0"
+                + only,
+                () if paths is None else (json.dumps(list(paths)),),
             )
         ]
 
-    def contact_links(self) -> list[LinkRow]:
-        """The links of conversations and daily notes (participants and mentions)."""
+    def contact_links(self, sources: Sequence[str] | None = None) -> list[LinkRow]:
+        """The links of conversations and daily notes (participants and mentions); of
+        `sources` only, when given."""
+        only = "" if sources is None else " AND l.source IN (SELECT value FROM json_each(?))"
         return [
             LinkRow(*r)
             for r in self.conn.execute(
                 "SELECT l.source, l.target, l.resolved, l.line, l.place, l.prop FROM links l"
                 " JOIN notes n ON n.path = l.source"
                 " WHERE n.kind IN ('conversation', 'daily') AND n.is_template = 0"
-                " AND n.is_generated = 0 AND l.attachment = 0"
+                " AND n.is_generated = 0 AND l.attachment = 0" + only,
+                () if sources is None else (json.dumps(list(sources)),),
             )
         ]
 

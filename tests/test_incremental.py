@@ -1,0 +1,248 @@
+"""A refresh after a change updates only what the change touches, and ends where a full
+rebuild of the same vault ends: participants, contacts, problems across notes, resolved
+links and `vault due`, after every kind of change a user makes."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from vault_crm.config import load_settings
+from vault_crm.index import Index
+
+from conftest import Vault, write_vault
+
+START = {
+    "People/Ana Lima.md": (
+        "---\ntype: person\naliases: [Ana]\ncadence: 2w\n---\nFrom [[Lisbon JS]].\n"
+    ),
+    "People/Bo Chen.md": "---\ntype: person\ncadence: monthly\n---\n",
+    "People/Cy Dias.md": "---\ntype: person\naliases: [Cy]\ncadence: 3w\n---\n",
+    "People/eve-park.md": "---\ntype: person\nname: Eve Park\ncadence: 2w\n---\n",
+    "Conversations/2026-10-01 Coffee with Ana.md": (
+        "---\ndate: 2026-10-01\nwith: [Ana]\n---\n- [ ] Send Ana the deck\n"
+    ),
+    "Conversations/2026-10-20 Call with Bo.md": (
+        '---\ndate: 2026-10-20\nwith: ["[[Bo Chen]]"]\n---\nAbout [[Dee Fox]].\n'
+    ),
+    "Conversations/2026-11-02 Lunch with Cy and Bo.md": (
+        "---\ndate: 2026-11-02\nwith: [Cy, Bo Chen, Nobody Known]\n---\n- [ ] Intro Cy to Bo\n"
+    ),
+    "Conversations/2026-12-05 Dinner with Dee.md": (
+        '---\ndate: 2026-12-05\nwith: ["[[Dee Fox]]"]\n---\nPlanned.\n'
+    ),
+    "Daily/2026-11-10.md": "Saw [[Bo Chen]] and [[Dee Fox]] at the market.\n",
+    "Ideas.md": "Ask [[Cy Dias]] about [[Lisbon JS]].\n",
+}
+
+Change = Callable[[Path], None]
+
+
+def write(rel: str, text: str) -> Change:
+    def change(root: Path) -> None:
+        write_vault(root, {rel: text})
+
+    return change
+
+
+def delete(rel: str) -> Change:
+    def change(root: Path) -> None:
+        (root / rel).unlink()
+
+    return change
+
+
+def rename(old: str, new: str) -> Change:
+    def change(root: Path) -> None:
+        (root / new).parent.mkdir(parents=True, exist_ok=True)
+        (root / old).rename(root / new)
+
+    return change
+
+
+# Applied in order, each on the vault the previous ones left.
+CHANGES: list[tuple[str, Change, list[str]]] = [
+    (
+        "conversation edited",
+        write(
+            "Conversations/2026-10-01 Coffee with Ana.md",
+            "---\ndate: 2026-10-03\nwith: [Ana, Cy, Eve Park]\n---\n- [ ] Send Ana the deck\n",
+        ),
+        ["Conversations/2026-10-01 Coffee with Ana.md"],
+    ),
+    (
+        "daily note edited",
+        write("Daily/2026-11-10.md", "Saw [[Cy Dias]] at the market.\n"),
+        ["Daily/2026-11-10.md"],
+    ),
+    (
+        "conversation added",
+        write(
+            "Conversations/2026-11-15 Walk with Bo.md",
+            "---\ndate: 2026-11-15\nwith: [Bo Chen]\n---\n- [ ] Book the trip\n",
+        ),
+        ["Conversations/2026-11-15 Walk with Bo.md"],
+    ),
+    (
+        "a note appears that a dangling link now resolves to",
+        write("People/Dee Fox.md", "---\ntype: person\ncadence: 1w\n---\n"),
+        ["People/Dee Fox.md"],
+    ),
+    (
+        "a plain note appears with a person's title elsewhere",
+        write("Lisbon JS.md", "A meetup.\n"),
+        ["Lisbon JS.md"],
+    ),
+    (
+        "person edited",
+        write(
+            "People/Bo Chen.md",
+            "---\ntype: person\naliases: [Cyrus]\ncadence: 2w\n---\nMet in Porto.\n",
+        ),
+        ["People/Bo Chen.md"],
+    ),
+    (
+        "alias changed",
+        write("People/Cy Dias.md", "---\ntype: person\naliases: [Cyrus]\ncadence: 3w\n---\n"),
+        ["People/Cy Dias.md"],
+    ),
+    (
+        "alias added that a participant nobody matched now names",
+        write(
+            "People/Ana Lima.md",
+            "---\ntype: person\naliases: [Ana, Nobody Known]\ncadence: 2w\n---\n"
+            "From [[Lisbon JS]].\n",
+        ),
+        ["People/Ana Lima.md"],
+    ),
+    (
+        "person renamed",
+        rename("People/Ana Lima.md", "People/Ana Lima Sousa.md"),
+        ["People/Ana Lima.md", "People/Ana Lima Sousa.md"],
+    ),
+    (
+        "conversation deleted",
+        delete("Conversations/2026-10-20 Call with Bo.md"),
+        ["Conversations/2026-10-20 Call with Bo.md"],
+    ),
+    (
+        "conversation renamed",
+        rename(
+            "Conversations/2026-11-15 Walk with Bo.md", "Conversations/2026-11-16 Walk with Bo.md"
+        ),
+        ["Conversations/2026-11-15 Walk with Bo.md", "Conversations/2026-11-16 Walk with Bo.md"],
+    ),
+    (
+        "plain note deleted",
+        delete("Lisbon JS.md"),
+        ["Lisbon JS.md"],
+    ),
+    (
+        "person deleted",
+        delete("People/Dee Fox.md"),
+        ["People/Dee Fox.md"],
+    ),
+]
+
+
+def tables(idx: Index) -> dict[str, Any]:
+    c = idx.conn
+    return {
+        "participants": sorted(
+            c.execute("SELECT source, person, date, kind FROM participants").fetchall()
+        ),
+        "participants_order": sorted(
+            c.execute(
+                "SELECT source, json_group_array(person) FROM"
+                " (SELECT * FROM participants ORDER BY rowid) GROUP BY source"
+            ).fetchall()
+        ),
+        "graph_problems": sorted(
+            c.execute("SELECT path, line, severity, message FROM graph_problems").fetchall(),
+            key=repr,
+        ),
+        "links": sorted(
+            c.execute(
+                "SELECT source, target, resolved, line, place, attachment FROM links"
+            ).fetchall(),
+            key=repr,
+        ),
+        "contacts": sorted(idx.contacts(), key=repr),
+        "latest": sorted(idx.contacts(today="2026-11-23"), key=repr),
+        "followups": sorted(idx.open_followups(), key=repr),
+    }
+
+
+def due(root: Path, cache: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    monkeypatch.setenv("VAULT_CRM_CACHE", str(cache))
+    return Vault(root).json("due", "--no-write")
+
+
+@pytest.mark.parametrize("how", ["walk", "paths"])
+def test_every_change_ends_where_a_rebuild_ends(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    root = write_vault(tmp_path / "vault", START)
+    settings = load_settings(root)
+    live_cache = tmp_path / "live"
+    with Index.open(settings, live_cache) as live:
+        live.refresh()
+        for step, (what, change, paths) in enumerate(CHANGES):
+            change(root)
+            for rel in paths:  # a distinct mtime even on a coarse clock
+                if (root / rel).exists():
+                    os.utime(root / rel, ns=(step + 1, step + 1))
+            if how == "walk":
+                live.refresh()
+            else:
+                live.refresh_paths(paths)
+            fresh_cache = tmp_path / f"fresh{step}"
+            with Index.open(settings, fresh_cache) as fresh:
+                fresh.refresh(rebuild=True)
+                expected = tables(fresh)
+            got = tables(live)
+            for name in expected:
+                assert got[name] == expected[name], f"after '{what}': {name} differ"
+            live.end_snapshot()
+            assert due(root, live_cache, monkeypatch) == due(root, fresh_cache, monkeypatch), what
+
+
+def test_the_test_vault_has_contacts_and_problems(tmp_path: Path) -> None:
+    """The comparison above is only worth something if the tables it compares are full."""
+    root = write_vault(tmp_path / "vault", START)
+    with Index.open(load_settings(root), tmp_path / "c") as idx:
+        idx.refresh()
+        t = tables(idx)
+    assert len(t["participants"]) >= 5
+    assert any("Nobody Known" in p[3] for p in t["graph_problems"])
+    assert not any("also used by" in p[3] for p in t["graph_problems"])  # until a change
+    assert t["followups"]
+    assert any(link[2] is None for link in t["links"])
+    assert json.dumps(t)  # plain data
+
+
+def test_no_change_after_the_first_load_works_out_the_whole_vault_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every change of the list above updates the participants of the notes it touches,
+    never of every conversation (what made one edit cost seconds in a large vault)."""
+    root = write_vault(tmp_path / "vault", START)
+    with Index.open(load_settings(root), tmp_path / "c") as idx:
+        idx.refresh()
+
+        def whole_vault(self: Index) -> None:
+            raise AssertionError("the whole vault's participants were worked out again")
+
+        monkeypatch.setattr(Index, "_rebuild_graph", whole_vault)
+        for step, (_what, change, paths) in enumerate(CHANGES):
+            change(root)
+            for rel in paths:
+                if (root / rel).exists():
+                    os.utime(root / rel, ns=(step + 1, step + 1))
+            idx.refresh()
+        assert idx.conn.execute("SELECT count(*) FROM participants").fetchone()[0] >= 4
