@@ -386,6 +386,17 @@ def check_note_name(name: str) -> str:
     return cleaned
 
 
+def _make_folder(folder: Path, shown_folder: str) -> Path:
+    """Create `folder` if needed (a one-line error when the system refuses); its real path."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WriteRefusedError(
+            f"cannot create the folder ({exc.strerror})", shown_folder
+        ) from None
+    return folder.resolve()
+
+
 def create_note(
     folder: Path,
     title: str,
@@ -401,13 +412,8 @@ def create_note(
     path = folder / f"{title}.md"
     if vault is not None:
         check_inside(vault, path, what)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise WriteRefusedError(
-            f"cannot create the folder ({exc.strerror})", shown_folder
-        ) from None
-    if path.resolve().parent != folder.resolve():
+    real = _make_folder(folder, shown_folder)
+    if path.resolve().parent != real:
         raise WriteRefusedError(f"'{title}' would land outside {shown_folder}/")
     if path.exists():
         raise WriteRefusedError("already exists", f"{shown_folder}/{title}.md")
@@ -470,13 +476,7 @@ class NewNotes:
         if real is None:  # the folder's checks, once per folder
             if vault is not None:
                 check_inside(vault, folder, what)
-            try:
-                folder.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise WriteRefusedError(
-                    f"cannot create the folder ({exc.strerror})", shown_folder
-                ) from None
-            real = self._folders[folder] = folder.resolve()
+            real = self._folders[folder] = _make_folder(folder, shown_folder)
         if path.is_symlink():  # a note that is a link may lead anywhere
             if vault is not None:
                 check_inside(vault, path, what)
