@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 import os
+import pty
+import subprocess
+import sys
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -96,3 +99,26 @@ class _Main:
 
 
 __all__ = ["CORPUS", "REPO", "SAMPLE", "Vault", "cli", "write_vault"]
+
+
+def run_on_a_terminal(root: Path, *args: str, env: dict[str, str] | None = None) -> bytes:
+    """Run `vault` as a real process whose stdout and stderr are a terminal (as a person
+    types it, progress bars and colour included); what it showed there, once it exits 0."""
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "vault_crm", "--vault", str(root), *args],
+        stdin=subprocess.DEVNULL, stdout=slave, stderr=slave, env=env,
+    )  # fmt: skip
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    assert proc.wait(timeout=300) == 0
+    return b"".join(chunks)

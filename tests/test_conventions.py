@@ -4,14 +4,12 @@ value, a query with nothing to search finding nothing, JSON with every section."
 from __future__ import annotations
 
 import os
-import pty
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+import conftest
 from conftest import Vault
 
 MakeVault = Callable[[dict[str, str | bytes]], Path]
@@ -26,25 +24,7 @@ VAULT = {
 
 
 def run_on_a_terminal(root: Path, *args: str, env: dict[str, str]) -> str:
-    """Run `vault` as a real process whose stdout and stderr are a terminal."""
-    master, slave = pty.openpty()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "vault_crm", "--vault", str(root), *args],
-        stdin=subprocess.DEVNULL, stdout=slave, stderr=slave, env=env,
-    )  # fmt: skip
-    os.close(slave)
-    chunks = []
-    while True:
-        try:
-            data = os.read(master, 65536)
-        except OSError:  # the child closed the terminal
-            break
-        if not data:
-            break
-        chunks.append(data)
-    os.close(master)
-    assert proc.wait(timeout=60) == 0
-    return b"".join(chunks).decode()
+    return conftest.run_on_a_terminal(root, *args, env=env).decode()
 
 
 def test_no_color_turns_colour_off_on_a_terminal(make_vault: MakeVault) -> None:

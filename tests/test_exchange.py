@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from icalendar import Calendar
 
-from conftest import CORPUS, Vault
+from conftest import CORPUS, Vault, run_on_a_terminal
 
 MakeVault = Callable[[dict[str, str | bytes]], Path]
 EZ = CORPUS / "vcard-ez-vcard"
@@ -363,9 +363,6 @@ def test_merge_into_a_note_that_does_not_parse_is_refused_and_the_rest_import(
 @pytest.mark.slow
 def test_a_progress_bar_on_a_terminal_for_a_large_import(tmp_path: Path) -> None:
     """5,000 Gmail-shaped cards take well over a second: on a terminal, a bar shows."""
-    import os
-    import pty
-    import subprocess
     import sys
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
@@ -375,23 +372,7 @@ def test_a_progress_bar_on_a_terminal_for_a_large_import(tmp_path: Path) -> None
     generate(book, 5000)
     vault = tmp_path / "v"
     (vault / ".vault").mkdir(parents=True)
-    master, slave = pty.openpty()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "vault_crm", "--vault", str(vault), "import", "vcard", str(book)],
-        stdout=subprocess.DEVNULL,
-        stderr=slave,
-    )
-    os.close(slave)
-    seen = b""
-    while True:
-        try:
-            chunk = os.read(master, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        seen += chunk
-    assert proc.wait() == 0
+    seen = run_on_a_terminal(vault, "import", "vcard", str(book))
     assert b"100%" in seen and (b"Reading" in seen or b"Writing" in seen)
     assert b"5000 create" in seen
     assert len(list((vault / "People").iterdir())) == 5000

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CORPUS, Vault
+from conftest import CORPUS, Vault, run_on_a_terminal
 
 MakeVault = Callable[[dict[str, str | bytes]], Path]
 
@@ -335,8 +335,6 @@ def test_every_corpus_calendar_imports_without_a_traceback(
 def test_a_progress_bar_on_a_terminal_for_a_large_calendar(tmp_path: Path) -> None:
     """The benchmark's 5,000-event calendar takes more than a second: a bar shows."""
     import os
-    import pty
-    import subprocess
     import sys
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
@@ -346,22 +344,8 @@ def test_a_progress_bar_on_a_terminal_for_a_large_calendar(tmp_path: Path) -> No
     cal.write_text(calendar(5000), encoding="utf-8", newline="")
     root = tmp_path / "v"
     make_vault(root)
-    master, slave = pty.openpty()
-    argv = [sys.executable, "-m", "vault_crm", "--vault", str(root), "--today", "2026-11-23"]
-    proc = subprocess.Popen(
-        [*argv, "import", "ics", str(cal)], stdout=subprocess.DEVNULL, stderr=slave
-    )
-    os.close(slave)
-    seen = b""
-    while True:
-        try:
-            chunk = os.read(master, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        seen += chunk
-    assert proc.wait() == 0
+    env = {**os.environ, "VAULT_TODAY": "2026-11-23"}
+    seen = run_on_a_terminal(root, "import", "ics", str(cal), env=env)
     assert b"100%" in seen and b"Writing meetings" in seen
     written = len(list((root / "Meetings").iterdir()))
     assert written > 5000

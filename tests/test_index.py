@@ -13,7 +13,7 @@ from vault_crm import notes as notes_module
 from vault_crm.config import load_settings
 from vault_crm.index import SCHEMA_VERSION, Index, vault_cache_dir
 
-from conftest import Vault
+from conftest import Vault, run_on_a_terminal
 
 MakeVault = Callable[[dict[str, str | bytes]], Path]
 
@@ -209,8 +209,6 @@ def test_bad_notes_are_still_searchable_text(make_vault: MakeVault) -> None:
 @pytest.mark.slow
 def test_a_progress_bar_on_a_terminal_for_long_work(tmp_path: Path) -> None:
     """A rebuild of the benchmark vault takes over a second: on a terminal, a bar shows."""
-    import pty
-    import subprocess
     import sys
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
@@ -218,23 +216,7 @@ def test_a_progress_bar_on_a_terminal_for_long_work(tmp_path: Path) -> None:
 
     vault = tmp_path / "big"
     generate(vault, people=1000, conversations=10000, daily=365)
-    master, slave = pty.openpty()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "vault_crm", "--vault", str(vault), "index", "--rebuild"],
-        stdout=subprocess.DEVNULL,
-        stderr=slave,
-    )
-    os.close(slave)
-    seen = b""
-    while True:
-        try:
-            chunk = os.read(master, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        seen += chunk
-    assert proc.wait() == 0
+    seen = run_on_a_terminal(vault, "index", "--rebuild")
     assert b"Indexing" in seen and b"100%" in seen
 
 
