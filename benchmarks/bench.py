@@ -92,7 +92,7 @@ def search_latencies(vault: Path, env: dict[str, str]) -> tuple[float, float]:
 import json, os, time
 from pathlib import Path
 from vault_crm.config import load_settings
-from vault_crm.index import Index
+from vault_crm.store import Index
 from vault_crm.query import parse_query
 idx = Index.open(load_settings(Path({str(vault)!r})))
 times = []
@@ -117,7 +117,7 @@ def resolution_share(vault: Path, env: dict[str, str], rebuild: float) -> float:
 import json, time
 from pathlib import Path
 from vault_crm.config import load_settings
-from vault_crm.index import Index
+from vault_crm.store import Index
 from vault_crm.links import Resolver
 idx = Index.open(load_settings(Path({str(vault)!r})))
 paths = idx.all_paths()

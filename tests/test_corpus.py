@@ -52,7 +52,7 @@ def test_kepano_front_matter_links_resolve_as_in_obsidian(tmp_path: Path) -> Non
     v = Vault(root)
     v.json("index")
     from vault_crm.config import load_settings
-    from vault_crm.index import Index
+    from vault_crm.store import Index
 
     with Index.open(load_settings(root)) as idx:
         total, resolved = idx.conn.execute(

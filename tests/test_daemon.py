@@ -12,7 +12,7 @@ import pytest
 
 from vault_crm.config import load_settings
 from vault_crm.daemon import LARGE_BATCH, RECONCILE_SECONDS, Daemon
-from vault_crm.index import Index
+from vault_crm.store import Index
 from vault_crm.watch import Batch
 
 from conftest import write_vault

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from vault_crm.config import load_settings
-from vault_crm.index import vault_cache_dir
+from vault_crm.store import vault_cache_dir
 
 from conftest import Vault
 
@@ -181,7 +181,7 @@ def test_an_index_missing_a_table_is_rebuilt(make_vault: MakeVault, table: str) 
 def test_a_read_sees_one_snapshot_of_the_index(make_vault: MakeVault) -> None:
     """The due rules read contacts in two queries; a commit between them (the daemon) must
     not be seen halfway."""
-    from vault_crm.index import Index
+    from vault_crm.store import Index
 
     root = make_vault(
         {
@@ -301,7 +301,7 @@ def test_a_no_refresh_command_reads_one_snapshot(make_vault: MakeVault) -> None:
     """`--no-refresh` beside the daemon: what the daemon commits mid-command is not seen
     halfway (a person read in one query and missing in the next)."""
     from vault_crm.cli.app import App
-    from vault_crm.index import Index
+    from vault_crm.store import Index
 
     root = make_vault({"People/Ana.md": ANA, "People/Bo.md": ANA})
     writer = Index.open(load_settings(root))

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from vault_crm.config import load_settings
-from vault_crm.index import Index
+from vault_crm.store import Index
 
 from conftest import Vault, write_vault
 

@@ -11,7 +11,7 @@ import pytest
 
 from vault_crm import notes as notes_module
 from vault_crm.config import load_settings
-from vault_crm.index import SCHEMA_VERSION, Index, vault_cache_dir
+from vault_crm.store import SCHEMA_VERSION, Index, vault_cache_dir
 
 from conftest import Vault, run_on_a_terminal
 

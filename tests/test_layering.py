@@ -62,7 +62,7 @@ def in_cli(name: str) -> bool:
 
 
 def test_the_rules_see_the_whole_package() -> None:
-    assert {f"{PACKAGE}.index", f"{CLI}.main", f"{PACKAGE}.daemon"} <= modules().keys()
+    assert {f"{PACKAGE}.store.index", f"{CLI}.main", f"{PACKAGE}.daemon"} <= modules().keys()
     assert len([m for m in modules() if in_cli(m) and m not in CLI_SHARED]) >= 8
 
 

@@ -237,7 +237,7 @@ def test_a_cjk_title_match_ranks_first(make_vault: MakeVault) -> None:
 
 def test_the_daemon_path_sees_an_attachment_come_and_go(make_vault: MakeVault) -> None:
     from vault_crm.config import load_settings
-    from vault_crm.index import Index
+    from vault_crm.store import Index
 
     root = make_vault({"Trip.md": "![[map.png]]\n"})
     with Index.open(load_settings(root)) as idx:

@@ -24,7 +24,7 @@ from vault_crm.importing.plan import Known
 
 if TYPE_CHECKING:
     from vault_crm.config import Settings
-    from vault_crm.index import Index
+    from vault_crm.store import Index
     from vault_crm.watch import Watcher
 
 Progress = Callable[[int, int], None]

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Protocol
 
 from vault_crm.errors import VaultError
-from vault_crm.index import Index
 from vault_crm.model import IndexStats
 from vault_crm.reconnect import write_reconnect, write_report
+from vault_crm.store import Index
 from vault_crm.watch import Batch
 
 RECONCILE_SECONDS = 600.0  # a full walk now and then heals any event the watcher missed

@@ -3,9 +3,9 @@ across notes (participants, aliases), which need the whole index."""
 
 from __future__ import annotations
 
-from vault_crm.index import Index
 from vault_crm.links import nfc
 from vault_crm.model import Problem
+from vault_crm.store import Index
 
 
 def all_problems(index: Index) -> list[Problem]:

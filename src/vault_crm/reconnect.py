@@ -10,8 +10,8 @@ from pathlib import Path
 from vault_crm.contacts import load_followups, load_graph
 from vault_crm.dates import Cadence, parse_duration
 from vault_crm.due import DueReport, compute_due, person_status, with_followups
-from vault_crm.index import Index
 from vault_crm.insights.report import Report, build_report, report_context
+from vault_crm.store import Index
 from vault_crm.views import Linker, reconnect_context
 
 

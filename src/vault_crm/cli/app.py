@@ -21,8 +21,8 @@ import click
 from vault_crm.config import CONFIG_DIR, Settings, load_settings
 from vault_crm.dates import parse_date
 from vault_crm.errors import VaultError
-from vault_crm.index import Index
 from vault_crm.model import IndexStats
+from vault_crm.store import Index
 
 
 def find_vault(start: Path) -> Path | None:

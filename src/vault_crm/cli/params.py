@@ -10,7 +10,7 @@ from click.shell_completion import CompletionItem
 
 from vault_crm.cli.app import App
 from vault_crm.contacts import name_key
-from vault_crm.index import Index
+from vault_crm.store import Index
 
 FC = TypeVar("FC", bound=Callable[..., Any])
 

@@ -13,7 +13,7 @@ from vault_crm.contacts import has_tag, load_followups, load_graph, name_key
 from vault_crm.dates import format_overdue
 from vault_crm.due import DueEntry, followup_order, person_status
 from vault_crm.errors import NotFoundError
-from vault_crm.index import Index
+from vault_crm.store import Index
 from vault_crm.views import (
     cadence_phrase,
     conversation_json,

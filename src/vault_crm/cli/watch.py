@@ -57,7 +57,7 @@ def watch(app: App, poll: bool, commit: bool, verbose: bool) -> None:
     """
     from vault_crm.calendar_sync import CalendarSync
     from vault_crm.daemon import Daemon
-    from vault_crm.index import vault_cache_dir
+    from vault_crm.store import vault_cache_dir
     from vault_crm.watch import DaemonLock, Watcher
 
     _setup_logging()

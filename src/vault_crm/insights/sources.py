@@ -13,7 +13,7 @@ from vault_crm.insights.reciprocity import Reciprocity, reciprocity, something_t
 
 if TYPE_CHECKING:
     from vault_crm.due import DueEntry
-    from vault_crm.index import Index
+    from vault_crm.store import Index
     from vault_crm.views import Linker
 
 

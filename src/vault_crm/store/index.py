@@ -1,0 +1,534 @@
+"""The index: a disposable SQLite cache of the vault (WAL, FTS5), written here.
+
+Refresh is a diff (zk's design): walk the vault, compare (mtime_ns, size) with what the
+index holds, re-read only what changed, and apply everything in one short transaction.
+A full rebuild is built in a temporary file and moved into place (pre-commit's store), so
+an interrupted rebuild never leaves half a database behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Generator, Iterable, Iterator, Sequence
+from pathlib import Path
+
+from vault_crm.config import Settings
+from vault_crm.links import Resolver, file_key, nfc
+from vault_crm.model import IndexRecord, IndexStats
+from vault_crm.records import Progress, link_kind, read_records
+from vault_crm.scan import FileStat, diff, walk
+from vault_crm.store import schema
+from vault_crm.store.queries import Queries
+
+
+class Index(Queries):
+    """An open index for one vault. Use `Index.open(settings)` and `close()` (or `with`)."""
+
+    def __init__(self, settings: Settings, path: Path, conn: sqlite3.Connection) -> None:
+        self.settings = settings
+        self.path = path
+        self.conn = conn
+
+    # -- lifecycle --
+
+    @classmethod
+    def open(cls, settings: Settings, cache: Path | None = None) -> Index:
+        path, conn = schema.open_file(settings, cache)
+        return cls(settings, path, conn)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- refresh --
+
+    def refresh(self, progress: Progress | None = None, *, rebuild: bool = False) -> IndexStats:
+        """Bring the index up to date with the vault; return counts."""
+        started = time.perf_counter()
+        self.end_snapshot()
+        if rebuild:
+            return self._rebuild(progress, started)
+        try:
+            known = {
+                p: (m, s) for p, m, s in self.conn.execute("SELECT path, mtime_ns, size FROM notes")
+            }
+        except sqlite3.DatabaseError:
+            # Corrupt beyond the header check at open: start again from nothing.
+            return self._rebuild(progress, started)
+        others: list[str] = []
+        skipped: list[tuple[str, str, str]] = []
+        stale: list[str] = []
+        d = diff(walk(self.settings.vault, self.settings, others, skipped, stale), known)
+        files = set(others)
+        if d.empty and files == self.files():
+            stats = self.stats(started)
+        else:
+            stats = self._apply_diff(d.changed, d.removed, known, progress, started, files)
+        self._store_skipped(skipped)
+        _remove_stale(stale)
+        return stats
+
+    def _store_skipped(self, skipped: list[tuple[str, str, str]]) -> None:
+        """Remember what the last walk passed over, for `vault check` (kept in `meta`)."""
+        value = json.dumps(sorted(skipped), ensure_ascii=False)
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'skipped'").fetchone()
+        if (row[0] if row else "[]") != value:
+            self.conn.execute(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES ('skipped', ?)", (value,)
+            )
+
+    def refresh_paths(self, rel_paths: Iterable[str]) -> IndexStats:
+        """Re-stat just these vault-relative paths (as the file system spells them) and
+        apply what changed: the daemon's path for a batch of file events."""
+        from stat import S_ISREG
+
+        from vault_crm.scan import ignore_matcher, inside, is_candidate
+
+        started = time.perf_counter()
+        self.end_snapshot()
+        ignored = ignore_matcher(self.settings)
+        changed: list[FileStat] = []
+        gone: list[str] = []
+        wanted = {nfc(r): r for r in rel_paths if is_candidate(r, self.settings, ignored)}
+        known = {
+            p: (m, s)
+            for p, m, s in self.conn.execute(
+                "SELECT path, mtime_ns, size FROM notes WHERE path IN"
+                " (SELECT value FROM json_each(?))",
+                (json.dumps(sorted(wanted)),),
+            )
+        }
+        for path, rel in sorted(wanted.items()):
+            full = os.path.join(self.settings.vault, rel)  # noqa: PTH118
+            try:
+                st = os.stat(full)  # noqa: PTH116
+                regular = S_ISREG(st.st_mode) and inside(self.settings.vault, full)
+            except OSError:
+                regular = False
+            if not regular:
+                if path in known:
+                    gone.append(path)
+            elif known.get(path) != (st.st_mtime_ns, st.st_size):
+                changed.append(FileStat(path, rel, st.st_mtime_ns, st.st_size))
+        # Attachments that came or went change the links to them.
+        stored = self.files()
+        files = set(stored)
+        for rel in rel_paths:
+            if rel.endswith(".md") or not is_candidate(
+                rel, self.settings, ignored, notes_only=False
+            ):
+                continue
+            if os.path.isfile(os.path.join(self.settings.vault, rel)):  # noqa: PTH113, PTH118
+                files.add(nfc(rel))
+            else:
+                files.discard(nfc(rel))
+        all_known = dict.fromkeys(self.all_paths(), (0, 0))
+        return self._apply_diff(
+            changed, gone, all_known, None, started, files if files != stored else None
+        )
+
+    def _apply_diff(
+        self,
+        changed: Sequence[FileStat],
+        removed: Sequence[str],
+        known: dict[str, tuple[int, int]],
+        progress: Progress | None,
+        started: float,
+        files: set[str] | None = None,
+    ) -> IndexStats:
+        if not changed and not removed and files is None:
+            return self.stats(started)
+        new_paths = {f.path for f in changed} - known.keys()
+        paths = (known.keys() - set(removed)) | new_paths
+        records = self._read(changed, paths, progress, files)
+        with contextlib.closing(records):
+            self.apply(records, removed, new_paths=new_paths, files=files)
+        return self.stats(
+            started,
+            added=len(new_paths),
+            updated=len(changed) - len(new_paths),
+            removed=len(removed),
+        )
+
+    def _rebuild(self, progress: Progress | None, started: float) -> IndexStats:
+        others: list[str] = []
+        skipped: list[tuple[str, str, str]] = []
+        stale: list[str] = []
+        files = _unique(walk(self.settings.vault, self.settings, others, skipped, stale))
+        _remove_stale(stale)
+        tmp = self.path.with_name(self.path.name + ".new")
+        conn = schema.start_build(tmp, self.settings)
+        try:
+            old, self.conn = self.conn, conn
+            try:
+                paths = [f.path for f in files]
+                attachments = set(others)
+                records = self._read(files, paths, progress, attachments)
+                with contextlib.closing(records):
+                    self.apply(records, [], new_paths=None, files=attachments)
+            finally:
+                self.conn = old
+            schema.finish_build(conn)
+            conn.close()
+        except BaseException:
+            conn.close()
+            schema.remove_db(tmp)
+            raise
+        self.conn.close()
+        schema.remove_db(self.path)
+        tmp.replace(self.path)
+        self.conn = schema.connect(self.path)
+        self._store_skipped(skipped)
+        return self.stats(started, added=len(files))
+
+    def _read(
+        self,
+        files: Sequence[FileStat],
+        paths: Iterable[str],
+        progress: Progress | None,
+        attachments: set[str] | None = None,
+    ) -> Generator[IndexRecord, None, None]:
+        """Parsed records of `files`, their links resolved against `paths` (every note the
+        index will hold) and `attachments` (every other file; default: as stored). In
+        parallel when there are many; a generator, so the caller writes one batch while
+        the workers parse the next."""
+        if attachments is None:
+            attachments = self.files()
+        return read_records(self.settings, files, paths, progress, attachments)
+
+    def apply(
+        self,
+        records: Iterable[IndexRecord],
+        removed: Iterable[str],
+        new_paths: set[str] | None,
+        files: set[str] | None = None,
+    ) -> None:
+        """Apply parsed notes and removals in one transaction: write rows in batches,
+        resolve links, then recompute who took part in what. `new_paths` None means the
+        index was empty (a bulk load): resolve everything. `files`, when given, is every
+        non-note file now in the vault: links to any that came or went are resolved again."""
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            gone = [
+                (path, title, kind)
+                for path in removed
+                for title, kind in conn.execute(
+                    "SELECT title, kind FROM notes WHERE path = ?", (path,)
+                ).fetchall()
+            ]
+            # People as they were before this change: the paths and names of those
+            # changed or removed (a conversation naming them may now name someone else).
+            people: set[str] = set()
+            names: set[str] = set()
+            if new_paths is not None:
+                self._people_names([g[0] for g in gone], people, names)
+            self._delete([g[0] for g in gone])
+            (next_id,) = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM notes").fetchone()
+            keys = {nfc(title).casefold() for _path, title, _kind in gone}
+            graph_kinds = {kind for _path, _title, kind in gone}
+            # The notes whose participants may differ: each one written or removed, and
+            # each one with a link resolved again below.
+            touched = {g[0] for g in gone}
+            batch: list[IndexRecord] = []
+            for rec in records:
+                touched.add(rec.path)
+                batch.append(rec)
+                if len(batch) >= 500:
+                    if new_paths is not None:
+                        self._people_names([r.path for r in batch], people, names)
+                    graph_kinds |= self._write(batch, next_id, replace=new_paths is not None)
+                    next_id += len(batch)
+                    batch = []
+            if batch:
+                if new_paths is not None:
+                    self._people_names([r.path for r in batch], people, names)
+                graph_kinds |= self._write(batch, next_id, replace=new_paths is not None)
+            if files is not None:
+                stored = self.files()
+                came, went = files - stored, stored - files
+                conn.executemany("DELETE FROM files WHERE path = ?", [(f,) for f in went])
+                conn.executemany("INSERT INTO files(path) VALUES (?)", [(f,) for f in came])
+                keys |= {file_key(f) for f in came | went}
+            if new_paths:
+                keys |= {
+                    t
+                    for (t,) in conn.execute(
+                        "SELECT title_key FROM notes WHERE path IN"
+                        " (SELECT value FROM json_each(?))",
+                        (json.dumps(sorted(new_paths)),),
+                    )
+                }
+            # The new records came resolved; links elsewhere that may point at a note that
+            # appeared or vanished are resolved again.
+            if new_paths is not None and keys:
+                resolver = Resolver(
+                    (p for (p,) in conn.execute("SELECT path FROM notes")), self.files()
+                )
+                for part in _chunks(sorted(keys), 500):
+                    touched |= self._resolve(
+                        resolver,
+                        "SELECT rowid, source, target FROM links WHERE"
+                        " target_key IN (SELECT value FROM json_each(?))",
+                        (json.dumps(list(part)),),
+                    )
+            if new_paths is None:
+                self._rebuild_graph()
+            elif "person" in graph_kinds:
+                # People came, went or changed (names, aliases): the conversations that
+                # named them, by path or by any name they had or have, are worked out again.
+                self._people_names(sorted(touched), people, names)
+                self._update_graph(touched | self._naming(people, names), people=True)
+            elif touched:
+                self._update_graph(touched)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def _resolve(self, resolver: Resolver, sql: str, args: Sequence[str]) -> set[str]:
+        """Resolve the links `sql` selects again; return the notes holding them."""
+        rows = self.conn.execute(sql, args).fetchall()
+        updates = []
+        for rowid, source, target in rows:
+            found = resolver.resolve(target, source)
+            updates.append((found, link_kind(target, found), rowid))
+        self.conn.executemany(
+            "UPDATE links SET resolved = ?, attachment = ? WHERE rowid = ?", updates
+        )
+        return {source for _rowid, source, _target in rows}
+
+    def _delete(self, paths: Sequence[str]) -> None:
+        c = self.conn
+        for part in _chunks(list(paths), 500):
+            arg = (json.dumps(list(part)),)
+            inside = "(SELECT value FROM json_each(?))"
+            c.execute(
+                f"DELETE FROM fts WHERE rowid IN (SELECT id FROM notes WHERE path IN {inside})", arg
+            )
+            c.execute(f"DELETE FROM notes WHERE path IN {inside}", arg)
+            for table, col in (
+                ("links", "source"),
+                ("tags", "path"),
+                ("tasks", "path"),
+                ("problems", "path"),
+            ):
+                c.execute(f"DELETE FROM {table} WHERE {col} IN {inside}", arg)
+
+    def _write(self, batch: Sequence[IndexRecord], first_id: int, *, replace: bool) -> set[str]:
+        """Insert a batch of records (replacing their old rows); return the kinds touched,
+        old and new, so the caller knows whether the people graph needs recomputing."""
+        c = self.conn
+        kinds = {r.kind for r in batch}
+        if replace:
+            paths = [r.path for r in batch]
+            kinds |= {
+                k
+                for (k,) in c.execute(
+                    "SELECT DISTINCT kind FROM notes WHERE path IN"
+                    " (SELECT value FROM json_each(?))",
+                    (json.dumps(paths),),
+                )
+            }
+            self._delete(paths)
+        ids = range(first_id, first_id + len(batch))
+        c.executemany(
+            "INSERT INTO notes(id, path, fspath, title, title_key, kind, is_template,"
+            " is_generated, mtime_ns, size, date, props, aliases, tags, participant_names,"
+            " has_participants, summary) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [(i, *r[:16]) for i, r in zip(ids, batch, strict=True)],
+        )
+        c.executemany(
+            "INSERT INTO fts(rowid, title, aliases, props, body, cjk_title, cjk)"
+            " VALUES (?,?,?,?,?,?,?)",
+            [
+                (i, r.title, r.aliases_text, r.props_text, r.body, *r.cjk)
+                for i, r in zip(ids, batch, strict=True)
+            ],
+        )
+        c.executemany(
+            "INSERT INTO links(source, target, target_key, resolved, line, place, prop, subpath,"
+            " display, embed, attachment) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            [(r.path, *ln) for r in batch for ln in r.links],
+        )
+        c.executemany(
+            "INSERT INTO tags(path, tag) VALUES (?, ?)",
+            [(r.path, t) for r in batch for t in r.tag_keys],
+        )
+        c.executemany(
+            "INSERT INTO tasks(path, line, text, checked, links) VALUES (?,?,?,?,?)",
+            [(r.path, *t) for r in batch for t in r.tasks],
+        )
+        c.executemany(
+            "INSERT INTO problems(path, line, severity, message) VALUES (?,?,?,?)",
+            [(r.path, *p) for r in batch for p in r.problems],
+        )
+        return kinds
+
+    def _rebuild_graph(self) -> None:
+        """Who took part in each conversation (and which people a daily note mentions),
+        and the problems only the whole vault shows: stored, so reads need not redo it."""
+        from vault_crm.contacts import build_graph, load_people
+
+        rows = self.conversation_rows()
+        graph = build_graph(load_people(self), rows, self.contact_links(), self.settings)
+        notes = {r.path: r for r in rows}
+        c = self.conn
+        c.execute("DELETE FROM participants")
+        c.execute("DELETE FROM graph_problems")
+        c.executemany(
+            "INSERT INTO participants(source, person, date, kind) VALUES (?, ?, ?, ?)",
+            [
+                (conv, person, notes[conv].date, notes[conv].kind)
+                for conv, people in graph.participants.items()
+                for person in people
+            ],
+        )
+        c.executemany(
+            "INSERT INTO graph_problems(path, line, severity, message) VALUES (?,?,?,?)",
+            [(p.path, p.line, p.severity, p.message) for p in graph.problems],
+        )
+
+    def _people_names(self, paths: Sequence[str], people: set[str], names: set[str]) -> None:
+        """Add the person notes among `paths` to `people`, and every name they are known
+        by (display name, file title, aliases; as `contacts.name_key` spells them) to
+        `names`."""
+        from vault_crm.contacts import display_name, name_key
+
+        for part in _chunks(list(paths), 500):
+            for r in self._notes(
+                "kind = 'person' AND is_template = 0 AND is_generated = 0"
+                " AND path IN (SELECT value FROM json_each(?))",
+                (json.dumps(list(part)),),
+            ):
+                people.add(r.path)
+                for name in (r.title, display_name(r.title, r.props), *r.aliases):
+                    names.add(name_key(name))
+
+    def _naming(self, people: set[str], names: set[str]) -> set[str]:
+        """The notes that may name one of `people` or one of `names`: a participant row,
+        a link to one of the people or with one of the names as its target, or a
+        participant name."""
+        from vault_crm.contacts import name_key
+
+        c = self.conn
+        found: set[str] = set()
+        for part in _chunks(sorted(people), 500):
+            arg = (json.dumps(list(part)),)
+            found |= {
+                s
+                for (s,) in c.execute(
+                    "SELECT source FROM participants WHERE person IN"
+                    " (SELECT value FROM json_each(?)) UNION"
+                    " SELECT source FROM links WHERE resolved IN (SELECT value FROM json_each(?))",
+                    arg * 2,
+                )
+            }
+        for part in _chunks(sorted(names), 500):
+            found |= {
+                s
+                for (s,) in c.execute(
+                    "SELECT source FROM links WHERE target_key IN (SELECT value FROM json_each(?))",
+                    (json.dumps(list(part)),),
+                )
+            }
+        for path, listed in c.execute(
+            "SELECT path, participant_names FROM notes WHERE participant_names != '[]'"
+        ):
+            if any(name_key(n) in names for n in json.loads(listed)):
+                found.add(path)
+        return found
+
+    def _update_graph(self, sources: set[str], *, people: bool = False) -> None:
+        """Participants and problems of just these notes: who took part in a conversation
+        depends only on its own rows and links, and on the people. With `people` (people
+        changed), the clashes between people's aliases are worked out again too."""
+        from vault_crm.contacts import Person, build_graph, display_name, name_key
+
+        # Just what matching names needs (not every person's properties, as load_people).
+        everyone = []
+        for path, title, aliases, name in self.conn.execute(
+            "SELECT path, title, aliases, CASE json_type(props, '$.name') WHEN 'text'"
+            " THEN json_extract(props, '$.name') END FROM notes"
+            " WHERE kind = 'person' AND is_template = 0 AND is_generated = 0"
+        ):
+            shown = display_name(title, {"name": name})
+            stem = title if name_key(shown) != name_key(title) else ""
+            everyone.append(Person(path, shown, tuple(json.loads(aliases)), (), {}, stem))
+        persons = {p.path for p in everyone}
+        wanted = sorted(sources if people else sources - persons)
+        c = self.conn
+        for part in _chunks(wanted, 500):
+            arg = (json.dumps(list(part)),)
+            c.execute(
+                "DELETE FROM participants WHERE source IN (SELECT value FROM json_each(?))", arg
+            )
+            c.execute(
+                "DELETE FROM graph_problems WHERE path IN (SELECT value FROM json_each(?))", arg
+            )
+            rows = self.conversation_rows(part)
+            graph = build_graph(everyone, rows, self.contact_links(part), self.settings)
+            notes = {r.path: r for r in rows}
+            c.executemany(
+                "INSERT INTO participants(source, person, date, kind) VALUES (?, ?, ?, ?)",
+                [
+                    (conv, person, notes[conv].date, notes[conv].kind)
+                    for conv, found in graph.participants.items()
+                    for person in found
+                ],
+            )
+            # The alias clashes build_graph reports belong to person notes: unchanged.
+            c.executemany(
+                "INSERT INTO graph_problems(path, line, severity, message) VALUES (?,?,?,?)",
+                [
+                    (p.path, p.line, p.severity, p.message)
+                    for p in graph.problems
+                    if p.path in notes
+                ],
+            )
+        if people:
+            c.execute(
+                "DELETE FROM graph_problems WHERE path IN (SELECT value FROM json_each(?))",
+                (json.dumps(sorted(persons)),),
+            )
+            clashes = build_graph(everyone, [], [], self.settings).problems
+            c.executemany(
+                "INSERT INTO graph_problems(path, line, severity, message) VALUES (?,?,?,?)",
+                [(p.path, p.line, p.severity, p.message) for p in clashes],
+            )
+
+
+# --- helpers -------------------------------------------------------------------------
+
+
+def _remove_stale(paths: list[str]) -> None:
+    """Temporary files of writes that were killed (never one still being written)."""
+    if paths:
+        from vault_crm.edit import remove_stale_temp
+
+        for path in paths:
+            remove_stale_temp(path)
+
+
+def _unique(files: Iterable[FileStat]) -> list[FileStat]:
+    seen: set[str] = set()
+    out: list[FileStat] = []
+    for f in files:
+        if f.path not in seen:
+            seen.add(f.path)
+            out.append(f)
+    return out
+
+
+def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]

@@ -1,0 +1,589 @@
+"""The index's named read queries: each returns records or plain rows, no SQL string
+comes in or goes out, and a full-text expression SQLite refuses becomes a `QueryError`."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import functools
+import json
+import sqlite3
+import time
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar, cast
+
+from vault_crm import cjk
+from vault_crm.errors import QueryError
+from vault_crm.links import Resolver, nfc
+from vault_crm.model import ConversationRow, IndexStats, LinkRow, NoteRow, Problem
+from vault_crm.records import plain_snippet
+
+# The person properties `vault who` and `vault intros` read, one FTS row each.
+PROFILE_FIELDS = ("known_for", "working_on", "needs", "role", "company", "tags")
+# FTS5's snippet() is quadratic in the matches within one note: larger notes get a snippet
+# cut here, in one linear pass.
+SNIPPET_MAX_BYTES = 32_000
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _fts_query(method: _F) -> _F:
+    """A full-text expression SQLite refuses becomes a QueryError with its reason: the
+    caller says what was looked for, and no sqlite3 error leaves the index."""
+
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        except sqlite3.OperationalError as exc:
+            raise QueryError(str(exc)) from None
+
+    return cast(_F, wrapper)
+
+
+class Queries:
+    """The reads of an open index (`store.Index`), over its connection."""
+
+    conn: sqlite3.Connection
+
+    def stats(
+        self, started: float, added: int = 0, updated: int = 0, removed: int = 0
+    ) -> IndexStats:
+        c = self.conn
+        counts = dict(
+            c.execute(
+                "SELECT kind, count(*) FROM notes WHERE is_template = 0 AND is_generated = 0"
+                " GROUP BY kind"
+            ).fetchall()
+        )
+        (notes,) = c.execute("SELECT count(*) FROM notes").fetchone()
+        (links,) = c.execute("SELECT count(*) FROM links").fetchone()
+        (unresolved,) = c.execute("SELECT count(*) FROM links WHERE resolved IS NULL").fetchone()
+        return IndexStats(
+            notes=notes,
+            people=counts.get("person", 0),
+            conversations=counts.get("conversation", 0),
+            links=links,
+            unresolved=unresolved,
+            problems=0,  # filled in by the caller, who adds problems found across notes
+            seconds=round(time.perf_counter() - started, 3),
+            added=added,
+            updated=updated,
+            removed=removed,
+        )
+
+    def problems(self) -> list[Problem]:
+        """Every problem: those found reading each note, those across notes, and the
+        files and folders the walk could not read."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'skipped'").fetchone()
+        walked = json.loads(row[0]) if row else []
+        skipped = [Problem(item[0], None, item[-2], item[-1]) for item in walked if len(item) == 3]
+        return skipped + [
+            Problem(path, line, severity, message)
+            for path, line, severity, message in self.conn.execute(
+                "SELECT path, line, severity, message FROM problems UNION ALL"
+                " SELECT path, line, severity, message FROM graph_problems"
+            )
+        ]
+
+    def contacts(
+        self, today: str | None = None, person: str | None = None
+    ) -> list[tuple[str, str, str, str, str, str, str | None]]:
+        """(person, date, path, title, kind, summary, channel) of dated conversations and
+        daily notes a person took part in or was mentioned in.
+
+        With `today`, only the rows the due rules look at: per person the latest contact,
+        the latest conversation (both on or before today) and the next scheduled one;
+        with `person`, all of one person's."""
+        base = (
+            "SELECT p.person, n.date, n.path, n.title, n.kind, n.summary,"
+            " json_extract(n.props, '$.channel') AS channel"
+            " FROM participants p JOIN notes n ON n.path = p.source"
+            " WHERE n.date IS NOT NULL"
+        )
+        if person is not None:
+            return self.conn.execute(base + " AND p.person = ?", (person,)).fetchall()
+        if today is None:
+            return self.conn.execute(base).fetchall()
+        with self.snapshot():
+            return self._latest_contacts(today)
+
+    def begin_snapshot(self) -> None:
+        """From here on, reads see the index as it is now (until a refresh or close)."""
+        if not self.conn.in_transaction:
+            self.conn.execute("BEGIN")
+
+    def end_snapshot(self) -> None:
+        if self.conn.in_transaction:
+            self.conn.execute("COMMIT")
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Reads inside see one state of the index, whatever the daemon commits meanwhile."""
+        if self.conn.in_transaction:
+            yield
+            return
+        self.conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            if self.conn.in_transaction:
+                self.conn.execute("COMMIT")
+
+    def _latest_contacts(self, today: str) -> list[tuple[str, str, str, str, str, str, str | None]]:
+        # One pass: per person, the latest contact (a conversation first on the same day),
+        # the latest conversation, and the next scheduled one, each as "date␟...␟path" so
+        # that max()/min() pick deterministically; then their details in a second query.
+        sep = "char(31)"
+        picks = self.conn.execute(
+            f"""SELECT person,
+                max(CASE WHEN date <= :t THEN
+                    date || {sep} || (kind = 'conversation') || {sep} || source END),
+                max(CASE WHEN date <= :t AND kind = 'conversation' THEN
+                    date || {sep} || source END),
+                min(CASE WHEN date > :t AND kind = 'conversation' THEN
+                    date || {sep} || source END)
+            FROM participants WHERE date IS NOT NULL GROUP BY person""",
+            {"t": today},
+        ).fetchall()
+        wanted: list[tuple[str, str]] = []
+        for person, *keys in picks:
+            for key in keys:
+                if key:
+                    wanted.append((person, key.rsplit("\x1f", 1)[1]))
+        details = {
+            r[0]: r
+            for r in self.conn.execute(
+                "SELECT path, date, title, kind, summary, json_extract(props, '$.channel')"
+                " FROM notes WHERE path IN (SELECT value FROM json_each(?))",
+                (json.dumps(sorted({path for _p, path in wanted})),),
+            )
+        }
+        rows = []
+        for person, path in dict.fromkeys(wanted):
+            d = details[path]
+            rows.append((person, d[1], d[0], d[2], d[3], d[4], d[5]))
+        return rows
+
+    def open_followups(
+        self, people: Sequence[str] | None = None
+    ) -> list[tuple[str, str, int, str, str | None, str]]:
+        """(person, path, line, text, date, title) for each unchecked task in a
+        conversation note, once for each participant and each person linked on the task's
+        line; only for `people` when given."""
+        keep = (
+            "IN (SELECT value FROM json_each(:people))"
+            if people is not None
+            else "IN (SELECT path FROM notes WHERE kind = 'person')"
+        )
+        sql = f"""
+            WITH t AS (SELECT t.path, t.line, t.text, n.date, n.title FROM tasks t
+                JOIN notes n ON n.path = t.path
+                WHERE t.checked = 0 AND n.kind = 'conversation' AND n.is_template = 0
+                AND n.is_generated = 0)
+            SELECT p.person, t.path, t.line, t.text, t.date, t.title FROM t
+                JOIN participants p ON p.source = t.path WHERE p.person {keep}
+            UNION
+            SELECT l.resolved, t.path, t.line, t.text, t.date, t.title FROM t
+                JOIN links l ON l.source = t.path AND l.line = t.line AND l.place = 'body'
+                WHERE l.resolved {keep}
+        """
+        return self.conn.execute(sql, {"people": json.dumps(list(people or []))}).fetchall()
+
+    def person_notes(self, *, with_generated: bool = False) -> list[NoteRow]:
+        """The person notes (templates never; generated ones only if asked)."""
+        where = "kind = 'person' AND is_template = 0"
+        return self._notes(where if with_generated else where + " AND is_generated = 0")
+
+    def person_fspaths(self) -> dict[str, str]:
+        """Each person note's vault path → its path as the file system spells it."""
+        rows = self.conn.execute("SELECT path, fspath FROM notes WHERE kind = 'person'")
+        return dict(rows.fetchall())
+
+    def fspath(self, path: str) -> str | None:
+        """A note's path as the file system spells it (None: not in the index)."""
+        row = self.conn.execute("SELECT fspath FROM notes WHERE path = ?", (path,)).fetchone()
+        return row[0] if row else None
+
+    def notes_with_source(self, prefix: str) -> list[NoteRow]:
+        """Notes whose `source` property starts with `prefix` (`ics:`: what a calendar
+        import wrote)."""
+        return self._notes("json_extract(props, '$.source') LIKE ? ESCAPE '\\'", (_like(prefix),))
+
+    def generated_paths(self) -> set[str]:
+        """The notes the tool itself writes (reconnect list, report)."""
+        return {r.path for r in self._notes("is_generated = 1")}
+
+    def _notes(self, where: str, args: Sequence[Any] = ()) -> list[NoteRow]:
+        rows = self.conn.execute(
+            "SELECT path, title, kind, date, props, aliases, tags, participant_names,"
+            f" has_participants, is_generated, is_template, summary FROM notes WHERE {where}",
+            args,
+        ).fetchall()
+        return [
+            NoteRow(
+                path=r[0],
+                title=r[1],
+                kind=r[2],
+                date=r[3],
+                props=json.loads(r[4]),
+                aliases=json.loads(r[5]),
+                tags=json.loads(r[6]),
+                participant_names=json.loads(r[7]),
+                has_participants=bool(r[8]),
+                is_generated=bool(r[9]),
+                is_template=bool(r[10]),
+                summary=r[11],
+            )
+            for r in rows
+        ]
+
+    def conversation_rows(self, paths: Sequence[str] | None = None) -> list[ConversationRow]:
+        """Conversations and daily notes: everything that can be a contact (of `paths`
+        only, when given)."""
+        only = "" if paths is None else " AND path IN (SELECT value FROM json_each(?))"
+        return [
+            ConversationRow(
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                tuple(json.loads(r[4])),
+                bool(r[5]),
+                r[6],
+                r[7] if isinstance(r[7], str) else None,
+            )
+            for r in self.conn.execute(
+                "SELECT path, title, kind, date, participant_names, has_participants, summary,"
+                " json_extract(props, '$.channel') FROM notes"
+                " WHERE kind IN ('conversation', 'daily') AND is_template = 0 AND is_generated = 0"
+                + only,
+                () if paths is None else (json.dumps(list(paths)),),
+            )
+        ]
+
+    def contact_links(self, sources: Sequence[str] | None = None) -> list[LinkRow]:
+        """The links of conversations and daily notes (participants and mentions); of
+        `sources` only, when given."""
+        only = "" if sources is None else " AND l.source IN (SELECT value FROM json_each(?))"
+        return [
+            LinkRow(*r)
+            for r in self.conn.execute(
+                "SELECT l.source, l.target, l.resolved, l.line, l.place, l.prop FROM links l"
+                " JOIN notes n ON n.path = l.source"
+                " WHERE n.kind IN ('conversation', 'daily') AND n.is_template = 0"
+                " AND n.is_generated = 0 AND l.attachment = 0" + only,
+                () if sources is None else (json.dumps(list(sources)),),
+            )
+        ]
+
+    @_fts_query
+    def search(
+        self,
+        match: str | None,
+        exclude: Sequence[str],
+        *,
+        kinds: Sequence[str] = (),
+        tags: Sequence[str] = (),
+        with_people: Sequence[str] = (),
+        since: str | None = None,
+        until: str | None = None,
+        limit: int = 20,
+    ) -> list[tuple[str, str, str, str | None, float, str]]:
+        """Ranked full-text search: (path, title, kind, date, score, snippet), best
+        first. `match` is an FTS5 expression built by `query.parse_query` (never raw user
+        text). Title and alias matches weigh more than property and body matches."""
+        where: list[str] = ["1"]
+        args: list[Any] = []
+        if kinds:
+            where.append(f"n.kind IN ({','.join('?' * len(kinds))})")
+            args += list(kinds)
+        for tag in tags:
+            where.append(
+                "EXISTS (SELECT 1 FROM tags t WHERE t.path = n.path AND"
+                " (t.tag = ? OR substr(t.tag, 1, length(?) + 1) = ? || '/'))"
+            )
+            args += [tag, tag, tag]
+        for person in with_people:
+            where.append(
+                "n.path IN (SELECT source FROM participants WHERE person = ?"
+                " AND kind = 'conversation')"
+            )
+            args.append(person)
+        if since:
+            where.append("n.date >= ?")
+            args.append(since)
+        if until:
+            where.append("n.date <= ?")
+            args.append(until)
+        for phrase in exclude:
+            where.append("n.id NOT IN (SELECT rowid FROM fts WHERE fts MATCH ?)")
+            args.append(phrase)
+        filters = " AND ".join(f"({w})" for w in where)
+        if match is None:
+            sql = (
+                f"SELECT n.path, {_SHOWN_TITLE}, n.kind, n.date, 0.0, n.summary FROM notes n"
+                f" WHERE {filters} ORDER BY n.kind = 'person' DESC, n.date DESC, n.title_key"
+                " LIMIT ?"
+            )
+            return self.conn.execute(sql, [*args, limit]).fetchall()
+        # A match in the title or an alias always ranks first: BM25 alone cannot promise
+        # that (a word found in most notes of a small vault scores next to nothing).
+        sql = (
+            f"SELECT n.path, {_SHOWN_TITLE}, n.kind, n.date,"
+            " -bm25(fts, 10.0, 6.0, 2.0, 1.0, 10.0, 1.0) AS score,"
+            f" CASE WHEN n.size <= {SNIPPET_MAX_BYTES}"
+            " THEN snippet(fts, -1, char(2), char(3), '…', 14) END,"
+            " fts.rowid IN (SELECT rowid FROM fts WHERE fts MATCH ?) AS named,"
+            f" {'fts.body' if cjk.has_cjk(match) else 'NULL'}"
+            " FROM fts JOIN notes n ON n.id = fts.rowid"
+            f" WHERE fts MATCH ? AND {filters}"
+            " ORDER BY named DESC, round(score, 6) DESC, n.kind = 'person' DESC, n.title_key"
+            " LIMIT ?"
+        )
+        named = "{title aliases cjk_title} : (" + match + ")"
+        rows = self.conn.execute(sql, [named, match, *args, limit]).fetchall()
+        # A CJK word may have matched only in the bigram column: show it in the note's text.
+        words = cjk.runs(match) if cjk.has_cjk(match) else None
+        out = []
+        for r in rows:
+            snippet = r[5]
+            if words is not None:
+                snippet = cjk.snippet(r[7] or "", words) or snippet
+            if snippet is None:  # a large note: cut in one linear pass, not by FTS5
+                body = self.conn.execute(
+                    "SELECT body FROM fts WHERE rowid = (SELECT id FROM notes WHERE path = ?)",
+                    (r[0],),
+                ).fetchone()
+                snippet = plain_snippet(body[0] if body else "", match)
+            out.append((*r[:5], snippet))
+        return out
+
+    def outgoing(self, path: str) -> list[tuple[str, str | None, int, str, str | None]]:
+        """(target, resolved path, line, place, property) for each link in the note."""
+        return [r[:5] for r in self.outgoing_links(path)]
+
+    def outgoing_links(
+        self, path: str
+    ) -> list[tuple[str, str | None, int, str, str | None, bool, bool]]:
+        """(target, resolved path, line, place, property, embed, attachment) for each link
+        in the note, in order."""
+        return [
+            (*r[:5], bool(r[5]), bool(r[6]))
+            for r in self.conn.execute(
+                "SELECT target, resolved, line, place, prop, embed, attachment FROM links"
+                " WHERE source = ? ORDER BY line, rowid",
+                (path,),
+            )
+        ]
+
+    def files(self) -> set[str]:
+        """Vault paths of every non-note file (attachments) as of the last refresh."""
+        return {p for (p,) in self.conn.execute("SELECT path FROM files")}
+
+    def incoming(self, path: str) -> list[tuple[str, int]]:
+        """(source path, line) of every link to the note from another note."""
+        return self.conn.execute(
+            "SELECT source, line FROM links WHERE resolved = ? AND source != ?"
+            " ORDER BY source, line",
+            (path, path),
+        ).fetchall()
+
+    def ambiguous_titles(self) -> set[str]:
+        """Title keys shared by more than one note: links to those need a path."""
+        return {
+            k
+            for (k,) in self.conn.execute(
+                "SELECT title_key FROM notes GROUP BY title_key HAVING count(*) > 1"
+            )
+        }
+
+    def find_note(self, name: str) -> str | None:
+        """A NOTE argument: a vault path (with or without .md), else a title resolved
+        like a link from the vault root."""
+        key = nfc(name.strip()).removesuffix(".md")
+        row = self.conn.execute(
+            "SELECT path FROM notes WHERE path = ? COLLATE NOCASE", (key + ".md",)
+        ).fetchone()
+        if row:
+            return str(row[0])
+        return Resolver(self.all_paths()).resolve(key, "")
+
+    def all_paths(self) -> list[str]:
+        return [p for (p,) in self.conn.execute("SELECT path FROM notes")]
+
+    # -- what the relationship insights need (vault who / intros / report) --
+
+    def _profiles(self) -> None:
+        """A temporary FTS5 table of people's profile properties, one row per (person,
+        property), built afresh for each question (a few milliseconds for a thousand
+        people; the daemon's index moves on between questions): bm25 and snippets per
+        property for `vault who`, and the stemmed words of each property for `vault
+        intros`. In the temp schema, so a reader never writes to the shared index."""
+        c = self.conn
+        c.execute("DROP TABLE IF EXISTS temp.profile")
+        c.execute("DROP TABLE IF EXISTS temp.profile_words")
+        c.execute(
+            "CREATE VIRTUAL TABLE temp.profile USING fts5(path UNINDEXED, field UNINDEXED,"
+            " text, tokenize = 'porter unicode61 remove_diacritics 2')"
+        )
+        c.execute(
+            "CREATE VIRTUAL TABLE temp.profile_words USING fts5vocab(temp, profile, instance)"
+        )
+        c.execute(
+            """INSERT INTO temp.profile(path, field, text)
+            SELECT n.path, k.value, group_concat(j.value, ', ')
+            FROM notes n JOIN json_each(:fields) k
+            JOIN json_each(CASE k.value WHEN 'tags' THEN n.tags ELSE n.props END,
+                CASE k.value WHEN 'tags' THEN '$' ELSE '$."' || k.value || '"' END) j
+            WHERE n.kind = 'person' AND n.is_template = 0 AND n.is_generated = 0
+                AND j.type NOT IN ('object', 'array', 'null') AND trim(j.value) != ''
+            GROUP BY n.path, k.value""",
+            {"fields": json.dumps(list(PROFILE_FIELDS))},
+        )
+
+    @_fts_query
+    def profile_hits(self, match: str) -> list[tuple[str, str, float, str]]:
+        """(person path, property, score, snippet) of each profile property matching the
+        FTS5 expression `match`; score is -bm25, higher is better."""
+        self._profiles()
+        return self.conn.execute(
+            "SELECT path, field, -bm25(profile), snippet(profile, 2, char(2), char(3), '…', 12)"
+            " FROM temp.profile WHERE profile MATCH ? ORDER BY path, field",
+            (match,),
+        ).fetchall()
+
+    @_fts_query
+    def note_hits(self, match: str) -> list[tuple[str, str, str, str | None, float, str]]:
+        """(path, kind, title, date, score, participants as JSON) of the person notes whose
+        body and the conversations whose title or body match `match`; score is -bm25.
+        No snippets: a common word matches thousands of notes, and only the few shown
+        need one (see `snippets`)."""
+        # MATERIALIZED: the full-text match runs once; joined the other way round,
+        # SQLite would run it again for every note.
+        rows = self.conn.execute(
+            """WITH person AS MATERIALIZED (
+                SELECT rowid AS id, -bm25(fts, 0.0, 0.0, 0.0, 1.0) AS score FROM fts
+                WHERE fts MATCH :person),
+            conversation AS MATERIALIZED (
+                SELECT rowid AS id, -bm25(fts, 2.0, 0.0, 0.0, 1.0) AS score FROM fts
+                WHERE fts MATCH :conversation)
+            SELECT n.path, n.kind, n.title, n.date, h.score, '[]' FROM person h
+                JOIN notes n ON n.id = h.id
+                WHERE n.kind = 'person' AND n.is_template = 0 AND n.is_generated = 0
+            UNION ALL
+            SELECT n.path, n.kind, n.title, n.date, h.score,
+                (SELECT json_group_array(p.person) FROM participants p WHERE p.source = n.path)
+                FROM conversation h JOIN notes n ON n.id = h.id
+                WHERE n.kind = 'conversation' AND n.is_template = 0 AND n.is_generated = 0""",
+            {
+                "person": "{body} : (" + match + ")",
+                "conversation": "{title body} : (" + match + ")",
+            },
+        ).fetchall()
+        return sorted(rows)
+
+    @_fts_query
+    def snippets(self, match: str, paths: Sequence[str]) -> dict[str, str]:
+        """The best snippet of each of `paths` for `match`, matches between \x02 and \x03
+        (title and body only: a property's words are shown with the property)."""
+        return dict(
+            self.conn.execute(
+                "SELECT n.path, snippet(fts, -1, char(2), char(3), '…', 12)"
+                " FROM fts CROSS JOIN notes n ON n.id = fts.rowid"
+                " WHERE fts MATCH ? AND fts.rowid IN"
+                " (SELECT id FROM notes WHERE path IN (SELECT value FROM json_each(?)))",
+                ("{title body} : (" + match + ")", json.dumps(sorted(set(paths)))),
+            ).fetchall()
+        )
+
+    def profile_words(self) -> list[tuple[str, str, str, int, str]]:
+        """(person path, property, stemmed word, position, property text) for each word of
+        each profile property, stemmed by the index's own tokenizer (so 'designer' and
+        'design' meet), in order."""
+        self._profiles()
+        return self.conn.execute(
+            "SELECT p.path, p.field, w.term, w.offset, p.text FROM temp.profile_words w"
+            " JOIN temp.profile p ON p.rowid = w.doc ORDER BY p.path, p.field, w.offset"
+        ).fetchall()
+
+    def person_titles(self) -> dict[str, str]:
+        """Every person's vault path and title."""
+        return dict(
+            self.conn.execute(
+                "SELECT path, title FROM notes"
+                " WHERE kind = 'person' AND is_template = 0 AND is_generated = 0"
+            ).fetchall()
+        )
+
+    def introduction_followups(self) -> list[tuple[str, str, int]]:
+        """(person, path, line) of each open follow-up that speaks of an introduction
+        ("introduce", "intro"), once for each person it belongs to: the note's
+        participants and the people linked on the task's line (as open_followups)."""
+        return self.conn.execute(
+            """WITH t AS (SELECT t.path, t.line FROM tasks t JOIN notes n ON n.path = t.path
+                WHERE t.checked = 0 AND t.text LIKE '%intro%' AND n.kind = 'conversation'
+                AND n.is_template = 0 AND n.is_generated = 0)
+            SELECT p.person, t.path, t.line FROM t JOIN participants p ON p.source = t.path
+            UNION
+            SELECT l.resolved, t.path, t.line FROM t
+                JOIN links l ON l.source = t.path AND l.line = t.line AND l.place = 'body'
+                JOIN notes n ON n.path = l.resolved AND n.kind = 'person'"""
+        ).fetchall()
+
+    def connected_people(self) -> list[tuple[str, str]]:
+        """Pairs of people already connected: in one conversation together, or a link from
+        one's note to the other's (`introduced_by` included)."""
+        return self.conn.execute(
+            """SELECT DISTINCT a.person, b.person FROM participants a
+                JOIN participants b ON a.source = b.source AND a.person < b.person
+                WHERE a.kind = 'conversation'
+            UNION
+            SELECT l.source, l.resolved FROM links l
+                JOIN notes s ON s.path = l.source JOIN notes t ON t.path = l.resolved
+                WHERE s.kind = 'person' AND t.kind = 'person' AND l.source != l.resolved"""
+        ).fetchall()
+
+    def contact_summary(self, today: dt.date) -> list[tuple[str, str, int]]:
+        """(person, last contact date, contacts in the year up to today) of each person
+        with a contact on or before today."""
+        return self.conn.execute(
+            "SELECT person, max(date), sum(date > :year_ago) FROM participants"
+            " WHERE date IS NOT NULL AND date <= :today GROUP BY person",
+            {
+                "today": today.isoformat(),
+                "year_ago": (today - dt.timedelta(days=365)).isoformat(),
+            },
+        ).fetchall()
+
+    def interactions(
+        self, people: Sequence[str] | None = None
+    ) -> list[tuple[str, str, str, str, Any, Any]]:
+        """(person, date, path, kind, intent, initiated_by) of every dated conversation and
+        daily-note mention, for `people` only when given, in no particular order."""
+        sql = (
+            "SELECT p.person, p.date, p.source, p.kind, json_extract(n.props, '$.intent'),"
+            " json_extract(n.props, '$.initiated_by')"
+            " FROM participants p JOIN notes n ON n.path = p.source WHERE p.date IS NOT NULL"
+        )
+        if people is None:
+            return self.conn.execute(sql).fetchall()
+        return self.conn.execute(
+            sql + " AND p.person IN (SELECT value FROM json_each(?))", (json.dumps(list(people)),)
+        ).fetchall()
+
+
+# --- helpers -------------------------------------------------------------------------
+
+# A person's `name` (their display name) when set, else the note's title.
+_SHOWN_TITLE = (
+    "CASE WHEN n.kind = 'person' AND json_type(n.props, '$.name') = 'text'"
+    " AND trim(json_extract(n.props, '$.name')) != ''"
+    " THEN trim(json_extract(n.props, '$.name')) ELSE n.title END"
+)
+
+
+def _like(prefix: str) -> str:
+    """A LIKE pattern matching text that starts with `prefix` as written."""
+    return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
