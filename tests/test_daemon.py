@@ -12,6 +12,7 @@ import pytest
 
 from vault_crm.config import load_settings
 from vault_crm.daemon import LARGE_BATCH, RECONCILE_SECONDS, Daemon
+from vault_crm.refresh import refresh_paths
 from vault_crm.store import Index
 from vault_crm.watch import Batch
 
@@ -168,7 +169,7 @@ class Meetings:
         self.pending = []
         for rel in done:
             write_vault(self.vault, {rel: '---\nwith: ["[[Bo]]"]\n---\nStand-up.\n'})
-        index.refresh_paths(done)
+        refresh_paths(index, done)
         return len(done)
 
     def export(self, index: Index) -> str | None:

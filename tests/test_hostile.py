@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from vault_crm.config import load_settings
+from vault_crm.refresh import refresh_index
 from vault_crm.store import vault_cache_dir
 
 from conftest import Vault
@@ -191,12 +192,12 @@ def test_a_read_sees_one_snapshot_of_the_index(make_vault: MakeVault) -> None:
     )
     settings = load_settings(root)
     reader = Index.open(settings)
-    reader.refresh()
+    refresh_index(reader)
     writer = Index.open(settings)
     with reader.snapshot():
         first = reader.contacts("2026-11-23")
         (root / "Meetings/2026-11-01 Coffee.md").unlink()
-        writer.refresh()
+        refresh_index(writer)
         assert reader.contacts("2026-11-23") == first
     assert reader.contacts("2026-11-23") == []
     reader.close()
@@ -305,12 +306,12 @@ def test_a_no_refresh_command_reads_one_snapshot(make_vault: MakeVault) -> None:
 
     root = make_vault({"People/Ana.md": ANA, "People/Bo.md": ANA})
     writer = Index.open(load_settings(root))
-    writer.refresh()
+    refresh_index(writer)
     app = App(str(root), "2026-11-23", False, True)
     idx = app.index()
     assert len(idx.all_paths()) == 2
     (root / "People/Bo.md").unlink()
-    writer.refresh()  # the daemon commits
+    refresh_index(writer)  # the daemon commits
     assert len(idx.all_paths()) == 2  # still the command's snapshot
     app.close()
     writer.close()

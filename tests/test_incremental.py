@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from vault_crm.config import load_settings
+from vault_crm.refresh import refresh_index, refresh_paths
 from vault_crm.store import Index
 
 from conftest import Vault, write_vault
@@ -191,19 +192,19 @@ def test_every_change_ends_where_a_rebuild_ends(
     settings = load_settings(root)
     live_cache = tmp_path / "live"
     with Index.open(settings, live_cache) as live:
-        live.refresh()
+        refresh_index(live)
         for step, (what, change, paths) in enumerate(CHANGES):
             change(root)
             for rel in paths:  # a distinct mtime even on a coarse clock
                 if (root / rel).exists():
                     os.utime(root / rel, ns=(step + 1, step + 1))
             if how == "walk":
-                live.refresh()
+                refresh_index(live)
             else:
-                live.refresh_paths(paths)
+                refresh_paths(live, paths)
             fresh_cache = tmp_path / f"fresh{step}"
             with Index.open(settings, fresh_cache) as fresh:
-                fresh.refresh(rebuild=True)
+                refresh_index(fresh, rebuild=True)
                 expected = tables(fresh)
             got = tables(live)
             for name in expected:
@@ -216,7 +217,7 @@ def test_the_test_vault_has_contacts_and_problems(tmp_path: Path) -> None:
     """The comparison above is only worth something if the tables it compares are full."""
     root = write_vault(tmp_path / "vault", START)
     with Index.open(load_settings(root), tmp_path / "c") as idx:
-        idx.refresh()
+        refresh_index(idx)
         t = tables(idx)
     assert len(t["participants"]) >= 5
     assert any("Nobody Known" in p[3] for p in t["graph_problems"])
@@ -233,7 +234,7 @@ def test_no_change_after_the_first_load_works_out_the_whole_vault_again(
     never of every conversation (what made one edit cost seconds in a large vault)."""
     root = write_vault(tmp_path / "vault", START)
     with Index.open(load_settings(root), tmp_path / "c") as idx:
-        idx.refresh()
+        refresh_index(idx)
 
         def whole_vault(self: Index) -> None:
             raise AssertionError("the whole vault's participants were worked out again")
@@ -244,5 +245,5 @@ def test_no_change_after_the_first_load_works_out_the_whole_vault_again(
             for rel in paths:
                 if (root / rel).exists():
                     os.utime(root / rel, ns=(step + 1, step + 1))
-            idx.refresh()
+            refresh_index(idx)
         assert idx.conn.execute("SELECT count(*) FROM participants").fetchone()[0] >= 4

@@ -11,6 +11,7 @@ import pytest
 
 from vault_crm import notes as notes_module
 from vault_crm.config import load_settings
+from vault_crm.refresh import refresh_index
 from vault_crm.store import SCHEMA_VERSION, Index, vault_cache_dir
 
 from conftest import Vault, run_on_a_terminal
@@ -64,14 +65,14 @@ def test_the_index_lives_in_the_cache_never_in_the_vault(make_vault: MakeVault) 
 def test_noop_refresh_reads_no_note(make_vault: MakeVault, monkeypatch: pytest.MonkeyPatch) -> None:
     root = make_vault(BASIC)
     with open_index(root) as idx:
-        idx.refresh()
+        refresh_index(idx)
 
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("a note was read on a no-op refresh")
 
     monkeypatch.setattr(notes_module, "parse_note", refuse)
     with open_index(root) as idx:
-        stats = idx.refresh()
+        stats = refresh_index(idx)
     assert (stats.added, stats.updated, stats.removed) == (0, 0, 0)
     assert stats.notes == 5
 
@@ -79,12 +80,12 @@ def test_noop_refresh_reads_no_note(make_vault: MakeVault, monkeypatch: pytest.M
 def test_refresh_rereads_only_what_changed(make_vault: MakeVault) -> None:
     root = make_vault(BASIC)
     with open_index(root) as idx:
-        idx.refresh()
+        refresh_index(idx)
         (root / "Ideas.md").write_text("Now about [[Bo]].\n")
         os.utime(root / "Ideas.md", ns=(1, 1))
         (root / "People/Bo.md").unlink()
         (root / "New.md").write_text("new\n")
-        stats = idx.refresh()
+        stats = refresh_index(idx)
     assert (stats.added, stats.updated, stats.removed) == (1, 1, 1)
     assert stats.notes == 5
 
@@ -199,7 +200,7 @@ def test_bad_input_never_stops_indexing_and_check_lists_it(make_vault: MakeVault
 def test_bad_notes_are_still_searchable_text(make_vault: MakeVault) -> None:
     root = make_vault(BAD)
     with open_index(root) as idx:
-        idx.refresh()
+        refresh_index(idx)
         rows = idx.conn.execute(
             "SELECT rowid FROM fts WHERE fts MATCH 'unclosed OR body'"
         ).fetchall()
@@ -225,7 +226,7 @@ def test_a_search_expression_the_index_refuses_is_a_query_error(make_vault: Make
 
     root = make_vault({"People/Ana Lima.md": "---\ntype: person\n---\nDesign.\n"})
     with open_index(root) as idx:
-        idx.refresh()
+        refresh_index(idx)
         assert [r[0] for r in idx.search('"design"', [])] == ["People/Ana Lima.md"]
         for refuse in (
             lambda: idx.search("AND AND", []),

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from vault_crm.links import extract_body_links, extract_tags
+from vault_crm.refresh import refresh_index, refresh_paths
 
 from conftest import Vault
 
@@ -241,10 +242,10 @@ def test_the_daemon_path_sees_an_attachment_come_and_go(make_vault: MakeVault) -
 
     root = make_vault({"Trip.md": "![[map.png]]\n"})
     with Index.open(load_settings(root)) as idx:
-        assert idx.refresh().unresolved == 1
+        assert refresh_index(idx).unresolved == 1
         (root / "img").mkdir()
         (root / "img" / "map.png").write_bytes(b"\x89PNG")
-        assert idx.refresh_paths(["img/map.png"]).unresolved == 0
+        assert refresh_paths(idx, ["img/map.png"]).unresolved == 0
         assert idx.outgoing("Trip.md")[0][1] == "img/map.png"
         (root / "img" / "map.png").unlink()
-        assert idx.refresh_paths(["img/map.png"]).unresolved == 1
+        assert refresh_paths(idx, ["img/map.png"]).unresolved == 1

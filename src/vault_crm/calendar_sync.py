@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from vault_crm.errors import VaultError
 from vault_crm.importing.ics import MeetingPlan, MeetingPlanner, Window, count_events, read_calendar
 from vault_crm.importing.plan import Known
+from vault_crm.refresh import refresh_paths
 
 if TYPE_CHECKING:
     from vault_crm.config import Settings
@@ -155,7 +156,7 @@ def write_planned(
     applied = apply_plan(idx.settings.vault, result.plan.steps, today, {}, progress)
     result.created, result.refused = applied.created, applied.refused
     if applied.created:
-        idx.refresh_paths(applied.created)
+        refresh_paths(idx, applied.created)
 
 
 def export_calendar(

@@ -14,6 +14,7 @@ from typing import Protocol
 from vault_crm.errors import VaultError
 from vault_crm.model import IndexStats
 from vault_crm.reconnect import write_reconnect, write_report
+from vault_crm.refresh import refresh_index, refresh_paths
 from vault_crm.store import Index
 from vault_crm.watch import Batch
 
@@ -48,7 +49,7 @@ class Daemon:
 
     def start(self, today: dt.date, now: float) -> tuple[IndexStats, str]:
         """The first full reconcile and the notes; returns the stats and what was written."""
-        stats = self.index.refresh()
+        stats = refresh_index(self.index)
         for companion in self.companions:
             companion.import_all(self.index)
         self.last_reconcile = now
@@ -67,10 +68,10 @@ class Daemon:
         if batch is None and not full and not new_day and not imported:
             return None
         if full or (batch is not None and len(batch.paths) > LARGE_BATCH):
-            stats = self.index.refresh()
+            stats = refresh_index(self.index)
             self.last_reconcile = now
         else:
-            stats = self.index.refresh_paths(batch.paths if batch else ())
+            stats = refresh_paths(self.index, batch.paths if batch else ())
         changed = stats.added + stats.updated + stats.removed
         if not changed and not new_day and not imported:
             return None

@@ -11,6 +11,7 @@ from vault_crm.contacts import load_followups, load_graph
 from vault_crm.dates import Cadence, parse_duration
 from vault_crm.due import DueReport, compute_due, person_status, with_followups
 from vault_crm.insights.report import Report, build_report, report_context
+from vault_crm.refresh import refresh_paths
 from vault_crm.store import Index
 from vault_crm.views import Linker, reconnect_context
 
@@ -83,7 +84,7 @@ def write_reconnect(
     check_inside(vault, vault / shown, f"'reconnect_note' ({shown})")
     changed = write_generated(vault / shown, text, "reconnect", shown)
     if changed:
-        index.refresh_paths([shown])
+        refresh_paths(index, [shown])
     return shown, changed
 
 
@@ -114,5 +115,5 @@ def write_report(
     shown = report_path(index, today)
     changed = write_generated(vault / shown, text, "report", shown)
     if changed:
-        index.refresh_paths([shown])  # our own write is in the index before we exit
+        refresh_paths(index, [shown])  # our own write is in the index before we exit
     return shown, changed

@@ -22,6 +22,7 @@ from vault_crm.config import CONFIG_DIR, Settings, load_settings
 from vault_crm.dates import parse_date
 from vault_crm.errors import VaultError
 from vault_crm.model import IndexStats
+from vault_crm.refresh import refresh_index, refresh_paths
 from vault_crm.store import Index
 
 
@@ -93,7 +94,7 @@ class App:
             do_refresh = (not self.no_refresh) if refresh is None else refresh
             if do_refresh or rebuild:
                 with ProgressBar("Indexing") as bar:
-                    self.last_stats = self._index.refresh(bar.update, rebuild=rebuild)
+                    self.last_stats = refresh_index(self._index, bar.update, rebuild=rebuild)
             elif self.no_refresh:
                 # `--no-refresh` beside the daemon: the whole command reads one snapshot,
                 # whatever the daemon commits meanwhile.
@@ -103,7 +104,7 @@ class App:
     def wrote(self, *fs_paths: str) -> None:
         """Apply the files this command just wrote (vault-relative, as the file system
         spells them) to the index, so the next command sees them even with --no-refresh."""
-        self.index(refresh=False).refresh_paths(fs_paths)
+        refresh_paths(self.index(refresh=False), fs_paths)
 
     def close(self) -> None:
         while self.closers:

@@ -16,6 +16,7 @@ from vault_crm.cli.app import App, ProgressBar, parsed, pass_app, print_json, wa
 from vault_crm.dates import parse_date
 from vault_crm.errors import VaultError
 from vault_crm.importing.plan import Incoming, Planner, Rejected, Step
+from vault_crm.refresh import refresh_index
 
 _ACTIONS = ("create", "merge", "skip", "possible-duplicate", "problem")
 
@@ -162,7 +163,7 @@ def _run_import(
         with ProgressBar("Writing") as bar:
             applied = apply_plan(app.vault, steps, app.today, fspaths, bar.update)
         if applied.created or applied.merged:
-            idx.refresh()
+            refresh_index(idx)
         applied_note = f"{len(applied.created)} created, {len(applied.merged)} merged"
         for message in applied.refused:
             warn(f"Error: {message}")

@@ -1,26 +1,24 @@
-"""The index: a disposable SQLite cache of the vault (WAL, FTS5), written here.
+"""The index: a disposable SQLite cache of the vault (WAL, FTS5), and how it is written.
 
-Refresh is a diff (zk's design): walk the vault, compare (mtime_ns, size) with what the
-index holds, re-read only what changed, and apply everything in one short transaction.
-A full rebuild is built in a temporary file and moved into place (pre-commit's store), so
-an interrupted rebuild never leaves half a database behind.
+`Index` is the open handle (its reads are `queries.Queries`); `apply` writes parsed notes
+and removals in one short transaction, resolves the links they affect again and updates
+who took part in what; `rebuilding` puts a new index, built in a temporary file, in place
+of the old one (pre-commit's store), so an interrupted rebuild never leaves half a
+database behind. `refresh.py` decides what to apply.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-import os
 import sqlite3
-import time
-from collections.abc import Generator, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from vault_crm.config import Settings
 from vault_crm.links import Resolver, file_key, nfc
-from vault_crm.model import IndexRecord, IndexStats
-from vault_crm.records import Progress, link_kind, read_records
-from vault_crm.scan import FileStat, diff, walk
+from vault_crm.model import IndexRecord
+from vault_crm.records import link_kind
 from vault_crm.store import schema
 from vault_crm.store.queries import Queries
 
@@ -49,132 +47,19 @@ class Index(Queries):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # -- refresh --
+    # -- writing --
 
-    def refresh(self, progress: Progress | None = None, *, rebuild: bool = False) -> IndexStats:
-        """Bring the index up to date with the vault; return counts."""
-        started = time.perf_counter()
-        self.end_snapshot()
-        if rebuild:
-            return self._rebuild(progress, started)
-        try:
-            known = {
-                p: (m, s) for p, m, s in self.conn.execute("SELECT path, mtime_ns, size FROM notes")
-            }
-        except sqlite3.DatabaseError:
-            # Corrupt beyond the header check at open: start again from nothing.
-            return self._rebuild(progress, started)
-        others: list[str] = []
-        skipped: list[tuple[str, str, str]] = []
-        stale: list[str] = []
-        d = diff(walk(self.settings.vault, self.settings, others, skipped, stale), known)
-        files = set(others)
-        if d.empty and files == self.files():
-            stats = self.stats(started)
-        else:
-            stats = self._apply_diff(d.changed, d.removed, known, progress, started, files)
-        self._store_skipped(skipped)
-        _remove_stale(stale)
-        return stats
-
-    def _store_skipped(self, skipped: list[tuple[str, str, str]]) -> None:
-        """Remember what the last walk passed over, for `vault check` (kept in `meta`)."""
-        value = json.dumps(sorted(skipped), ensure_ascii=False)
-        row = self.conn.execute("SELECT value FROM meta WHERE key = 'skipped'").fetchone()
-        if (row[0] if row else "[]") != value:
-            self.conn.execute(
-                "INSERT OR REPLACE INTO meta(key, value) VALUES ('skipped', ?)", (value,)
-            )
-
-    def refresh_paths(self, rel_paths: Iterable[str]) -> IndexStats:
-        """Re-stat just these vault-relative paths (as the file system spells them) and
-        apply what changed: the daemon's path for a batch of file events."""
-        from stat import S_ISREG
-
-        from vault_crm.scan import ignore_matcher, inside, is_candidate
-
-        started = time.perf_counter()
-        self.end_snapshot()
-        ignored = ignore_matcher(self.settings)
-        changed: list[FileStat] = []
-        gone: list[str] = []
-        wanted = {nfc(r): r for r in rel_paths if is_candidate(r, self.settings, ignored)}
-        known = {
-            p: (m, s)
-            for p, m, s in self.conn.execute(
-                "SELECT path, mtime_ns, size FROM notes WHERE path IN"
-                " (SELECT value FROM json_each(?))",
-                (json.dumps(sorted(wanted)),),
-            )
-        }
-        for path, rel in sorted(wanted.items()):
-            full = os.path.join(self.settings.vault, rel)  # noqa: PTH118
-            try:
-                st = os.stat(full)  # noqa: PTH116
-                regular = S_ISREG(st.st_mode) and inside(self.settings.vault, full)
-            except OSError:
-                regular = False
-            if not regular:
-                if path in known:
-                    gone.append(path)
-            elif known.get(path) != (st.st_mtime_ns, st.st_size):
-                changed.append(FileStat(path, rel, st.st_mtime_ns, st.st_size))
-        # Attachments that came or went change the links to them.
-        stored = self.files()
-        files = set(stored)
-        for rel in rel_paths:
-            if rel.endswith(".md") or not is_candidate(
-                rel, self.settings, ignored, notes_only=False
-            ):
-                continue
-            if os.path.isfile(os.path.join(self.settings.vault, rel)):  # noqa: PTH113, PTH118
-                files.add(nfc(rel))
-            else:
-                files.discard(nfc(rel))
-        all_known = dict.fromkeys(self.all_paths(), (0, 0))
-        return self._apply_diff(
-            changed, gone, all_known, None, started, files if files != stored else None
-        )
-
-    def _apply_diff(
-        self,
-        changed: Sequence[FileStat],
-        removed: Sequence[str],
-        known: dict[str, tuple[int, int]],
-        progress: Progress | None,
-        started: float,
-        files: set[str] | None = None,
-    ) -> IndexStats:
-        if not changed and not removed and files is None:
-            return self.stats(started)
-        new_paths = {f.path for f in changed} - known.keys()
-        paths = (known.keys() - set(removed)) | new_paths
-        records = self._read(changed, paths, progress, files)
-        with contextlib.closing(records):
-            self.apply(records, removed, new_paths=new_paths, files=files)
-        return self.stats(
-            started,
-            added=len(new_paths),
-            updated=len(changed) - len(new_paths),
-            removed=len(removed),
-        )
-
-    def _rebuild(self, progress: Progress | None, started: float) -> IndexStats:
-        others: list[str] = []
-        skipped: list[tuple[str, str, str]] = []
-        stale: list[str] = []
-        files = _unique(walk(self.settings.vault, self.settings, others, skipped, stale))
-        _remove_stale(stale)
+    @contextlib.contextmanager
+    def rebuilding(self) -> Iterator[None]:
+        """Inside, the index is a new, empty one in a temporary file (what `apply` writes
+        goes there, with no journal); leaving without an error builds its secondary indexes
+        and moves it into place, an error deletes it."""
         tmp = self.path.with_name(self.path.name + ".new")
         conn = schema.start_build(tmp, self.settings)
         try:
             old, self.conn = self.conn, conn
             try:
-                paths = [f.path for f in files]
-                attachments = set(others)
-                records = self._read(files, paths, progress, attachments)
-                with contextlib.closing(records):
-                    self.apply(records, [], new_paths=None, files=attachments)
+                yield
             finally:
                 self.conn = old
             schema.finish_build(conn)
@@ -187,23 +72,15 @@ class Index(Queries):
         schema.remove_db(self.path)
         tmp.replace(self.path)
         self.conn = schema.connect(self.path)
-        self._store_skipped(skipped)
-        return self.stats(started, added=len(files))
 
-    def _read(
-        self,
-        files: Sequence[FileStat],
-        paths: Iterable[str],
-        progress: Progress | None,
-        attachments: set[str] | None = None,
-    ) -> Generator[IndexRecord, None, None]:
-        """Parsed records of `files`, their links resolved against `paths` (every note the
-        index will hold) and `attachments` (every other file; default: as stored). In
-        parallel when there are many; a generator, so the caller writes one batch while
-        the workers parse the next."""
-        if attachments is None:
-            attachments = self.files()
-        return read_records(self.settings, files, paths, progress, attachments)
+    def store_skipped(self, skipped: list[tuple[str, str, str]]) -> None:
+        """Remember what the last walk passed over, for `vault check` (kept in `meta`)."""
+        value = json.dumps(sorted(skipped), ensure_ascii=False)
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'skipped'").fetchone()
+        if (row[0] if row else "[]") != value:
+            self.conn.execute(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES ('skipped', ?)", (value,)
+            )
 
     def apply(
         self,
@@ -508,25 +385,6 @@ class Index(Queries):
 
 
 # --- helpers -------------------------------------------------------------------------
-
-
-def _remove_stale(paths: list[str]) -> None:
-    """Temporary files of writes that were killed (never one still being written)."""
-    if paths:
-        from vault_crm.edit import remove_stale_temp
-
-        for path in paths:
-            remove_stale_temp(path)
-
-
-def _unique(files: Iterable[FileStat]) -> list[FileStat]:
-    seen: set[str] = set()
-    out: list[FileStat] = []
-    for f in files:
-        if f.path not in seen:
-            seen.add(f.path)
-            out.append(f)
-    return out
 
 
 def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:

@@ -73,6 +73,27 @@ class Queries:
             removed=removed,
         )
 
+    def note_stats(self) -> dict[str, tuple[int, int]] | None:
+        """Each note's vault path → (mtime_ns, size) as last read; None when the index
+        cannot be read (corrupt beyond the check at open)."""
+        try:
+            return {
+                p: (m, s) for p, m, s in self.conn.execute("SELECT path, mtime_ns, size FROM notes")
+            }
+        except sqlite3.DatabaseError:
+            return None
+
+    def note_stats_of(self, paths: Sequence[str]) -> dict[str, tuple[int, int]]:
+        """(mtime_ns, size) of those of `paths` the index holds."""
+        return {
+            p: (m, s)
+            for p, m, s in self.conn.execute(
+                "SELECT path, mtime_ns, size FROM notes WHERE path IN"
+                " (SELECT value FROM json_each(?))",
+                (json.dumps(paths),),
+            )
+        }
+
     def problems(self) -> list[Problem]:
         """Every problem: those found reading each note, those across notes, and the
         files and folders the walk could not read."""

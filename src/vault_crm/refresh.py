@@ -1,0 +1,162 @@
+"""Bringing the index up to date with the vault: walk → diff → parse (the worker pool of
+`records`) → `Index.apply` in one transaction (participants included) → stats. The command
+line (`vault` refreshes before it reads) and the daemon (`vault watch`) both call it.
+
+Refresh is a diff (zk's design): walk the vault, compare (mtime_ns, size) with what the
+index holds, re-read only what changed, and apply everything in one short transaction.
+A full rebuild is built in a temporary file and moved into place (pre-commit's store), so
+an interrupted rebuild never leaves half a database behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from collections.abc import Generator, Iterable, Sequence
+from stat import S_ISREG
+
+from vault_crm.links import nfc
+from vault_crm.model import IndexRecord, IndexStats
+from vault_crm.records import Progress, read_records
+from vault_crm.scan import FileStat, diff, ignore_matcher, inside, is_candidate, walk
+from vault_crm.store import Index
+
+
+def refresh_index(
+    index: Index, progress: Progress | None = None, *, rebuild: bool = False
+) -> IndexStats:
+    """Bring the index up to date with the vault; return counts."""
+    started = time.perf_counter()
+    index.end_snapshot()
+    if rebuild:
+        return _rebuild(index, progress, started)
+    known = index.note_stats()
+    if known is None:
+        # Corrupt beyond the header check at open: start again from nothing.
+        return _rebuild(index, progress, started)
+    others: list[str] = []
+    skipped: list[tuple[str, str, str]] = []
+    stale: list[str] = []
+    d = diff(walk(index.settings.vault, index.settings, others, skipped, stale), known)
+    files = set(others)
+    if d.empty and files == index.files():
+        stats = index.stats(started)
+    else:
+        stats = _apply_diff(index, d.changed, d.removed, known, progress, started, files)
+    index.store_skipped(skipped)
+    _remove_stale(stale)
+    return stats
+
+
+def refresh_paths(index: Index, rel_paths: Iterable[str]) -> IndexStats:
+    """Re-stat just these vault-relative paths (as the file system spells them) and
+    apply what changed: the daemon's path for a batch of file events."""
+    started = time.perf_counter()
+    index.end_snapshot()
+    ignored = ignore_matcher(index.settings)
+    changed: list[FileStat] = []
+    gone: list[str] = []
+    wanted = {nfc(r): r for r in rel_paths if is_candidate(r, index.settings, ignored)}
+    known = index.note_stats_of(sorted(wanted))
+    for path, rel in sorted(wanted.items()):
+        full = os.path.join(index.settings.vault, rel)  # noqa: PTH118
+        try:
+            st = os.stat(full)  # noqa: PTH116
+            regular = S_ISREG(st.st_mode) and inside(index.settings.vault, full)
+        except OSError:
+            regular = False
+        if not regular:
+            if path in known:
+                gone.append(path)
+        elif known.get(path) != (st.st_mtime_ns, st.st_size):
+            changed.append(FileStat(path, rel, st.st_mtime_ns, st.st_size))
+    # Attachments that came or went change the links to them.
+    stored = index.files()
+    files = set(stored)
+    for rel in rel_paths:
+        if rel.endswith(".md") or not is_candidate(rel, index.settings, ignored, notes_only=False):
+            continue
+        if os.path.isfile(os.path.join(index.settings.vault, rel)):  # noqa: PTH113, PTH118
+            files.add(nfc(rel))
+        else:
+            files.discard(nfc(rel))
+    all_known = dict.fromkeys(index.all_paths(), (0, 0))
+    return _apply_diff(
+        index, changed, gone, all_known, None, started, files if files != stored else None
+    )
+
+
+def _apply_diff(
+    index: Index,
+    changed: Sequence[FileStat],
+    removed: Sequence[str],
+    known: dict[str, tuple[int, int]],
+    progress: Progress | None,
+    started: float,
+    files: set[str] | None = None,
+) -> IndexStats:
+    if not changed and not removed and files is None:
+        return index.stats(started)
+    new_paths = {f.path for f in changed} - known.keys()
+    paths = (known.keys() - set(removed)) | new_paths
+    records = _read(index, changed, paths, progress, files)
+    with contextlib.closing(records):
+        index.apply(records, removed, new_paths=new_paths, files=files)
+    return index.stats(
+        started,
+        added=len(new_paths),
+        updated=len(changed) - len(new_paths),
+        removed=len(removed),
+    )
+
+
+def _rebuild(index: Index, progress: Progress | None, started: float) -> IndexStats:
+    others: list[str] = []
+    skipped: list[tuple[str, str, str]] = []
+    stale: list[str] = []
+    files = _unique(walk(index.settings.vault, index.settings, others, skipped, stale))
+    _remove_stale(stale)
+    with index.rebuilding():
+        paths = [f.path for f in files]
+        attachments = set(others)
+        records = _read(index, files, paths, progress, attachments)
+        with contextlib.closing(records):
+            index.apply(records, [], new_paths=None, files=attachments)
+    index.store_skipped(skipped)
+    return index.stats(started, added=len(files))
+
+
+def _read(
+    index: Index,
+    files: Sequence[FileStat],
+    paths: Iterable[str],
+    progress: Progress | None,
+    attachments: set[str] | None = None,
+) -> Generator[IndexRecord, None, None]:
+    """Parsed records of `files`, their links resolved against `paths` (every note the
+    index will hold) and `attachments` (every other file; default: as stored). In
+    parallel when there are many; a generator, so the caller writes one batch while
+    the workers parse the next."""
+    if attachments is None:
+        attachments = index.files()
+    return read_records(index.settings, files, paths, progress, attachments)
+
+
+def _remove_stale(paths: list[str]) -> None:
+    """Temporary files of writes that were killed (never one still being written)."""
+    if paths:
+        from vault_crm.edit import remove_stale_temp
+
+        for path in paths:
+            remove_stale_temp(path)
+
+
+def _unique(files: Iterable[FileStat]) -> list[FileStat]:
+    seen: set[str] = set()
+    out: list[FileStat] = []
+    for f in files:
+        if f.path not in seen:
+            seen.add(f.path)
+            out.append(f)
+    return out
