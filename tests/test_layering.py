@@ -149,3 +149,55 @@ def test_every_module_outside_the_command_line_imports_without_click() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=SRC.parent
     )
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+STORE = f"{PACKAGE}.store"
+# What the store builds on: the records it stores, the link rules and the participants'
+# pure rules. Never what drives it (refresh, the daemon, the command line) nor what reads it.
+STORE_BELOW = {f"{PACKAGE}.{m}" for m in ("config", "errors", "links", "model", "records", "cjk",
+                                           "contacts")}  # fmt: skip
+
+
+def in_store(name: str) -> bool:
+    return name == STORE or name.startswith(STORE + ".")
+
+
+def test_only_the_store_uses_sqlite() -> None:
+    assert {f"{STORE}.schema", f"{STORE}.index", f"{STORE}.queries"} <= modules().keys()
+    bad = set()
+    for name, tree in modules().items():
+        if in_store(name):
+            continue
+        bad |= {(name, m) for m, _ in imports(tree) if m.split(".")[0] == "sqlite3"}
+        bad |= {
+            (name, node.func.attr)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in SQL_CALLS
+        }
+    assert not bad, f"sqlite3 outside store/: {sorted(bad)}"
+
+
+def test_the_store_imports_nothing_that_drives_or_reads_it() -> None:
+    bad = {
+        (name, m)
+        for name in modules()
+        if in_store(name)
+        for m in internal_edges()[name]
+        if not in_store(m) and m not in STORE_BELOW
+    }
+    assert not bad, f"store/ importing from above it: {sorted(bad)}"
+
+
+def test_outside_the_store_only_its_handle_is_imported() -> None:
+    """`vault_crm.store` (its `Index`, cache paths and schema version), never its parts."""
+    bad = {
+        (name, m)
+        for name in modules()
+        if not in_store(name)
+        for m in internal_edges()[name]
+        if in_store(m) and m != STORE
+    }
+    assert not bad, f"reaching into store/: {sorted(bad)}"
+    assert STORE in internal_edges()[f"{PACKAGE}.refresh"]
