@@ -16,7 +16,11 @@ Only the tool's own steps count (not, say, a library's cache files). MOMENT is `
 (SIGKILL just before the Nth KIND step), `KIND:N+` (just after it) or `-` (no kill).
 COUNTS is a file where a run that was not killed writes how many steps of each kind it
 took (JSON), or `-`. A kill is a real SIGKILL from the process to itself, so
-the moment is exact and never depends on the machine's speed."""
+the moment is exact and never depends on the machine's speed.
+
+With KILLPOINT_SIGNAL=TERM the process is sent SIGTERM instead (as `kill PID` does), with
+INT its process group is sent SIGINT (as Ctrl-C does). The ids of its worker processes
+at that moment are written to KILLPOINT_WORKERS (JSON), when that is set."""
 
 from __future__ import annotations
 
@@ -38,19 +42,34 @@ counts: Counter[str] = Counter()
 kind_to_kill, nth, after = "", 0, False
 
 
+def kill() -> None:
+    if workers := os.environ.get("KILLPOINT_WORKERS"):
+        import multiprocessing
+
+        with open(workers, "w", encoding="utf-8") as fh:
+            json.dump([p.pid for p in multiprocessing.active_children()], fh)
+    how = os.environ.get("KILLPOINT_SIGNAL", "KILL")
+    if how == "KILL":
+        os.kill(MAIN, signal.SIGKILL)
+    elif how == "INT":
+        os.killpg(os.getpgid(MAIN), signal.SIGINT)
+    else:
+        os.kill(MAIN, signal.SIGTERM)
+
+
 def step(kind: str) -> None:
     """Count a step of `kind` that is about to happen; die here if it is the chosen one."""
     if os.getpid() != MAIN:
         return
     counts[kind] += 1
     if kind == kind_to_kill and counts[kind] == nth and not after:
-        os.kill(MAIN, signal.SIGKILL)
+        kill()
 
 
 def stepped(kind: str) -> None:
     """A step of `kind` is done; die here if it is the chosen one."""
     if os.getpid() == MAIN and kind == kind_to_kill and counts[kind] == nth and after:
-        os.kill(MAIN, signal.SIGKILL)
+        kill()
 
 
 def by_the_tool() -> bool:
