@@ -26,6 +26,8 @@ import pytest
 
 from vault_crm.notes import load_yaml, split_frontmatter
 
+from conftest import Vault
+
 pytestmark = pytest.mark.slow
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
@@ -44,13 +46,11 @@ def few_files() -> None:
 
 
 def run_import(
-    root: Path, ics: Path, cache: Path, moment: str = "-", counts: str = "-"
+    root: Path, ics: Path, moment: str = "-", counts: str = "-"
 ) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "VAULT_CRM_CACHE": str(cache)}
     argv = [sys.executable, str(KILLPOINT), counts, moment, "--vault", str(root), "--today", TODAY]
     return subprocess.Popen(
         [*argv, "import", "ics", str(ics), "--json"],
-        env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         preexec_fn=few_files,
@@ -88,7 +88,7 @@ def test_a_kill_during_a_large_import_leaves_only_whole_notes(tmp_path: Path) ->
     reference_root = tmp_path / "reference"
     shutil.copytree(base, reference_root)
     counts = tmp_path / "steps.json"
-    proc = run_import(reference_root, ics, tmp_path / "cache-reference", counts=str(counts))
+    proc = run_import(reference_root, ics, counts=str(counts))
     _, err = proc.communicate(timeout=600)
     assert proc.returncode == 0, err.decode()
     reference = notes(reference_root)
@@ -112,9 +112,8 @@ def test_a_kill_during_a_large_import_leaves_only_whole_notes(tmp_path: Path) ->
     ]
     for i, (moment, in_place, temporary) in enumerate(chosen):
         root = tmp_path / f"vault-{i}"
-        cache = tmp_path / f"cache-{i}"
         shutil.copytree(base, root)
-        proc = run_import(root, ics, cache, moment)
+        proc = run_import(root, ics, moment)
         _, err = proc.communicate(timeout=600)
         assert proc.returncode == -signal.SIGKILL, err.decode()
 
@@ -126,9 +125,8 @@ def test_a_kill_during_a_large_import_leaves_only_whole_notes(tmp_path: Path) ->
         assert len(temp_files(root)) == temporary, moment
 
         # The next import removes what the killed one left and completes the import.
-        proc = run_import(root, ics, cache)
-        _, err = proc.communicate(timeout=600)
-        assert proc.returncode == 0, err.decode()
+        result = Vault(root, TODAY).run("import", "ics", str(ics), "--json")
+        assert result.exit_code == 0, result.stderr
         assert not temp_files(root), f"kill at {moment}: temporary files left"
         final = notes(root)
         assert sorted(sources(final)) == sorted(meetings)

@@ -67,7 +67,11 @@ def moments(counts: dict[str, int]) -> list[str]:
     for kind in ("mkstemp", "fsync", "sync", "replace"):
         n = counts.get(kind, 0)
         for i in sorted({1, (n + 1) // 2, n}) if n else ():
-            chosen += [f"{kind}:{i}", f"{kind}:{i}+"]
+            chosen.append(f"{kind}:{i}")
+            # Just after a flush is just before the next step; after creating the temporary
+            # file (empty) and after moving it into place are moments of their own.
+            if kind in ("mkstemp", "replace"):
+                chosen.append(f"{kind}:{i}+")
     return chosen
 
 
@@ -236,9 +240,9 @@ def test_kill_the_daemon_while_it_applies_a_batch(vault: Path, checker: Checker)
     batch = total - started
     assert batch > 10
 
-    # Kills at statements spread over the batch, and one once it is applied.
+    # Kills at the batch's first statement, halfway through it, and once it is applied.
     killed_while_applying = 0
-    for n, at in enumerate([1, batch // 4, batch // 2, batch * 3 // 4, None], 1):
+    for n, at in enumerate([1, batch // 2, None], 1):
         proc = start("-" if at is None else f"sql:{started + at}")
         _edit(vault, n)
         if not applied(proc):
