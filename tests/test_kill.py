@@ -62,6 +62,12 @@ def children(pid: int) -> set[int]:
     return found
 
 
+def as_typed_at_a_terminal() -> None:
+    """Ctrl-C as a terminal's command has it, also when the tests run in the background
+    (where a shell starts them with Ctrl-C ignored, and so would the command be)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @functools.cache
 def halfway(vault: Path) -> int:
     """How many SQL statements in a rebuild of `vault` is half of them."""
@@ -84,6 +90,7 @@ def rebuild_signalled(vault: Path, cache: Path, signal_name: str) -> tuple[int, 
     proc = subprocess.run(
         [*argv, "index", "--rebuild"],
         env=env, capture_output=True, text=True, start_new_session=True, timeout=GENEROUS * 4,
+        preexec_fn=as_typed_at_a_terminal,
     )  # fmt: skip
     found = set(json.loads(workers.read_text()))
     assert len(found) >= 2, "no worker processes at that moment"
