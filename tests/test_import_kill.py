@@ -33,7 +33,7 @@ pytestmark = pytest.mark.slow
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
 TODAY = "2026-11-23"
-EVENTS = 120  # about 200 notes: several batches of temporary files
+EVENTS = 80  # about 160 notes: several batches of temporary files
 FILES = 128  # the open-file limit: batches of 32 notes
 BATCH = FILES // 4
 KILLPOINT = Path(__file__).with_name("killpoint.py")
