@@ -101,12 +101,18 @@ class _Main:
 __all__ = ["CORPUS", "REPO", "SAMPLE", "Vault", "cli", "write_vault"]
 
 
-def run_on_a_terminal(root: Path, *args: str, env: dict[str, str] | None = None) -> bytes:
+def run_on_a_terminal(
+    root: Path, *args: str, env: dict[str, str] | None = None, long_work: bool = False
+) -> bytes:
     """Run `vault` as a real process whose stdout and stderr are a terminal (as a person
-    types it, progress bars and colour included); what it showed there, once it exits 0."""
+    types it, progress bars and colour included); what it showed there, once it exits 0.
+    With long_work, the progress bar's clock moves a second each time it is read
+    (tests/ticking_clock.py), so small work shows the bar that long work shows."""
     master, slave = pty.openpty()
+    clock = Path(__file__).with_name("ticking_clock.py")
+    start = [str(clock)] if long_work else ["-m", "vault_crm"]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "vault_crm", "--vault", str(root), *args],
+        [sys.executable, *start, "--vault", str(root), *args],
         stdin=subprocess.DEVNULL, stdout=slave, stderr=slave, env=env,
     )  # fmt: skip
     os.close(slave)

@@ -362,17 +362,18 @@ def test_merge_into_a_note_that_does_not_parse_is_refused_and_the_rest_import(
 
 @pytest.mark.slow
 def test_a_progress_bar_on_a_terminal_for_a_large_import(tmp_path: Path) -> None:
-    """5,000 Gmail-shaped cards take well over a second: on a terminal, a bar shows."""
+    """Gmail-shaped cards that take over a second (by the bar's clock): on a terminal,
+    the reading and the writing bars show."""
     import sys
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
     from bench_import import generate
 
     book = tmp_path / "big.vcf"
-    generate(book, 5000)
+    generate(book, 200)
     vault = tmp_path / "v"
     (vault / ".vault").mkdir(parents=True)
-    seen = run_on_a_terminal(vault, "import", "vcard", str(book))
-    assert b"100%" in seen and (b"Reading" in seen or b"Writing" in seen)
-    assert b"5000 create" in seen
-    assert len(list((vault / "People").iterdir())) == 5000
+    seen = run_on_a_terminal(vault, "import", "vcard", str(book), long_work=True)
+    assert b"100%" in seen and b"Reading" in seen and b"Writing" in seen
+    assert b"200 create" in seen
+    assert len(list((vault / "People").iterdir())) == 200

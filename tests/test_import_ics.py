@@ -333,7 +333,7 @@ def test_every_corpus_calendar_imports_without_a_traceback(
 
 @pytest.mark.slow
 def test_a_progress_bar_on_a_terminal_for_a_large_calendar(tmp_path: Path) -> None:
-    """The benchmark's 5,000-event calendar takes more than a second: a bar shows."""
+    """An import that takes more than a second (by the bar's clock): a bar shows."""
     import os
     import sys
 
@@ -341,14 +341,14 @@ def test_a_progress_bar_on_a_terminal_for_a_large_calendar(tmp_path: Path) -> No
     from bench_calendar import calendar, make_vault
 
     cal = tmp_path / "big.ics"
-    cal.write_text(calendar(5000), encoding="utf-8", newline="")
+    cal.write_text(calendar(100), encoding="utf-8", newline="")
     root = tmp_path / "v"
     make_vault(root)
     env = {**os.environ, "VAULT_TODAY": "2026-11-23"}
-    seen = run_on_a_terminal(root, "import", "ics", str(cal), env=env)
+    seen = run_on_a_terminal(root, "import", "ics", str(cal), env=env, long_work=True)
     assert b"100%" in seen and b"Writing meetings" in seen
     written = len(list((root / "Meetings").iterdir()))
-    assert written > 5000
+    assert written > 100
     assert f"{written} create".encode() in seen
 
 

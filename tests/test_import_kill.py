@@ -1,44 +1,59 @@
 """A kill during a large calendar import leaves only whole notes.
 
 New notes are written in batches (temporary files, one flush to disk, then the renames),
-so a SIGKILL can land while hundreds of temporary files exist. Real `vault import ics`
-processes on a generated calendar (the benchmark's), killed at fixed fractions of the
-time an uninterrupted import takes on this machine (deterministic in shape, never
-dependent on speed). After each kill every note is absent or byte for byte the note an
-uninterrupted import writes; the next import leaves no temporary file and ends with the
-same meetings, none twice."""
+so a SIGKILL can land while many temporary files exist. Real `vault import ics` processes
+on a generated calendar (the benchmark's) SIGKILL themselves at chosen steps of the
+writing (tests/killpoint.py): before the first temporary file, with one empty, with a
+batch written but not flushed, flushed but none renamed, halfway through the renames,
+after the first batch, while the second batch is written, and after the last rename. An
+open-file limit of 128 makes batches of 32 notes (as a quarter of the limit always is),
+so a calendar of a few hundred notes writes several. After each kill every note is absent
+or byte for byte the note an uninterrupted import writes; the next import leaves no
+temporary file and ends with the same meetings, none twice."""
 
 from __future__ import annotations
 
+import json
 import os
+import resource
 import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from vault_crm.notes import load_yaml, split_frontmatter
 
+from conftest import Vault
+
 pytestmark = pytest.mark.slow
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
 TODAY = "2026-11-23"
-EVENTS = 700  # about 1,200 notes: several batches of temporary files
-FRACTIONS = (0.35, 0.5, 0.6, 0.7, 0.8, 0.9)
+EVENTS = 80  # about 160 notes: several batches of temporary files
+FILES = 128  # the open-file limit: batches of 32 notes
+BATCH = FILES // 4
+KILLPOINT = Path(__file__).with_name("killpoint.py")
 
 
-def run_import(root: Path, ics: Path, cache: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "VAULT_CRM_CACHE": str(cache)}
-    argv = [sys.executable, "-m", "vault_crm", "--vault", str(root), "--today", TODAY]
+def few_files() -> None:
+    resource.setrlimit(
+        resource.RLIMIT_NOFILE, (FILES, resource.getrlimit(resource.RLIMIT_NOFILE)[1])
+    )
+
+
+def run_import(
+    root: Path, ics: Path, moment: str = "-", counts: str = "-"
+) -> subprocess.Popen[bytes]:
+    argv = [sys.executable, str(KILLPOINT), counts, moment, "--vault", str(root), "--today", TODAY]
     return subprocess.Popen(
         [*argv, "import", "ics", str(ics), "--json"],
-        env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        preexec_fn=few_files,
     )
 
 
@@ -72,45 +87,48 @@ def test_a_kill_during_a_large_import_leaves_only_whole_notes(tmp_path: Path) ->
     # An uninterrupted import: the notes every interrupted one must match.
     reference_root = tmp_path / "reference"
     shutil.copytree(base, reference_root)
-    started = time.monotonic()
-    proc = run_import(reference_root, ics, tmp_path / "cache-reference")
+    counts = tmp_path / "steps.json"
+    proc = run_import(reference_root, ics, counts=str(counts))
     _, err = proc.communicate(timeout=600)
-    seconds = time.monotonic() - started
     assert proc.returncode == 0, err.decode()
     reference = notes(reference_root)
     meetings = sources(reference)
-    assert len(meetings) > 1000 and len(set(meetings)) == len(meetings)
+    new = len(reference) - len(before)
+    assert new > 3 * BATCH and len(set(meetings)) == len(meetings) == new
     assert not temp_files(reference_root)
+    steps = json.loads(counts.read_text())
+    assert steps["replace"] == new
 
-    killed_while_writing = 0
-    for i, fraction in enumerate(FRACTIONS):
+    # (moment, notes in place after the kill, temporary files left)
+    chosen = [
+        ("mkstemp:1", 0, 0),
+        ("mkstemp:1+", 0, 1),
+        ("sync:1", 0, BATCH),
+        ("replace:1", 0, BATCH),
+        (f"replace:{BATCH // 2}+", BATCH // 2, BATCH - BATCH // 2),
+        (f"replace:{BATCH}+", BATCH, 0),
+        ("sync:2", BATCH, BATCH),
+        (f"replace:{new}+", new, 0),
+    ]
+    for i, (moment, in_place, temporary) in enumerate(chosen):
         root = tmp_path / f"vault-{i}"
-        cache = tmp_path / f"cache-{i}"
         shutil.copytree(base, root)
-        proc = run_import(root, ics, cache)
-        try:
-            proc.wait(timeout=seconds * fraction)
-        except subprocess.TimeoutExpired:
-            proc.send_signal(signal.SIGKILL)
-        proc.communicate(timeout=60)
+        proc = run_import(root, ics, moment)
+        _, err = proc.communicate(timeout=600)
+        assert proc.returncode == -signal.SIGKILL, err.decode()
 
         after_kill = notes(root)
         for path, data in after_kill.items():
             expected = before.get(path, reference.get(path))
-            assert data == expected, f"kill at {fraction:.0%}: {path} is not whole"
-        written = len(after_kill) - len(before)
-        if temp_files(root) or 0 < written < len(reference) - len(before):
-            killed_while_writing += 1
+            assert data == expected, f"kill at {moment}: {path} is not whole"
+        assert len(after_kill) - len(before) == in_place, moment
+        assert len(temp_files(root)) == temporary, moment
 
         # The next import removes what the killed one left and completes the import.
-        proc = run_import(root, ics, cache)
-        _, err = proc.communicate(timeout=600)
-        assert proc.returncode == 0, err.decode()
-        assert not temp_files(root), f"kill at {fraction:.0%}: temporary files left"
+        result = Vault(root, TODAY).run("import", "ics", str(ics), "--json")
+        assert result.exit_code == 0, result.stderr
+        assert not temp_files(root), f"kill at {moment}: temporary files left"
         final = notes(root)
         assert sorted(sources(final)) == sorted(meetings)
         for path, data in final.items():
             assert data == before.get(path, reference.get(path, data))
-
-    # The moments are spread so that some kills land while notes are being written.
-    assert killed_while_writing >= 1

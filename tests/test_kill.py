@@ -1,13 +1,18 @@
 """Killing `vault index --rebuild` while its worker processes parse: the workers never
-outlive the command. Real processes on a generated benchmark vault (Linux: reads /proc)."""
+outlive the command. Real processes on a generated benchmark vault (Linux: reads /proc),
+sent the signal halfway through the rebuild's writes to the index (tests/killpoint.py),
+a moment counted, not timed, so a fast or a loaded machine signals it at the same step."""
 
 from __future__ import annotations
 
+import functools
 import importlib.util
+import json
 import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -22,18 +27,19 @@ pytestmark = [
 ]
 
 GENEROUS = 15.0  # seconds; the command and its workers are expected gone in one or two
+NOTES = 1100  # over the 400 from which a rebuild parses in worker processes
+KILLPOINT = Path(__file__).with_name("killpoint.py")
 
 
 @pytest.fixture(scope="module")
 def bench_vault(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A benchmark vault big enough that a rebuild runs in worker processes for over a
-    second (3,400 notes, 14 MB), small enough to generate in a few seconds."""
+    """A benchmark vault big enough that a rebuild runs in worker processes (1,100 notes)."""
     spec = importlib.util.spec_from_file_location("generate", REPO / "benchmarks/generate.py")
     assert spec and spec.loader
     generate = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(generate)
     out = tmp_path_factory.mktemp("bench") / "vault"
-    generate.generate(out, people=300, conversations=3000, daily=100)
+    generate.generate(out, people=100, conversations=950, daily=50)
     return out
 
 
@@ -56,25 +62,39 @@ def children(pid: int) -> set[int]:
     return found
 
 
-def start_rebuild(vault: Path, cache: Path) -> tuple[subprocess.Popen[str], set[int]]:
-    """Start a rebuild in its own session (as a shell runs a command) and return it with
-    its worker processes once they are parsing."""
+def as_typed_at_a_terminal() -> None:
+    """Ctrl-C as a terminal's command has it, also when the tests run in the background
+    (where a shell starts them with Ctrl-C ignored, and so would the command be)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+@functools.cache
+def halfway(vault: Path) -> int:
+    """How many SQL statements in a rebuild of `vault` is half of them."""
+    with tempfile.TemporaryDirectory() as tmp:
+        steps = Path(tmp, "steps.json")
+        argv = [sys.executable, str(KILLPOINT), str(steps), "-", "--vault", str(vault)]
+        env = {**os.environ, "VAULT_CRM_CACHE": tmp}
+        subprocess.run([*argv, "index", "--rebuild"], env=env, capture_output=True, check=True)
+        return int(json.loads(steps.read_text())["sql"]) // 2
+
+
+def rebuild_signalled(vault: Path, cache: Path, signal_name: str) -> tuple[int, str, set[int]]:
+    """Run a rebuild in its own session (as a shell runs a command) that is sent
+    `signal_name` halfway through its writes to the index: its exit code, what it said on
+    stderr, and the worker processes it had when the signal came."""
+    argv = [sys.executable, str(KILLPOINT), "-", f"sql:{halfway(vault)}", "--vault", str(vault)]
     env = {**os.environ, "VAULT_CRM_CACHE": str(cache)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "vault_crm", "--vault", str(vault), "index", "--rebuild"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        start_new_session=True,
+    workers = cache.parent / "workers.json"
+    env.update(KILLPOINT_SIGNAL=signal_name, KILLPOINT_WORKERS=str(workers))
+    proc = subprocess.run(
+        [*argv, "index", "--rebuild"],
+        env=env, capture_output=True, text=True, start_new_session=True, timeout=GENEROUS * 4,
+        preexec_fn=as_typed_at_a_terminal,
     )  # fmt: skip
-    deadline = time.monotonic() + 60
-    workers: set[int] = set()
-    while proc.poll() is None and time.monotonic() < deadline:
-        workers = children(proc.pid)
-        if len(workers) >= 2:
-            break
-        time.sleep(0.01)
-    assert proc.poll() is None, "the rebuild finished before it could be interrupted"
-    assert workers, "no worker processes appeared"
-    return proc, workers
+    found = set(json.loads(workers.read_text()))
+    assert len(found) >= 2, "no worker processes at that moment"
+    return proc.returncode, proc.stderr, found
 
 
 def wait_gone(pids: set[int], timeout: float = GENEROUS) -> set[int]:
@@ -87,36 +107,27 @@ def wait_gone(pids: set[int], timeout: float = GENEROUS) -> set[int]:
 
 
 @pytest.mark.parametrize(
-    ("signum", "code", "message"),
-    [(signal.SIGTERM, 143, "Terminated."), (signal.SIGINT, 130, "Aborted.")],
+    ("signal_name", "code", "message"),
+    [("TERM", 143, "Terminated."), ("INT", 130, "Aborted.")],
 )
 def test_sigterm_or_ctrl_c_stops_the_workers_and_the_command(
-    bench_vault: Path, tmp_path: Path, signum: int, code: int, message: str
+    bench_vault: Path, tmp_path: Path, signal_name: str, code: int, message: str
 ) -> None:
-    proc, workers = start_rebuild(bench_vault, tmp_path / "cache")
-    sent = time.monotonic()
-    if signum == signal.SIGINT:
-        os.killpg(proc.pid, signum)  # Ctrl-C reaches the whole foreground group
-    else:
-        os.kill(proc.pid, signum)  # as `kill PID` or a service manager does
-    _, err = proc.communicate(timeout=GENEROUS)
-    took = time.monotonic() - sent
-    assert proc.returncode == code, err
+    # TERM: as `kill PID` or a service manager does; INT: Ctrl-C reaches the whole group.
+    returncode, err, workers = rebuild_signalled(bench_vault, tmp_path / "cache", signal_name)
+    assert returncode == code, err
     assert err.strip().splitlines()[-1] == message and "Traceback" not in err
     assert wait_gone(workers) == set()
-    assert took < GENEROUS
     # nothing half-written is left in the way: the next run indexes everything
     done = subprocess.run(
         [sys.executable, "-m", "vault_crm", "--vault", str(bench_vault), "index", "--json"],
         env={**os.environ, "VAULT_CRM_CACHE": str(tmp_path / "cache")},
         capture_output=True, text=True,
     )  # fmt: skip
-    assert done.returncode == 0 and '"notes": 3400' in done.stdout, done.stderr
+    assert done.returncode == 0 and f'"notes": {NOTES}' in done.stdout, done.stderr
 
 
 def test_workers_exit_when_their_parent_is_killed(bench_vault: Path, tmp_path: Path) -> None:
-    proc, workers = start_rebuild(bench_vault, tmp_path / "cache")
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.communicate(timeout=GENEROUS)
-    assert proc.returncode == -signal.SIGKILL
+    returncode, _, workers = rebuild_signalled(bench_vault, tmp_path / "cache", "KILL")
+    assert returncode == -signal.SIGKILL
     assert wait_gone(workers) == set(), "workers outlived a parent killed with kill -9"

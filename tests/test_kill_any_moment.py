@@ -1,8 +1,10 @@
 """A kill at any moment leaves the index usable and every note whole.
 
-Each scenario runs a real `vault` process and sends it SIGKILL at 20 moments spread over
-the time an uninterrupted run takes on this machine (fixed fractions of a measured
-duration, so the moments are deterministic in shape and never depend on speed). After
+Each scenario runs a real `vault` process that SIGKILLs itself at chosen moments of its
+work (tests/killpoint.py): before the first statement written to the index, in the middle
+of them, before the last one and before each commit; and before and after the temporary
+file is created, its bytes are flushed to disk and it is moved into place. The moments are
+counted steps of an uninterrupted run, so they are exact and never depend on speed. After
 each kill: the next command succeeds, the index equals a fresh rebuild (the same counts,
 people and problems), every note holds its old or its new bytes, and no temporary file
 is left behind."""
@@ -15,8 +17,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +26,8 @@ from conftest import Vault
 
 pytestmark = pytest.mark.slow
 
-KILLS = 20
 TODAY = "2026-11-23"
+KILLPOINT = Path(__file__).with_name("killpoint.py")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
 
@@ -40,32 +40,46 @@ def vault(tmp_path: Path) -> Path:
     return root
 
 
-def command(root: Path, *args: str, today: str = TODAY) -> list[str]:
-    return [sys.executable, "-m", "vault_crm", "--vault", str(root), "--today", today, *args]
+def command(root: Path, *args: str, today: str = TODAY, moment: str = "-") -> list[str]:
+    """`vault` with these arguments, SIGKILLed at `moment` (see tests/killpoint.py)."""
+    vault = ["--vault", str(root), "--today", today, *args]
+    return [sys.executable, str(KILLPOINT), os.environ["KILLPOINT_COUNTS"], moment, *vault]
 
 
-def moments(seconds: float) -> Iterator[float]:
-    """KILLS moments spread evenly over an uninterrupted run of `seconds`."""
-    for i in range(KILLS):
-        yield seconds * (i + 0.5) / KILLS
+@pytest.fixture(autouse=True)
+def _counts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KILLPOINT_COUNTS", str(tmp_path / "steps.json"))
 
 
-def timed(argv: list[str]) -> float:
-    started = time.monotonic()
+def steps(argv: list[str]) -> dict[str, int]:
+    """Run `argv` to its end; how many steps of each kind it took."""
     subprocess.run(argv, capture_output=True, check=True, timeout=120)
-    return time.monotonic() - started
+    counts: dict[str, int] = json.loads(Path(os.environ["KILLPOINT_COUNTS"]).read_text())
+    return counts
 
 
-def kill_after(argv: list[str], delay: float) -> bool:
-    """Start `argv`, SIGKILL it after `delay` seconds; True when it was still running."""
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        proc.wait(timeout=delay)
-        return False
-    except subprocess.TimeoutExpired:
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=30)
-        return True
+def moments(counts: dict[str, int]) -> list[str]:
+    """The moments where a kill matters, for a run that took `counts` steps."""
+    sql = counts.get("sql", 0)
+    # Before the first statement and halfway (the last one varies a little between runs).
+    chosen = [f"sql:{n}" for n in sorted({1, (sql + 1) // 2}) if sql]
+    chosen += [f"commit:{n}" for n in sorted({1, counts.get("commit", 0)}) if n]
+    for kind in ("mkstemp", "fsync", "sync", "replace"):
+        n = counts.get(kind, 0)
+        for i in sorted({1, (n + 1) // 2, n}) if n else ():
+            chosen.append(f"{kind}:{i}")
+            # Just after a flush is just before the next step; after creating the temporary
+            # file (empty) and after moving it into place are moments of their own.
+            if kind in ("mkstemp", "replace"):
+                chosen.append(f"{kind}:{i}+")
+    return chosen
+
+
+def kill_at(argv: list[str]) -> bool:
+    """Run `argv` (a `command` with a moment); True when it was killed there."""
+    proc = subprocess.run(argv, capture_output=True, check=False, timeout=120)
+    assert proc.returncode in (0, -signal.SIGKILL), proc.stderr.decode()
+    return proc.returncode == -signal.SIGKILL
 
 
 def notes(root: Path) -> dict[str, bytes]:
@@ -122,12 +136,12 @@ def checker(vault: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Che
 
 
 def test_kill_during_a_rebuild(vault: Path, checker: Checker) -> None:
-    argv = command(vault, "index", "--rebuild")
-    killed = 0
-    for d in moments(timed(argv)):
-        killed += kill_after(argv, d)
+    checker.assert_consistent()  # a rebuild replaces an index
+    chosen = moments(steps(command(vault, "index", "--rebuild")))
+    assert {"sql:1", "commit:1", "replace:1", "replace:1+"} <= set(chosen)
+    for moment in chosen:
+        assert kill_at(command(vault, "index", "--rebuild", moment=moment)), moment
         checker.assert_consistent()  # the content never changes: one fresh rebuild
-    assert killed >= KILLS // 2
 
 
 def _edit(root: Path, round_: int) -> None:
@@ -142,29 +156,35 @@ def _edit(root: Path, round_: int) -> None:
 
 
 def test_kill_during_a_refresh(vault: Path, checker: Checker) -> None:
-    argv = command(vault, "people")
     checker.assert_consistent()
     _edit(vault, 0)
-    seconds = timed(argv)
-    for n, d in enumerate(moments(seconds), 1):
+    chosen = moments(steps(command(vault, "people")))
+    assert {"sql:1", "commit:1"} <= set(chosen)
+    killed = 0
+    for n, moment in enumerate(chosen, 1):
         _edit(vault, n)
-        kill_after(argv, d)
+        killed += kill_at(command(vault, "people", moment=moment))
         checker.assert_consistent(n)
+    # Each round edits as many notes, so nearly every moment comes again.
+    assert killed >= len(chosen) - 1
 
 
 def test_kill_during_due_while_it_writes_the_note(vault: Path, checker: Checker) -> None:
     reconnect = vault / "Reconnect.md"
-    seconds = timed(command(vault, "due", "--within", "30d", "--write"))
-    for n, d in enumerate(moments(seconds), 1):
+    # Counted as the runs below go: an index and the note exist, and the day is new.
+    assert Vault(vault, TODAY).run("due", "--within", "30d", "--write").exit_code == 0
+    argv = command(vault, "due", "--within", "30d", "--write", today="2026-11-30")
+    chosen = moments(steps(argv))
+    assert {"mkstemp:1+", "fsync:1", "replace:1", "replace:1+"} <= set(chosen)
+    for n, moment in enumerate(chosen, 1):
         # A new day each time: the note's new bytes differ from its old ones.
-        argv = command(vault, "due", "--within", "30d", "--write", today=f"2026-12-{n:02d}")
+        day = f"2026-12-{n:02d}"
         old = reconnect.read_bytes()
-        kill_after(argv, d)
+        argv = command(vault, "due", "--within", "30d", "--write", today=day, moment=moment)
+        assert kill_at(argv), moment
         after = reconnect.read_bytes()
-        assert (
-            Vault(vault, f"2026-12-{n:02d}").run("due", "--within", "30d", "--write").exit_code == 0
-        )
-        assert after in (old, reconnect.read_bytes()), "Reconnect.md was torn"
+        assert Vault(vault, day).run("due", "--within", "30d", "--write").exit_code == 0
+        assert after in (old, reconnect.read_bytes()), f"Reconnect.md was torn at {moment}"
         checker.assert_consistent(n)
 
 
@@ -172,46 +192,63 @@ def test_kill_during_snooze(vault: Path, checker: Checker) -> None:
     person = sorted((vault / "People").glob("*.md"))[0]
     person.write_bytes(person.read_bytes() + b"Long notes.\n" * 20_000)  # a 240 KB write
     name = person.stem
-    seconds = timed(command(vault, "snooze", name, "2w"))
+    checker.assert_consistent()
+    chosen = moments(steps(command(vault, "snooze", name, "2w")))
+    assert {"mkstemp:1+", "fsync:1", "replace:1", "replace:1+"} <= set(chosen)
     states = {person.read_bytes()}
-    for n, d in enumerate(moments(seconds), 1):
+    for n, moment in enumerate(chosen, 1):
         before = person.read_bytes()
         until = f"2027-01-{n:02d}"
-        kill_after(command(vault, "snooze", name, until), d)
+        assert kill_at(command(vault, "snooze", name, until, moment=moment)), moment
         after = person.read_bytes()
         assert Vault(vault, TODAY).run("snooze", name, until).exit_code == 0
         states.add(person.read_bytes())
-        assert after in (before, person.read_bytes()), "the note was torn"
+        assert after in (before, person.read_bytes()), f"the note was torn at {moment}"
         checker.assert_consistent(n)
-    assert len(states) > KILLS // 2
+    assert len(states) == len(chosen) + 1
 
 
 def test_kill_the_daemon_while_it_applies_a_batch(vault: Path, checker: Checker) -> None:
     checker.assert_consistent()
 
-    def start() -> subprocess.Popen[str]:
-        proc = subprocess.Popen([*command(vault, "watch", "-v")], stderr=subprocess.PIPE, text=True)
+    def start(moment: str = "-") -> subprocess.Popen[str]:
+        argv = command(vault, "watch", "-v", moment=moment)
+        proc = subprocess.Popen(argv, stderr=subprocess.PIPE, text=True)
         assert proc.stderr is not None
         for line in proc.stderr:
             if "watching" in line:
                 return proc
         raise AssertionError("the daemon did not start")
 
-    # Calibrate: how long from a batch of edits to the daemon saying it applied them.
+    def applied(proc: subprocess.Popen[str]) -> bool:
+        """Wait until the daemon says it applied the batch (True) or is killed (False)."""
+        assert proc.stderr is not None
+        return any(" changed" in line for line in proc.stderr)
+
+    # Count the steps of starting on an up-to-date index, then of applying one batch.
     proc = start()
-    assert proc.stderr is not None
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=60) == 0
+    started = json.loads(Path(os.environ["KILLPOINT_COUNTS"]).read_text())["sql"]
+    proc = start()
     _edit(vault, 0)
-    started = time.monotonic()
-    for line in proc.stderr:
-        if " changed" in line:
-            break
-    seconds = time.monotonic() - started
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    for n, d in enumerate(moments(seconds), 1):
-        proc = start()
+    assert applied(proc)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=60) == 0
+    total = json.loads(Path(os.environ["KILLPOINT_COUNTS"]).read_text())["sql"]
+    checker.assert_consistent()
+    batch = total - started
+    assert batch > 10
+
+    # Kills at the batch's first statement, halfway through it, and once it is applied.
+    killed_while_applying = 0
+    for n, at in enumerate([1, batch // 2, None], 1):
+        proc = start("-" if at is None else f"sql:{started + at}")
         _edit(vault, n)
-        time.sleep(d)
+        if not applied(proc):
+            killed_while_applying += 1
         proc.send_signal(signal.SIGKILL)
-        proc.wait()
+        proc.wait(timeout=60)
+        assert proc.returncode == -signal.SIGKILL
         checker.assert_consistent(n)
+    assert killed_while_applying >= 1

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import write_vault
+from conftest import Vault, write_vault
 
 pytestmark = pytest.mark.slow
 
@@ -230,10 +230,10 @@ def test_cli_commands_run_beside_the_daemon(vault: Path, daemon: Daemon) -> None
         (vault / f"Notes/New {i}.md").write_text("x\n")
         time.sleep(0.1 * i)
         # A refreshing command writes to the index while the daemon does; a reading one
-        # reads beside it.
+        # reads beside it (in this process: the daemon is the other one).
         for args in (("people", "--json"), ("--no-refresh", "due", "--no-write", "--json")):
-            result = cli(vault, *args)
-            assert result.returncode == 0, result.stderr
+            result = Vault(vault, TODAY).run(*args)
+            assert result.exit_code == 0, result.stderr
             assert "locked" not in result.stderr
     daemon.wait_for(lambda: "Notes/New 6.md" in indexed(vault), "the last new note indexed")
     assert daemon.proc.poll() is None
