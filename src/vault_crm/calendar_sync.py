@@ -135,9 +135,11 @@ def import_calendars(
         if data is None:
             planner.add(Broken(shown, None, error))
             continue
-        for item in read_calendar(data, shown, window, settings.my_emails):
+        events = max(1, count_events(data))
+        heard = _every_percent(reading, done, min(events, total - done), total)
+        for item in read_calendar(data, shown, window, settings.my_emails, heard):
             planner.add(item)
-        done += max(1, count_events(data))
+        done += events
         if reading is not None:
             reading(min(done, total), total)
     result = ImportResult(planner.plan)
@@ -146,16 +148,45 @@ def import_calendars(
     return result
 
 
+def _every_percent(
+    reading: Progress | None, before: int, events: int, total: int
+) -> Callable[[int], None] | None:
+    """`reading` told of the events gone through in one file, about once a percent."""
+    if reading is None:
+        return None
+    step = max(1, total // 100)
+    last = [0]
+
+    def heard(n: int) -> None:
+        if n - last[0] >= step:
+            last[0] = n
+            reading(before + min(n, events), total)
+
+    return heard
+
+
 def write_planned(
-    idx: Index, result: ImportResult, today: dt.date, progress: Progress | None = None
+    idx: Index,
+    result: ImportResult,
+    today: dt.date,
+    progress: Progress | None = None,
+    *,
+    index: bool = True,
 ) -> None:
-    """Write the notes a plan creates, and put them in the index."""
+    """Write the notes a plan creates, and (unless told not to) put them in the index."""
     from vault_crm.importing.writer import apply_plan
 
     applied = apply_plan(idx.settings.vault, result.plan.steps, today, {}, progress)
     result.created, result.refused = applied.created, applied.refused
-    if applied.created:
+    if index and applied.created:
         idx.refresh_paths(applied.created)
+
+
+def index_written(idx: Index, result: ImportResult, progress: Progress) -> None:
+    """Put the notes an import wrote in the index, telling how far it is: the whole vault
+    is brought up to date, which reads thousands of new notes in the worker processes."""
+    if result.created:
+        idx.refresh(progress)
 
 
 def export_calendar(

@@ -185,11 +185,16 @@ def count_events(data: bytes) -> int:
 
 
 def read_calendar(
-    data: bytes, file: str, window: Window, my_emails: Iterable[str]
+    data: bytes,
+    file: str,
+    window: Window,
+    my_emails: Iterable[str],
+    progress: Callable[[int], None] | None = None,
 ) -> Iterator[Occurrence | Broken]:
     """Every occurrence in the window of every event in `data`, or a Broken for each event
     (or the whole file) that cannot be read. Cancelled events and occurrences, EXDATEs and
-    events without any participant yield nothing."""
+    events without any participant yield nothing. `progress` hears how many events have
+    been gone through so far, as they are."""
     import icalendar
     import recurring_ical_events
     import x_wr_timezone
@@ -214,7 +219,7 @@ def read_calendar(
         by_uid: dict[str, list[Any]] = {}
         for component in cal.walk("VEVENT"):
             by_uid.setdefault(_uid_of(component), []).append(component)
-        yield from _expand(cal, by_uid, file, start, stop, mine, recurring_ical_events)
+        yield from _expand(cal, by_uid, file, start, stop, mine, recurring_ical_events, progress)
 
 
 def _expand(
@@ -225,6 +230,7 @@ def _expand(
     stop: dt.datetime,
     mine: frozenset[str],
     library: Any,
+    progress: Callable[[int], None] | None = None,
 ) -> Iterator[Occurrence | Broken]:
     """The occurrences of every series in which someone was met, series by series in the
     order of the file. All of them are expanded in one pass of the library; only when that
@@ -258,7 +264,11 @@ def _expand(
             found[_text(component.get("UID")).strip()].append(component)  # type: ignore[index]
     except Exception:  # a broken series somewhere: find it by expanding each on its own
         found = None
+    done = sum(len(c) for uid, c in by_uid.items() if uid not in series)
     for uid, components in series.items():
+        done += len(components)
+        if progress is not None:
+            progress(done)
         recurring = any(k in c for c in components for k in ("RRULE", "RDATE", "RECURRENCE-ID"))
         try:
             if found is None:
