@@ -53,23 +53,22 @@ STAGES = """
 import sys, json, time, datetime as dt
 started = time.perf_counter()
 from pathlib import Path
-from vault_crm.calendar_sync import import_calendars, index_written, write_planned
-from vault_crm.config import load_settings
-from vault_crm.index import Index
+from vault_crm.calendar_sync import import_calendars, index_written, write_meetings
+from vault_crm.cli.app import App
 times = {}
 def stage(name, since):
     times[name] = time.perf_counter() - since
     return time.perf_counter()
-today = dt.date.fromisoformat(sys.argv[3])
-idx = Index.open(load_settings(Path(sys.argv[1]).resolve()))
-idx.refresh()
+app = App(sys.argv[1], sys.argv[3], debug=False, no_refresh=False)
+idx = app.index()
 t = stage("start_and_open_index", started)
-result = import_calendars(idx, [("calendar.ics", Path(sys.argv[2]))], today, dry_run=True)
+result = import_calendars(idx, [("calendar.ics", Path(sys.argv[2]))], app.today, dry_run=True)
 t = stage("read_and_plan", t)
-write_planned(idx, result, today, index=False)
+write_meetings(idx, result, app.today)
 t = stage("write_notes", t)
 index_written(idx, result, lambda done, total: None)
 t = stage("index_notes", t)
+app.close()
 times["total"] = time.perf_counter() - started
 print(json.dumps(times))
 """

@@ -55,28 +55,32 @@ def test_one_broken_series_among_many_is_one_problem_and_the_rest_import(broken:
 
 
 @pytest.mark.slow
-def test_the_reading_progress_moves_through_one_large_file(tmp_path: Path) -> None:
+def test_the_reading_progress_moves_through_one_large_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from bench_calendar import calendar as bench_calendar
     from bench_calendar import make_vault
 
     from vault_crm.calendar_sync import import_calendars
-    from vault_crm.config import load_settings
-    from vault_crm.index import Index
+    from vault_crm.cli.app import App
 
     ics = tmp_path / "big.ics"
     ics.write_text(bench_calendar(1000), encoding="utf-8", newline="")
     root = tmp_path / "v"
     make_vault(root)
+    monkeypatch.setenv("VAULT_CRM_CACHE", str(tmp_path / "cache"))
     heard: list[tuple[int, int]] = []
-    with Index.open(load_settings(root), cache=tmp_path / "cache") as idx:
-        idx.refresh()
+    app = App(str(root), "2026-11-23", debug=False, no_refresh=False)
+    try:
         result = import_calendars(
-            idx,
+            app.index(),
             [("big.ics", ics)],
-            dt.date(2026, 11, 23),
+            app.today,
             dry_run=True,
             reading=lambda done, total: heard.append((done, total)),
         )
+    finally:
+        app.close()
     assert result.count("create") > 1000
     # About once a percent, never backwards, ending at every event of the file.
     assert len(heard) > 50

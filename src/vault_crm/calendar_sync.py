@@ -166,20 +166,26 @@ def _every_percent(
 
 
 def write_planned(
-    idx: Index,
-    result: ImportResult,
-    today: dt.date,
-    progress: Progress | None = None,
-    *,
-    index: bool = True,
+    idx: Index, result: ImportResult, today: dt.date, progress: Progress | None = None
 ) -> None:
-    """Write the notes a plan creates, and (unless told not to) put them in the index."""
+    """Write the notes a plan creates, and put them in the index."""
     from vault_crm.importing.writer import apply_plan
 
     applied = apply_plan(idx.settings.vault, result.plan.steps, today, {}, progress)
     result.created, result.refused = applied.created, applied.refused
-    if index and applied.created:
+    if applied.created:
         idx.refresh_paths(applied.created)
+
+
+def write_meetings(
+    idx: Index, result: ImportResult, today: dt.date, progress: Progress | None = None
+) -> None:
+    """Write the notes a plan creates, leaving the index to `index_written` (the command
+    shows the two steps with a progress bar each)."""
+    from vault_crm.importing.writer import apply_plan
+
+    applied = apply_plan(idx.settings.vault, result.plan.steps, today, {}, progress)
+    result.created, result.refused = applied.created, applied.refused
 
 
 def index_written(idx: Index, result: ImportResult, progress: Progress) -> None:

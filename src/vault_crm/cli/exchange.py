@@ -423,7 +423,7 @@ def import_ics(
         calendar_files,
         import_calendars,
         index_written,
-        write_planned,
+        write_meetings,
     )
 
     files, _ = calendar_files(paths, Path.cwd())
@@ -434,7 +434,7 @@ def import_ics(
         )
     if not dry_run:
         with ProgressBar("Writing meetings") as bar:
-            write_planned(idx, result, app.today, bar.update, index=False)
+            write_meetings(idx, result, app.today, bar.update)
         with ProgressBar("Indexing meetings") as bar:
             index_written(idx, result, bar.update)
     steps = result.plan.steps
