@@ -12,6 +12,9 @@ Printed, as the median of --runs fresh processes into a vault of 300 people: the
 (every matched occurrence a new note), the dry run, a re-import (everything skipped), and
 a floor measured in the same run: one process that only parses the file with icalendar,
 applies x-wr-timezone and expands it with recurring-ical-events over the same window.
+Then where an import's time goes: one more process per run into a fresh vault times the
+stages of `vault import ics` (start-up and opening the index, reading and planning,
+writing the notes, indexing them) and the floor's own three steps.
 """
 
 from __future__ import annotations
@@ -33,10 +36,41 @@ TODAY = "2026-11-23"
 PEOPLE = 300
 
 FLOOR = """
-import sys, datetime as dt, icalendar, recurring_ical_events, x_wr_timezone
+import sys, json, time, datetime as dt, icalendar, recurring_ical_events, x_wr_timezone
+t0 = time.perf_counter()
 with open(sys.argv[1], "rb") as fh:
-    cal = x_wr_timezone.to_standard(icalendar.Calendar.from_ical(fh.read()))
+    cal = icalendar.Calendar.from_ical(fh.read())
+t1 = time.perf_counter()
+cal = x_wr_timezone.to_standard(cal)
+t2 = time.perf_counter()
 n = len(recurring_ical_events.of(cal).between(dt.datetime(1900, 1, 1), dt.datetime(2026, 12, 24)))
+t3 = time.perf_counter()
+print(json.dumps({"parse": t1 - t0, "x_wr_timezone": t2 - t1, "expand": t3 - t2}))
+"""
+
+# The stages of `vault import ics FILE` (as cli/exchange.py runs them), timed one by one.
+STAGES = """
+import sys, json, time, datetime as dt
+started = time.perf_counter()
+from pathlib import Path
+from vault_crm.calendar_sync import import_calendars, index_written, write_meetings
+from vault_crm.cli.app import App
+times = {}
+def stage(name, since):
+    times[name] = time.perf_counter() - since
+    return time.perf_counter()
+app = App(sys.argv[1], sys.argv[3], debug=False, no_refresh=False)
+idx = app.index()
+t = stage("start_and_open_index", started)
+result = import_calendars(idx, [("calendar.ics", Path(sys.argv[2]))], app.today, dry_run=True)
+t = stage("read_and_plan", t)
+write_meetings(idx, result, app.today)
+t = stage("write_notes", t)
+index_written(idx, result, lambda done, total: None)
+t = stage("index_notes", t)
+app.close()
+times["total"] = time.perf_counter() - started
+print(json.dumps(times))
 """
 
 
@@ -122,14 +156,29 @@ def timed(cmd: list[str], env: dict[str, str], ok: tuple[int, ...] = (0,)) -> fl
     return elapsed
 
 
+def figures(cmd: list[str], env: dict[str, str]) -> dict[str, float]:
+    done = subprocess.run(cmd, env=env, capture_output=True, check=False)
+    if done.returncode != 0:
+        sys.exit(f"{' '.join(cmd)} failed:\n{done.stderr.decode()}")
+    return {k: float(v) for k, v in json.loads(done.stdout.decode().splitlines()[-1]).items()}
+
+
 def measure(n: int, runs: int, work: Path) -> dict[str, float | int]:
     ics = work / f"google-{n}.ics"
     ics.write_text(calendar(n), encoding="utf-8", newline="")
     env = {**os.environ, "VAULT_TODAY": TODAY, "VAULT_CRM_CACHE": str(work / "cache")}
     floor, imports, dry, again = [], [], [], []
+    floor_steps: list[dict[str, float]] = []
+    stages: list[dict[str, float]] = []
     notes = 0
     for r in range(runs):
-        floor.append(timed([sys.executable, "-c", FLOOR, str(ics)], env))
+        start = time.perf_counter()
+        floor_steps.append(figures([sys.executable, "-c", FLOOR, str(ics)], env))
+        floor.append(time.perf_counter() - start)
+        staged = work / f"staged-{r}"
+        make_vault(staged)
+        stages.append(figures([sys.executable, "-c", STAGES, str(staged), str(ics), TODAY], env))
+        shutil.rmtree(staged)
         root = work / f"vault-{r}"
         make_vault(root)
         base = [sys.executable, "-m", "vault_crm", "--vault", str(root), "import", "ics", str(ics)]
@@ -140,6 +189,8 @@ def measure(n: int, runs: int, work: Path) -> dict[str, float | int]:
         notes = len(list((root / "Meetings").glob("*.md")))
         shutil.rmtree(root)
     med = statistics.median
+    steps = {f"step_{k}_s": round(med(f[k] for f in floor_steps), 3) for k in floor_steps[0]}
+    staged_s = {f"stage_{k}_s": round(med(st[k] for st in stages), 3) for k in stages[0]}
     return {
         "events": n,
         "file_mb": round(ics.stat().st_size / 1e6, 2),
@@ -150,6 +201,8 @@ def measure(n: int, runs: int, work: Path) -> dict[str, float | int]:
         "dry_run_s": round(med(dry), 3),
         "dry_run_ratio": round(med(dry) / med(floor), 2),
         "reimport_s": round(med(again), 3),
+        **steps,
+        **staged_s,
     }
 
 
@@ -173,6 +226,14 @@ def main() -> None:
             f"{r['floor_parse_expand_s']} s); dry run {r['dry_run_s']} s "
             f"({r['dry_run_ratio']}x); re-import {r['reimport_s']} s"
         )
+        floor = ", ".join(
+            f"{k[5:-2].replace('_', ' ')} {v} s" for k, v in r.items() if k.startswith("step_")
+        )
+        print(f"        the floor: {floor}")
+        stages = ", ".join(
+            f"{k[6:-2].replace('_', ' ')} {v} s" for k, v in r.items() if k.startswith("stage_")
+        )
+        print(f"        the import, stage by stage: {stages}")
 
 
 if __name__ == "__main__":

@@ -136,15 +136,34 @@ def import_calendars(
         if data is None:
             planner.add(Broken(shown, None, error))
             continue
-        for item in read_calendar(data, shown, window, settings.my_emails):
+        events = max(1, count_events(data))
+        heard = _every_percent(reading, done, min(events, total - done), total)
+        for item in read_calendar(data, shown, window, settings.my_emails, heard):
             planner.add(item)
-        done += max(1, count_events(data))
+        done += events
         if reading is not None:
             reading(min(done, total), total)
     result = ImportResult(planner.plan)
     if not dry_run:
         write_planned(idx, result, today)
     return result
+
+
+def _every_percent(
+    reading: Progress | None, before: int, events: int, total: int
+) -> Callable[[int], None] | None:
+    """`reading` told of the events gone through in one file, about once a percent."""
+    if reading is None:
+        return None
+    step = max(1, total // 100)
+    last = [0]
+
+    def heard(n: int) -> None:
+        if n - last[0] >= step:
+            last[0] = n
+            reading(before + min(n, events), total)
+
+    return heard
 
 
 def write_planned(
@@ -157,6 +176,24 @@ def write_planned(
     result.created, result.refused = applied.created, applied.refused
     if applied.created:
         refresh_paths(idx, applied.created)
+
+
+def write_meetings(
+    idx: Index, result: ImportResult, today: dt.date, progress: Progress | None = None
+) -> None:
+    """Write the notes a plan creates, leaving the index to `index_written` (the command
+    shows the two steps with a progress bar each)."""
+    from vault_crm.importing.writer import apply_plan
+
+    applied = apply_plan(idx.settings.vault, result.plan.steps, today, {}, progress)
+    result.created, result.refused = applied.created, applied.refused
+
+
+def index_written(idx: Index, result: ImportResult, progress: Progress) -> None:
+    """Put the notes an import wrote in the index, telling how far it is: the whole vault
+    is brought up to date, which reads thousands of new notes in the worker processes."""
+    if result.created:
+        idx.refresh(progress)
 
 
 def export_calendar(

@@ -420,7 +420,12 @@ def import_ics(
       vault import ics ~/.calendars/work/ --since 2026-01-01
       vault import ics 'exports/*.ics' --json
     """
-    from vault_crm.calendar_sync import calendar_files, import_calendars, write_planned
+    from vault_crm.calendar_sync import (
+        calendar_files,
+        import_calendars,
+        index_written,
+        write_meetings,
+    )
 
     files, _ = calendar_files(paths, Path.cwd())
     idx = app.index()
@@ -430,7 +435,9 @@ def import_ics(
         )
     if not dry_run:
         with ProgressBar("Writing meetings") as bar:
-            write_planned(idx, result, app.today, bar.update)
+            write_meetings(idx, result, app.today, bar.update)
+        with ProgressBar("Indexing meetings") as bar:
+            index_written(idx, result, bar.update)
     steps = result.plan.steps
     unmatched = result.plan.unmatched_sorted()
     if as_json:

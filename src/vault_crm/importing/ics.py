@@ -185,11 +185,16 @@ def count_events(data: bytes) -> int:
 
 
 def read_calendar(
-    data: bytes, file: str, window: Window, my_emails: Iterable[str]
+    data: bytes,
+    file: str,
+    window: Window,
+    my_emails: Iterable[str],
+    progress: Callable[[int], None] | None = None,
 ) -> Iterator[Occurrence | Broken]:
     """Every occurrence in the window of every event in `data`, or a Broken for each event
     (or the whole file) that cannot be read. Cancelled events and occurrences, EXDATEs and
-    events without any participant yield nothing."""
+    events without any participant yield nothing. `progress` hears how many events have
+    been gone through so far, as they are."""
     import icalendar
     import recurring_ical_events
     import x_wr_timezone
@@ -214,7 +219,7 @@ def read_calendar(
         by_uid: dict[str, list[Any]] = {}
         for component in cal.walk("VEVENT"):
             by_uid.setdefault(_uid_of(component), []).append(component)
-        yield from _expand(cal, by_uid, file, start, stop, mine, recurring_ical_events)
+        yield from _expand(cal, by_uid, file, start, stop, mine, recurring_ical_events, progress)
 
 
 def _expand(
@@ -225,26 +230,54 @@ def _expand(
     stop: dt.datetime,
     mine: frozenset[str],
     library: Any,
+    progress: Callable[[int], None] | None = None,
 ) -> Iterator[Occurrence | Broken]:
+    """The occurrences of every series in which someone was met, series by series in the
+    order of the file. All of them are expanded in one pass of the library; only when that
+    pass fails is each series expanded on its own, so the broken one is reported and the
+    rest still import."""
     import icalendar
 
+    people = _Participants(mine)
     zones = [c for c in cal.subcomponents if c.name == "VTIMEZONE"]
+    series: dict[str, list[Any]] = {}
     for uid, components in by_uid.items():
-        summary = _text(components[0].get("SUMMARY")).strip()
-        if not any(participants(c, mine) for c in components):
+        if not any(people.of(c) for c in components):
             continue  # nobody met here (a holiday, a reminder): nothing to expand
-        recurring = any(k in c for c in components for k in ("RRULE", "RDATE", "RECURRENCE-ID"))
+        for c in components:
+            if not _text(c.get("UID")).strip():
+                c["UID"] = uid
+        series[uid] = components
+
+    def calendar_of(components: Iterable[Any]) -> Any:
         one = icalendar.Calendar()
         for zone in zones:
             one.add_component(zone)
         for c in components:
-            if not _text(c.get("UID")).strip():
-                c["UID"] = uid
             one.add_component(c)
+        return one
+
+    found: dict[str, list[Any]] | None = {uid: [] for uid in series}
+    try:
+        everything = [c for components in series.values() for c in components]
+        for component in library.of(calendar_of(everything)).between(start, stop):
+            found[_text(component.get("UID")).strip()].append(component)  # type: ignore[index]
+    except Exception:  # a broken series somewhere: find it by expanding each on its own
+        found = None
+    done = sum(len(c) for uid, c in by_uid.items() if uid not in series)
+    for uid, components in series.items():
+        done += len(components)
+        if progress is not None:
+            progress(done)
+        recurring = any(k in c for c in components for k in ("RRULE", "RDATE", "RECURRENCE-ID"))
         try:
-            found = library.of(one).between(start, stop)
-            items = [_occurrence(c, uid, recurring, file, mine) for c in found]
+            if found is None:
+                expanded = library.of(calendar_of(components)).between(start, stop)
+            else:
+                expanded = found[uid]
+            items = [_occurrence(c, uid, recurring, file, people) for c in expanded]
         except Exception as exc:  # expansion of one broken series: report it, go on
+            summary = _text(components[0].get("SUMMARY")).strip()
             yield Broken(file, uid, _reason(exc), summary)
             continue
         for item in items:
@@ -252,12 +285,32 @@ def _expand(
                 yield item
 
 
+class _Participants:
+    """`participants` of the components of one calendar, each distinct list of attendees
+    worked out once: every occurrence of a series shares its master's."""
+
+    def __init__(self, mine: frozenset[str]) -> None:
+        self.mine = mine
+        self.seen: dict[tuple[int, int], tuple[Any, Any, tuple[Attendee, ...]]] = {}
+
+    def of(self, component: Any) -> tuple[Attendee, ...]:
+        organizer, attendees = component.get("ORGANIZER"), component.get("ATTENDEE")
+        key = (id(organizer), id(attendees))
+        hit = self.seen.get(key)
+        if hit is not None and hit[0] is organizer and hit[1] is attendees:
+            return hit[2]
+        found = participants(component, self.mine)
+        # The values are kept with the answer, so their ids cannot be reused meanwhile.
+        self.seen[key] = (organizer, attendees, found)
+        return found
+
+
 def _occurrence(
-    component: Any, uid: str, recurring: bool, file: str, mine: frozenset[str]
+    component: Any, uid: str, recurring: bool, file: str, participants: _Participants
 ) -> Occurrence | None:
     if _text(component.get("STATUS")).strip().upper() == "CANCELLED":
         return None
-    people = participants(component, mine)
+    people = participants.of(component)
     if not people:
         return None
     start = component.decoded("DTSTART")

@@ -20,6 +20,7 @@ from vault_crm.importing.plan import Step
 
 if TYPE_CHECKING:
     from vault_crm.edit import NewNotes
+    from vault_crm.writing import ReadBack
 
 
 @dataclass(frozen=True)
@@ -55,9 +56,9 @@ def flow_yaml(value: Any) -> str:
     return json.dumps(str(value), ensure_ascii=False)
 
 
-def note_text(vault: Path, step: Step, today: dt.date) -> str:
+def note_text(vault: Path, step: Step, today: dt.date, read_back: ReadBack | None = None) -> str:
     """The whole text of a new note (a person, or an imported conversation), checked to
-    read back as planned."""
+    read back as planned (with `read_back`: from the lines of the whole batch, read once)."""
     from vault_crm.render import render
     from vault_crm.writing import note_text as checked_text
 
@@ -86,7 +87,7 @@ def note_text(vault: Path, step: Step, today: dt.date) -> str:
         body = render(vault, "person.md.j2", context).lstrip("\n")
         if step.body:
             body = body.rstrip("\n") + "\n\n" + step.body.strip("\n") + "\n"
-    return checked_text(props, body, step.path or step.title, expected=props)
+    return checked_text(props, body, step.path or step.title, expected=props, read_back=read_back)
 
 
 def apply_plan(
@@ -98,9 +99,14 @@ def apply_plan(
 ) -> Applied:
     """Write the plan's creates and merges. `fspaths` maps a vault path to its path on
     disk (they differ only in Unicode normalisation)."""
-    from vault_crm.edit import NewNotes
+    from vault_crm.edit import NewNotes, yaml_frontmatter
+    from vault_crm.writing import ReadBack
 
     todo = [s for s in steps if s.action in ("create", "merge") and s.path]
+    # Every new note's front-matter is checked to read back as planned; read the lines
+    # they share once for the whole batch.
+    read_back = ReadBack()
+    read_back.learn(yaml_frontmatter(front_matter(s.props)) for s in todo if s.action == "create")
     created: list[str] = []
     merged: list[str] = []
     refused: list[str] = []
@@ -111,7 +117,7 @@ def apply_plan(
     ) as notes:
         for done, step in enumerate(todo, start=1):
             try:
-                _apply(vault, step, today, fspaths, notes, merged)
+                _apply(vault, step, today, fspaths, notes, merged, read_back)
             except WriteRefusedError as exc:
                 refused.append(str(exc))
             if progress is not None:
@@ -126,13 +132,14 @@ def _apply(
     fspaths: dict[str, str],
     notes: NewNotes,
     merged: list[str],
+    read_back: ReadBack | None = None,
 ) -> None:
     from vault_crm.edit import check_inside, edit_properties
 
     assert step.path is not None
     if step.action == "create":
         folder, _, name = step.path.rpartition("/")
-        text = note_text(vault, step, today)
+        text = note_text(vault, step, today, read_back)
         notes.add(
             vault / folder,
             name.removesuffix(".md"),
