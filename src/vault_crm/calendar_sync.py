@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from vault_crm.errors import VaultError
 from vault_crm.importing.ics import MeetingPlan, MeetingPlanner, Window, count_events, read_calendar
 from vault_crm.importing.plan import Known
-from vault_crm.refresh import refresh_paths
+from vault_crm.refresh import refresh_index, refresh_paths
 
 if TYPE_CHECKING:
     from vault_crm.config import Settings
@@ -193,7 +193,7 @@ def index_written(idx: Index, result: ImportResult, progress: Progress) -> None:
     """Put the notes an import wrote in the index, telling how far it is: the whole vault
     is brought up to date, which reads thousands of new notes in the worker processes."""
     if result.created:
-        idx.refresh(progress)
+        refresh_index(idx, progress)
 
 
 def export_calendar(
