@@ -72,6 +72,32 @@ VaultLoader.add_implicit_resolver(
 VaultLoader.add_implicit_resolver("tag:yaml.org,2002:merge", re.compile(r"^(?:<<)$"), ["<"])
 VaultLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 
+
+_IMPLICIT = VaultLoader.yaml_implicit_resolvers
+
+
+def _resolve(
+    self: VaultLoader,
+    kind: type[yaml.Node],
+    value: str | None,
+    implicit: tuple[bool, bool],
+) -> str:
+    """BaseResolver.resolve for this loader, which has no path resolvers and no wildcard
+    implicit ones: the tag of each node libyaml reads, without the general case's work."""
+    if kind is yaml.ScalarNode:
+        if implicit[0]:
+            for tag, regexp in _IMPLICIT.get(value[:1] if value else "", ()):
+                if regexp.match(value):  # type: ignore[arg-type]
+                    return tag
+        return "tag:yaml.org,2002:str"
+    if kind is yaml.SequenceNode:
+        return "tag:yaml.org,2002:seq"
+    return "tag:yaml.org,2002:map"
+
+
+assert None not in VaultLoader.yaml_implicit_resolvers and not VaultLoader.yaml_path_resolvers
+VaultLoader.resolve = _resolve
+
 # --- limits: no front-matter can take the tool down -----------------------------------
 # A billion-laughs alias bomb is a kilobyte of text that expands to billions of values; a
 # recursive alias (`a: &a [*a]`) is a list that holds itself. Both are refused before any
@@ -135,6 +161,63 @@ def _check_shape(root: yaml.Node) -> None:
         stack.extend((c, depth + 1, False) for c in children)
 
 
+_STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_BOOL = "tag:yaml.org,2002:bool"
+_NULL = "tag:yaml.org,2002:null"
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+_PLAIN_INT = re.compile(r"-?(?:0|[1-9][0-9]*)")
+_PLAIN_FLOAT = re.compile(r"-?(?:0|[1-9][0-9]*)\.[0-9]+(?:[eE][-+]?[0-9]+)?")
+
+
+class _Unusual(Exception):
+    """Front-matter the quick builder leaves to PyYAML's constructor (see _build)."""
+
+
+def _build(loader: yaml.SafeLoader, root: yaml.Node) -> Any:
+    """The values of a document without aliases, as PyYAML's constructor would build them,
+    in one walk that also keeps the limits (PyYAML's constructor spends most of a note's
+    YAML time on bookkeeping that plain properties do not need). Raises _Unusual for any
+    other tag, a merge key, a collection as a key, or a shape past the limits: the caller
+    then goes the long way, which builds or refuses it exactly as before."""
+    count = 0
+
+    def build(node: yaml.Node, depth: int) -> Any:
+        nonlocal count
+        count += 1
+        if depth > MAX_YAML_DEPTH or count > MAX_YAML_VALUES:
+            raise _Unusual
+        tag = node.tag
+        if tag == _STR:
+            return node.value
+        if tag == _MAP:
+            out = {}
+            for key_node, value_node in node.value:
+                if key_node.tag == _MAP or key_node.tag == _SEQ:
+                    raise _Unusual
+                key = build(key_node, depth + 1)
+                out[key] = build(value_node, depth + 1)
+            return out
+        if tag == _SEQ:
+            return [build(item, depth + 1) for item in node.value]
+        if tag == _NULL:
+            return None
+        if tag == _INT and _PLAIN_INT.fullmatch(node.value):
+            return int(node.value)
+        if tag == _FLOAT and _PLAIN_FLOAT.fullmatch(node.value):
+            return float(node.value)
+        if tag == _BOOL and node.value.lower() in ("true", "false"):
+            return node.value.lower() == "true"
+        if tag == _TIMESTAMP:
+            return _timestamp(loader, node)
+        raise _Unusual
+
+    return build(root, 0)
+
+
 def load_yaml(text: str) -> Any:
     """Parse front-matter text with the vault's YAML rules, within the limits above. Raises
     yaml.YAMLError (a YamlRefused for a refused shape) on anything it cannot read."""
@@ -145,6 +228,11 @@ def load_yaml(text: str) -> Any:
         node = loader.get_single_node()
         if node is None:
             return None
+        if "*" not in text:  # no alias: every node is built once
+            try:
+                return _build(loader, node)
+            except (_Unusual, ValueError, OverflowError):
+                pass  # the long way builds it, or says what is wrong with it, as always
         _check_shape(node)
         return loader.construct_document(node)
     except yaml.YAMLError:
