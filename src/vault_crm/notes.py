@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from typing import Any, ClassVar
 
@@ -170,6 +171,7 @@ _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
 _PLAIN_INT = re.compile(r"-?(?:0|[1-9][0-9]*)")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _PLAIN_FLOAT = re.compile(r"-?(?:0|[1-9][0-9]*)\.[0-9]+(?:[eE][-+]?[0-9]+)?")
 
 
@@ -212,6 +214,12 @@ def _build(loader: yaml.SafeLoader, root: yaml.Node) -> Any:
         if tag == _BOOL and node.value.lower() in ("true", "false"):
             return node.value.lower() == "true"
         if tag == _TIMESTAMP:
+            value = node.value
+            if len(value) == 10 and _ISO_DATE.fullmatch(value):  # most dates: no time
+                try:
+                    return dt.date(int(value[:4]), int(value[5:7]), int(value[8:]))
+                except ValueError:
+                    return value  # as _timestamp keeps an impossible date
             return _timestamp(loader, node)
         raise _Unusual
 
@@ -247,7 +255,7 @@ def load_yaml(text: str) -> Any:
 # --- helpers --------------------------------------------------------------------------
 
 _FENCE_OPEN = re.compile(r"^-{3}[ \t]*\r?$")
-_FENCE_CLOSE = re.compile(r"^(?:-{3}|\.{3})[ \t]*\r?$")
+_FENCE_CLOSE = re.compile(r"^(?:-{3}|\.{3})[ \t]*\r?$", re.M)
 _KEY_LINE = re.compile(r"^([^\s#:][^:]*?)\s*:(?:\s|$)")
 _CHECKBOX = re.compile(r"\[([^\]\n])\][ \t]+")
 _LIST_PREFIX = re.compile(r"[ \t]*(?:>[ \t]*)*(?:[-*+]|\d+[.)])[ \t]+")
@@ -256,6 +264,8 @@ _CODE_FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
 
 def to_jsonable(value: Any) -> Any:
     """Front-matter values as JSON-able data: dates as ISO strings, keys as strings."""
+    if isinstance(value, str):  # most values: tested first
+        return value
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     if isinstance(value, dict):
@@ -314,10 +324,8 @@ def _fenced_lines(body: str) -> set[int]:
 def _tasks(body: str, first_line: int, links: list[Link]) -> list[Task]:
     if "] " not in body and "]\t" not in body:
         return []
-    fenced = _fenced_lines(body) if ("```" in body or "~~~" in body) else set()
-    by_line: dict[int, list[str]] = {}
-    for link in links:
-        by_line.setdefault(link.line, []).append(link.target)
+    fenced: set[int] | None = None
+    by_line: dict[int, list[str]] | None = None
     tasks: list[Task] = []
     lines = 0
     pos = 0
@@ -329,6 +337,11 @@ def _tasks(body: str, first_line: int, links: list[Link]) -> list[Task]:
             continue
         lines += body.count("\n", pos, start)
         pos = start
+        if fenced is None:  # worked out at the first task: most notes have none
+            fenced = _fenced_lines(body) if ("```" in body or "~~~" in body) else set()
+            by_line = {}
+            for link in links:
+                by_line.setdefault(link.line, []).append(link.target)
         if lines in fenced:
             continue
         end = body.find("\n", m.end())
@@ -339,14 +352,19 @@ def _tasks(body: str, first_line: int, links: list[Link]) -> list[Task]:
                 line=number,
                 text=text,
                 checked=m.group(1) != " ",
-                links=tuple(by_line.get(number, ())),
+                links=tuple(by_line.get(number, ())) if by_line else (),
             )
         )
     return tasks
 
 
 def _in_folder(path_cf: str, folders: tuple[str, ...]) -> bool:
-    return any(path_cf.startswith(f.casefold() + "/") for f in folders if f)
+    return path_cf.startswith(_folder_prefixes(folders))
+
+
+@functools.lru_cache(maxsize=32)
+def _folder_prefixes(folders: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(f.casefold() + "/" for f in folders if f)
 
 
 def generated_pattern(settings: Settings) -> re.Pattern[str]:
@@ -390,20 +408,17 @@ def split_frontmatter(text: str) -> tuple[list[str] | None, int, int]:
     end = text.find("\n")
     if end == -1 or not _FENCE_OPEN.match(text[:end]):
         return None, 0, 1
-    lines: list[str] = []
     offset = end + 1
-    while True:
-        end = text.find("\n", offset)
-        line = text[offset:] if end == -1 else text[offset:end]
-        if _FENCE_CLOSE.match(line):
-            body_start = offset + len(line) + 1
-            return [ln.rstrip("\r") for ln in lines], min(body_start, len(text)), len(lines) + 3
-        if end == -1:
-            break
-        lines.append(line)
-        offset = end + 1
-    # An opening `---` with no closing line is a horizontal rule, not front-matter.
-    return None, 0, 1
+    # The closing line, found by one search (a line-by-line loop costs more per note).
+    close = _FENCE_CLOSE.search(text, offset)
+    if close is None:
+        # An opening `---` with no closing line is a horizontal rule, not front-matter.
+        return None, 0, 1
+    if close.start() == offset:
+        lines = []
+    else:
+        lines = [ln.rstrip("\r") for ln in text[offset : close.start() - 1].split("\n")]
+    return lines, min(close.end() + 1, len(text)), len(lines) + 3
 
 
 def parse_note(
@@ -564,13 +579,18 @@ def _is_folder_note(path_cf: str, title: str, settings: Settings) -> bool:
     return len(parent) >= 2 and parent[-2] == key
 
 
+@functools.lru_cache(maxsize=8)
+def _casefolded(names: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(n.casefold() for n in names)
+
+
 def _classify(path_cf: str, title: str, raw: dict[str, Any], settings: Settings) -> Kind:
     kind_type = raw.get("type")
     if isinstance(kind_type, str):
         value = kind_type.strip().casefold()
         if value == "person":
             return "person"
-        if value in {t.casefold() for t in settings.interaction_types}:
+        if value in _casefolded(settings.interaction_types):
             return "conversation"
     if _is_folder_note(path_cf, title, settings):
         return "other"

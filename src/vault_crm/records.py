@@ -25,6 +25,9 @@ MAX_SEARCHED_CHARS = 5_000_000
 
 Progress = Callable[[int, int], None]
 
+# json.dumps(..., ensure_ascii=False) makes a new encoder on every call; a note needs five.
+_to_json = json.JSONEncoder(ensure_ascii=False).encode
+
 
 def read_records(
     settings: Settings,
@@ -126,10 +129,10 @@ def to_record(note: Note, resolver: Resolver) -> IndexRecord:
         note.mtime_ns,
         note.size,
         note.date.isoformat() if note.date else None,
-        json.dumps(note.props, ensure_ascii=False),
-        json.dumps(list(note.aliases), ensure_ascii=False),
-        json.dumps(list(note.tags), ensure_ascii=False),
-        json.dumps(list(note.participant_names), ensure_ascii=False),
+        _to_json(note.props),
+        _to_json(list(note.aliases)) if note.aliases else "[]",
+        _to_json(list(note.tags)) if note.tags else "[]",
+        _to_json(list(note.participant_names)) if note.participant_names else "[]",
         int(note.has_participant_props),
         _summary(note.body),
         " ".join(note.aliases),
@@ -271,7 +274,9 @@ def _props_text(props: dict[str, Any]) -> str:
     parts: list[str] = []
 
     def walk_value(v: Any) -> None:
-        if isinstance(v, dict):
+        if isinstance(v, str):
+            parts.append(v)
+        elif isinstance(v, dict):
             for x in v.values():
                 walk_value(x)
         elif isinstance(v, list):
