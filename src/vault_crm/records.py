@@ -4,13 +4,15 @@ SIGTERM and Ctrl-C stop the pool cleanly (`Terminated`)."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
 import time
+from collections import deque
 from collections.abc import Callable, Generator, Iterable, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vault_crm import cjk
 from vault_crm.config import Settings
@@ -18,8 +20,13 @@ from vault_crm.links import Resolver, is_attachment, link_key, nfc
 from vault_crm.model import IndexRecord, Note, Problem
 from vault_crm.scan import FileStat
 
+if TYPE_CHECKING:
+    from multiprocessing.pool import AsyncResult
+
 # Below this many changed notes, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 400
+# Batches handed to each worker ahead of the writer: enough that none waits for work.
+IN_FLIGHT = 2
 # A note's body is searchable up to here (notes.LARGE_NOTE_BYTES warns about larger ones).
 MAX_SEARCHED_CHARS = 5_000_000
 
@@ -47,29 +54,34 @@ def read_records(
         import multiprocessing
 
         chunk = max(50, min(400, total // (workers * 6)))
-        batches = [files[i : i + chunk] for i in range(0, total, chunk)]
-        jobs = [(vault, settings, b) for b in batches]
+        jobs = ((vault, settings, files[i : i + chunk]) for i in range(0, total, chunk))
         done = 0
         with _StopOnSignal() as stop:
             pool = multiprocessing.Pool(
                 workers, _init_worker, (list(paths), sorted(attachments), os.getpid())
             )
             try:
-                results = pool.imap(_parse_batch, jobs)
-                while True:
-                    try:
-                        # A short wait, so a signal is acted on within a moment.
-                        batch = results.next(timeout=0.2)
-                    except multiprocessing.TimeoutError:
+                # At most IN_FLIGHT batches per worker are handed out and not yet written:
+                # when the writer is slower than the workers, they wait for it instead of
+                # piling parsed notes up in memory (the whole vault, on a large one).
+                pending: deque[AsyncResult[list[IndexRecord]]] = deque(
+                    pool.apply_async(_parse_batch, (job,))
+                    for job in itertools.islice(jobs, IN_FLIGHT * workers)
+                )
+                while pending:
+                    # Short waits, so a signal is acted on within a moment.
+                    while not pending[0].ready():
+                        pending[0].wait(0.2)
                         stop.check()
-                        continue
-                    except StopIteration:
-                        break
                     stop.check()
+                    batch = pending.popleft().get()
+                    for job in itertools.islice(jobs, 1):
+                        pending.append(pool.apply_async(_parse_batch, (job,)))
                     done += chunk
                     if progress:
                         progress(min(done, total), total)
                     yield from batch
+                    del batch
                 stop.check()
             except BaseException:
                 # Ctrl-C, SIGTERM, an error, or the consumer closing this generator:
