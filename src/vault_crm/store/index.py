@@ -254,10 +254,10 @@ class Index(Queries):
         )
         return kinds
 
-    def _rebuild_graph(self) -> None:
+    def _rebuild_graph(self, size: int = GRAPH_SLICE) -> None:
         """Who took part in each conversation (and which people a daily note mentions),
         and the problems only the whole vault shows: stored, so reads need not redo it.
-        Worked out GRAPH_SLICE conversations at a time, so a large vault's conversations
+        Worked out `size` conversations at a time, so a large vault's conversations
         and their links are never all in memory at once (the rebuild's peak)."""
         from vault_crm.contacts import build_graph, load_people
 
@@ -270,7 +270,7 @@ class Index(Queries):
         self._graph_problems(shared)
         # Each slice reads its own notes' links: by source, so that index is built now.
         c.execute("CREATE INDEX IF NOT EXISTS links_source ON links(source)")
-        for rows in self.conversation_slices(GRAPH_SLICE):
+        for rows in self.conversation_slices(size):
             links = self.contact_links([r.path for r in rows])
             graph = build_graph(people, rows, links, self.settings)
             notes = {r.path: r for r in rows}
