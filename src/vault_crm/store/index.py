@@ -23,7 +23,7 @@ from vault_crm.store import schema
 from vault_crm.store.queries import Queries
 
 # Conversations whose participants a rebuild works out at once (see Index._rebuild_graph).
-GRAPH_SLICE = 20_000
+GRAPH_SLICE = 10_000
 
 
 class Index(Queries):
