@@ -241,3 +241,45 @@ def test_a_search_expression_the_index_refuses_is_a_query_error(make_vault: Make
                 refuse()
             assert isinstance(caught.value, VaultError)
             assert "syntax error" in str(caught.value) or "unterminated" in str(caught.value)
+
+
+def test_a_rebuild_works_out_participants_a_slice_at_a_time_with_the_same_result(
+    make_vault: MakeVault,
+) -> None:
+    """A large vault's participants are worked out a slice of conversations at a time (so
+    they are never all in memory): the rows and the problems are those of one pass."""
+    files: dict[str, str | bytes] = {
+        "People/Ana Lima.md": "---\ntype: person\naliases: [AL]\n---\n",
+        "People/Al Berg.md": "---\ntype: person\naliases: [AL]\n---\n",
+        "People/Bo.md": "---\ntype: person\n---\n",
+    }
+    for day in range(1, 10):
+        who = ["[[Ana Lima]]", "[[Bo]]", "[[Nobody]]"][day % 3]
+        files[f"Conversations/2026-11-0{day} Call.md"] = (
+            f'---\ndate: 2026-11-0{day}\nwith: ["{who}"]\npeople: Zed, Bo\n---\nAlso [[Al Berg]].\n'
+        )
+        files[f"Daily/2026-10-0{day}.md"] = f"Saw [[Bo]] and [[Ana Lima]] on day {day}.\n"
+    vault = make_vault(files)
+
+    def graph(index: Index) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+        return (
+            index.conn.execute("SELECT * FROM participants ORDER BY rowid").fetchall(),
+            index.conn.execute("SELECT * FROM graph_problems ORDER BY rowid").fetchall(),
+        )
+
+    with open_index(vault) as index:
+        refresh_index(index, rebuild=True)
+        whole = graph(index)
+        participants, problems = whole
+        assert len(participants) == 9 * 2 + 3 * 2 + 6  # daily notes, then calls
+        messages = [p[3] for p in problems]
+        assert messages.count("alias 'al' is also used by Al Berg") == 1
+        assert messages.count("participant [[Nobody]] matches no person") == 3
+        assert messages.count("participant 'Zed' matches no person") == 9
+        for size in (1, 2, 7):
+            index.conn.execute("BEGIN")
+            try:
+                index._rebuild_graph(size)
+                assert graph(index) == whole
+            finally:
+                index.conn.execute("ROLLBACK")

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from vault_crm import notes
 from vault_crm.config import Settings
 from vault_crm.notes import parse_note
 
@@ -145,3 +152,87 @@ def test_participants_links_and_plain_names() -> None:
         ("send [[Cy]] the deck", False, ("Cy",)),
         ("done", True, ()),
     ]
+
+
+# --- front-matter values: the quick builder against PyYAML's own constructor ----------
+
+_SCALARS = [
+    "Ana", "yes", "no", "true", "False", "null", "~", "", "0", "-0", "42", "0123", "-7",
+    "1.5", "-0.0", "1.0e3", "1e3", ".inf", "12:30", "+447700900123", "2026-02-30",
+    "2024-05-01", "2024-05-01 10:00:00", "2024-05-01T10:00:00Z", '"[[Ana Lima]]"',
+    "[[Ana]]", "'quoted'", '"two\\nlines"', "!!int 0x1F", "!!str 42", "!!float 3",
+    "!!bool yes", "!!binary aGk=", "!!set {a, b}", "!custom x", "&a anchored", "*a",
+    "<<", "{}", "[]", "{a: 1}", "[1, [2, [3]]]", "{[a]: b}", "? [x]\n  : y", "a: b: c",
+    "x" * 5, "9" * 5000, "日本語", "#not a comment", "- ",
+]  # fmt: skip
+
+
+@st.composite
+def yaml_texts(draw: st.DrawFn) -> str:
+    """Front-matter-like text: keys with scalars, flow and block collections, nesting."""
+    lines = []
+    for _ in range(draw(st.integers(0, 6))):
+        key = draw(st.sampled_from(["name", "tags", "with", "date", "<<", "1", "a", "a"]))
+        form = draw(st.integers(0, 3))
+        items = draw(st.lists(st.sampled_from(_SCALARS), max_size=4))
+        if form == 0:
+            lines.append(f"{key}: {items[0] if items else ''}")
+        elif form == 1:
+            lines.append(f"{key}: [{', '.join(items)}]")
+        elif form == 2:
+            lines.append(f"{key}:")
+            lines.extend(f"  - {item}" for item in items)
+        else:
+            lines.append(f"{key}:")
+            lines.extend(f"  k{i}: {item}" for i, item in enumerate(items))
+    if draw(st.booleans()):
+        lines.append(draw(st.sampled_from(_SCALARS)))
+    return "\n".join(lines)
+
+
+def _long_way(text: str) -> Any:
+    """PyYAML's general constructor over the same loader, with the same limits."""
+
+    class Long(notes.VaultLoader):
+        resolve = yaml.resolver.BaseResolver.resolve
+
+    loader = Long(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        notes._check_shape(node)
+        return loader.construct_document(node)
+    except (ValueError, OverflowError) as exc:
+        raise notes.YamlRefused(f"unreadable value ({exc})") from None
+    finally:
+        loader.dispose()
+
+
+def _outcome(load: Any, text: str) -> str:
+    try:
+        return "value " + repr(load(text))  # repr tells True from 1 and 1 from 1.0
+    except yaml.YAMLError as exc:
+        return f"error {type(exc).__name__}: {exc}"
+
+
+@given(yaml_texts())
+@settings(max_examples=400)
+def test_front_matter_values_are_built_exactly_as_pyyaml_builds_them(text: str) -> None:
+    assert _outcome(notes.load_yaml, text) == _outcome(_long_way, text)
+
+
+def test_front_matter_past_the_limits_is_refused_whichever_way_it_is_built() -> None:
+    deep = "a: " + "[" * 60 + "]" * 60
+    many = "a: [" + ", ".join(["x"] * 10_001) + "]"
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
+        for p, c in zip("abcd", "bcde", strict=True)
+    )
+    for text, reason in (
+        (deep, "nested more than 50 levels deep"),
+        (many, "aliases expand to more than 10,000 values"),
+        (bomb, "aliases expand to more than 10,000 values"),
+    ):
+        with pytest.raises(notes.YamlRefused, match=reason):
+            notes.load_yaml(text)

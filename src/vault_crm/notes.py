@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from typing import Any, ClassVar
 
@@ -72,6 +73,32 @@ VaultLoader.add_implicit_resolver(
 VaultLoader.add_implicit_resolver("tag:yaml.org,2002:merge", re.compile(r"^(?:<<)$"), ["<"])
 VaultLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 
+
+_IMPLICIT = VaultLoader.yaml_implicit_resolvers
+
+
+def _resolve(
+    self: VaultLoader,
+    kind: type[yaml.Node],
+    value: str | None,
+    implicit: tuple[bool, bool],
+) -> str:
+    """BaseResolver.resolve for this loader, which has no path resolvers and no wildcard
+    implicit ones: the tag of each node libyaml reads, without the general case's work."""
+    if kind is yaml.ScalarNode:
+        if implicit[0]:
+            for tag, regexp in _IMPLICIT.get(value[:1] if value else "", ()):
+                if regexp.match(value):  # type: ignore[arg-type]
+                    return tag
+        return "tag:yaml.org,2002:str"
+    if kind is yaml.SequenceNode:
+        return "tag:yaml.org,2002:seq"
+    return "tag:yaml.org,2002:map"
+
+
+assert None not in VaultLoader.yaml_implicit_resolvers and not VaultLoader.yaml_path_resolvers
+VaultLoader.resolve = _resolve
+
 # --- limits: no front-matter can take the tool down -----------------------------------
 # A billion-laughs alias bomb is a kilobyte of text that expands to billions of values; a
 # recursive alias (`a: &a [*a]`) is a list that holds itself. Both are refused before any
@@ -135,6 +162,70 @@ def _check_shape(root: yaml.Node) -> None:
         stack.extend((c, depth + 1, False) for c in children)
 
 
+_STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_BOOL = "tag:yaml.org,2002:bool"
+_NULL = "tag:yaml.org,2002:null"
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+_PLAIN_INT = re.compile(r"-?(?:0|[1-9][0-9]*)")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_PLAIN_FLOAT = re.compile(r"-?(?:0|[1-9][0-9]*)\.[0-9]+(?:[eE][-+]?[0-9]+)?")
+
+
+class _Unusual(Exception):
+    """Front-matter the quick builder leaves to PyYAML's constructor (see _build)."""
+
+
+def _build(loader: yaml.SafeLoader, root: yaml.Node) -> Any:
+    """The values of a document without aliases, as PyYAML's constructor would build them,
+    in one walk that also keeps the limits (PyYAML's constructor spends most of a note's
+    YAML time on bookkeeping that plain properties do not need). Raises _Unusual for any
+    other tag, a merge key, a collection as a key, or a shape past the limits: the caller
+    then goes the long way, which builds or refuses it exactly as before."""
+    count = 0
+
+    def build(node: yaml.Node, depth: int) -> Any:
+        nonlocal count
+        count += 1
+        if depth > MAX_YAML_DEPTH or count > MAX_YAML_VALUES:
+            raise _Unusual
+        tag = node.tag
+        if tag == _STR:
+            return node.value
+        if tag == _MAP:
+            out = {}
+            for key_node, value_node in node.value:
+                if key_node.tag == _MAP or key_node.tag == _SEQ:
+                    raise _Unusual
+                key = build(key_node, depth + 1)
+                out[key] = build(value_node, depth + 1)
+            return out
+        if tag == _SEQ:
+            return [build(item, depth + 1) for item in node.value]
+        if tag == _NULL:
+            return None
+        if tag == _INT and _PLAIN_INT.fullmatch(node.value):
+            return int(node.value)
+        if tag == _FLOAT and _PLAIN_FLOAT.fullmatch(node.value):
+            return float(node.value)
+        if tag == _BOOL and node.value.lower() in ("true", "false"):
+            return node.value.lower() == "true"
+        if tag == _TIMESTAMP:
+            value = node.value
+            if len(value) == 10 and _ISO_DATE.fullmatch(value):  # most dates: no time
+                try:
+                    return dt.date(int(value[:4]), int(value[5:7]), int(value[8:]))
+                except ValueError:
+                    return value  # as _timestamp keeps an impossible date
+            return _timestamp(loader, node)
+        raise _Unusual
+
+    return build(root, 0)
+
+
 def load_yaml(text: str) -> Any:
     """Parse front-matter text with the vault's YAML rules, within the limits above. Raises
     yaml.YAMLError (a YamlRefused for a refused shape) on anything it cannot read."""
@@ -145,6 +236,11 @@ def load_yaml(text: str) -> Any:
         node = loader.get_single_node()
         if node is None:
             return None
+        if "*" not in text:  # no alias: every node is built once
+            try:
+                return _build(loader, node)
+            except (_Unusual, ValueError, OverflowError):
+                pass  # the long way builds it, or says what is wrong with it, as always
         _check_shape(node)
         return loader.construct_document(node)
     except yaml.YAMLError:
@@ -159,7 +255,7 @@ def load_yaml(text: str) -> Any:
 # --- helpers --------------------------------------------------------------------------
 
 _FENCE_OPEN = re.compile(r"^-{3}[ \t]*\r?$")
-_FENCE_CLOSE = re.compile(r"^(?:-{3}|\.{3})[ \t]*\r?$")
+_FENCE_CLOSE = re.compile(r"^(?:-{3}|\.{3})[ \t]*\r?$", re.M)
 _KEY_LINE = re.compile(r"^([^\s#:][^:]*?)\s*:(?:\s|$)")
 _CHECKBOX = re.compile(r"\[([^\]\n])\][ \t]+")
 _LIST_PREFIX = re.compile(r"[ \t]*(?:>[ \t]*)*(?:[-*+]|\d+[.)])[ \t]+")
@@ -168,6 +264,8 @@ _CODE_FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
 
 def to_jsonable(value: Any) -> Any:
     """Front-matter values as JSON-able data: dates as ISO strings, keys as strings."""
+    if isinstance(value, str):  # most values: tested first
+        return value
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     if isinstance(value, dict):
@@ -226,10 +324,8 @@ def _fenced_lines(body: str) -> set[int]:
 def _tasks(body: str, first_line: int, links: list[Link]) -> list[Task]:
     if "] " not in body and "]\t" not in body:
         return []
-    fenced = _fenced_lines(body) if ("```" in body or "~~~" in body) else set()
-    by_line: dict[int, list[str]] = {}
-    for link in links:
-        by_line.setdefault(link.line, []).append(link.target)
+    fenced: set[int] | None = None
+    by_line: dict[int, list[str]] | None = None
     tasks: list[Task] = []
     lines = 0
     pos = 0
@@ -241,6 +337,11 @@ def _tasks(body: str, first_line: int, links: list[Link]) -> list[Task]:
             continue
         lines += body.count("\n", pos, start)
         pos = start
+        if fenced is None:  # worked out at the first task: most notes have none
+            fenced = _fenced_lines(body) if ("```" in body or "~~~" in body) else set()
+            by_line = {}
+            for link in links:
+                by_line.setdefault(link.line, []).append(link.target)
         if lines in fenced:
             continue
         end = body.find("\n", m.end())
@@ -251,14 +352,19 @@ def _tasks(body: str, first_line: int, links: list[Link]) -> list[Task]:
                 line=number,
                 text=text,
                 checked=m.group(1) != " ",
-                links=tuple(by_line.get(number, ())),
+                links=tuple(by_line.get(number, ())) if by_line else (),
             )
         )
     return tasks
 
 
 def _in_folder(path_cf: str, folders: tuple[str, ...]) -> bool:
-    return any(path_cf.startswith(f.casefold() + "/") for f in folders if f)
+    return path_cf.startswith(_folder_prefixes(folders))
+
+
+@functools.lru_cache(maxsize=32)
+def _folder_prefixes(folders: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(f.casefold() + "/" for f in folders if f)
 
 
 def generated_pattern(settings: Settings) -> re.Pattern[str]:
@@ -302,20 +408,17 @@ def split_frontmatter(text: str) -> tuple[list[str] | None, int, int]:
     end = text.find("\n")
     if end == -1 or not _FENCE_OPEN.match(text[:end]):
         return None, 0, 1
-    lines: list[str] = []
     offset = end + 1
-    while True:
-        end = text.find("\n", offset)
-        line = text[offset:] if end == -1 else text[offset:end]
-        if _FENCE_CLOSE.match(line):
-            body_start = offset + len(line) + 1
-            return [ln.rstrip("\r") for ln in lines], min(body_start, len(text)), len(lines) + 3
-        if end == -1:
-            break
-        lines.append(line)
-        offset = end + 1
-    # An opening `---` with no closing line is a horizontal rule, not front-matter.
-    return None, 0, 1
+    # The closing line, found by one search (a line-by-line loop costs more per note).
+    close = _FENCE_CLOSE.search(text, offset)
+    if close is None:
+        # An opening `---` with no closing line is a horizontal rule, not front-matter.
+        return None, 0, 1
+    if close.start() == offset:
+        lines = []
+    else:
+        lines = [ln.rstrip("\r") for ln in text[offset : close.start() - 1].split("\n")]
+    return lines, min(close.end() + 1, len(text)), len(lines) + 3
 
 
 def parse_note(
@@ -476,13 +579,18 @@ def _is_folder_note(path_cf: str, title: str, settings: Settings) -> bool:
     return len(parent) >= 2 and parent[-2] == key
 
 
+@functools.lru_cache(maxsize=8)
+def _casefolded(names: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(n.casefold() for n in names)
+
+
 def _classify(path_cf: str, title: str, raw: dict[str, Any], settings: Settings) -> Kind:
     kind_type = raw.get("type")
     if isinstance(kind_type, str):
         value = kind_type.strip().casefold()
         if value == "person":
             return "person"
-        if value in {t.casefold() for t in settings.interaction_types}:
+        if value in _casefolded(settings.interaction_types):
             return "conversation"
     if _is_folder_note(path_cf, title, settings):
         return "other"

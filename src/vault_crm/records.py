@@ -4,13 +4,15 @@ SIGTERM and Ctrl-C stop the pool cleanly (`Terminated`)."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
 import time
+from collections import deque
 from collections.abc import Callable, Generator, Iterable, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vault_crm import cjk
 from vault_crm.config import Settings
@@ -18,12 +20,20 @@ from vault_crm.links import Resolver, is_attachment, link_key, nfc
 from vault_crm.model import IndexRecord, Note, Problem
 from vault_crm.scan import FileStat
 
+if TYPE_CHECKING:
+    from multiprocessing.pool import AsyncResult
+
 # Below this many changed notes, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 400
+# Batches handed to each worker ahead of the writer: enough that none waits for work.
+IN_FLIGHT = 2
 # A note's body is searchable up to here (notes.LARGE_NOTE_BYTES warns about larger ones).
 MAX_SEARCHED_CHARS = 5_000_000
 
 Progress = Callable[[int, int], None]
+
+# json.dumps(..., ensure_ascii=False) makes a new encoder on every call; a note needs five.
+_to_json = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def read_records(
@@ -44,29 +54,34 @@ def read_records(
         import multiprocessing
 
         chunk = max(50, min(400, total // (workers * 6)))
-        batches = [files[i : i + chunk] for i in range(0, total, chunk)]
-        jobs = [(vault, settings, b) for b in batches]
+        jobs = ((vault, settings, files[i : i + chunk]) for i in range(0, total, chunk))
         done = 0
         with _StopOnSignal() as stop:
             pool = multiprocessing.Pool(
                 workers, _init_worker, (list(paths), sorted(attachments), os.getpid())
             )
             try:
-                results = pool.imap(_parse_batch, jobs)
-                while True:
-                    try:
-                        # A short wait, so a signal is acted on within a moment.
-                        batch = results.next(timeout=0.2)
-                    except multiprocessing.TimeoutError:
+                # At most IN_FLIGHT batches per worker are handed out and not yet written:
+                # when the writer is slower than the workers, they wait for it instead of
+                # piling parsed notes up in memory (the whole vault, on a large one).
+                pending: deque[AsyncResult[list[IndexRecord]]] = deque(
+                    pool.apply_async(_parse_batch, (job,))
+                    for job in itertools.islice(jobs, IN_FLIGHT * workers)
+                )
+                while pending:
+                    # Short waits, so a signal is acted on within a moment.
+                    while not pending[0].ready():
+                        pending[0].wait(0.2)
                         stop.check()
-                        continue
-                    except StopIteration:
-                        break
                     stop.check()
+                    batch = pending.popleft().get()
+                    for job in itertools.islice(jobs, 1):
+                        pending.append(pool.apply_async(_parse_batch, (job,)))
                     done += chunk
                     if progress:
                         progress(min(done, total), total)
                     yield from batch
+                    del batch
                 stop.check()
             except BaseException:
                 # Ctrl-C, SIGTERM, an error, or the consumer closing this generator:
@@ -126,10 +141,10 @@ def to_record(note: Note, resolver: Resolver) -> IndexRecord:
         note.mtime_ns,
         note.size,
         note.date.isoformat() if note.date else None,
-        json.dumps(note.props, ensure_ascii=False),
-        json.dumps(list(note.aliases), ensure_ascii=False),
-        json.dumps(list(note.tags), ensure_ascii=False),
-        json.dumps(list(note.participant_names), ensure_ascii=False),
+        _to_json(note.props),
+        _to_json(list(note.aliases)) if note.aliases else "[]",
+        _to_json(list(note.tags)) if note.tags else "[]",
+        _to_json(list(note.participant_names)) if note.participant_names else "[]",
         int(note.has_participant_props),
         _summary(note.body),
         " ".join(note.aliases),
@@ -271,7 +286,9 @@ def _props_text(props: dict[str, Any]) -> str:
     parts: list[str] = []
 
     def walk_value(v: Any) -> None:
-        if isinstance(v, dict):
+        if isinstance(v, str):
+            parts.append(v)
+        elif isinstance(v, dict):
             for x in v.values():
                 walk_value(x)
         elif isinstance(v, list):

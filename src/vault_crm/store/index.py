@@ -17,10 +17,13 @@ from pathlib import Path
 
 from vault_crm.config import Settings
 from vault_crm.links import Resolver, file_key, nfc
-from vault_crm.model import IndexRecord
+from vault_crm.model import IndexRecord, Problem
 from vault_crm.records import link_kind
 from vault_crm.store import schema
 from vault_crm.store.queries import Queries
+
+# Conversations whose participants a rebuild works out at once (see Index._rebuild_graph).
+GRAPH_SLICE = 10_000
 
 
 class Index(Queries):
@@ -251,28 +254,40 @@ class Index(Queries):
         )
         return kinds
 
-    def _rebuild_graph(self) -> None:
+    def _rebuild_graph(self, size: int = GRAPH_SLICE) -> None:
         """Who took part in each conversation (and which people a daily note mentions),
-        and the problems only the whole vault shows: stored, so reads need not redo it."""
+        and the problems only the whole vault shows: stored, so reads need not redo it.
+        Worked out `size` conversations at a time, so a large vault's conversations
+        and their links are never all in memory at once (the rebuild's peak)."""
         from vault_crm.contacts import build_graph, load_people
 
-        rows = self.conversation_rows()
-        graph = build_graph(load_people(self), rows, self.contact_links(), self.settings)
-        notes = {r.path: r for r in rows}
         c = self.conn
+        people = load_people(self)
+        # What people alone show (an alias two of them use): found once, not per slice.
+        shared = build_graph(people, [], [], self.settings).problems
         c.execute("DELETE FROM participants")
         c.execute("DELETE FROM graph_problems")
-        c.executemany(
-            "INSERT INTO participants(source, person, date, kind) VALUES (?, ?, ?, ?)",
-            [
-                (conv, person, notes[conv].date, notes[conv].kind)
-                for conv, people in graph.participants.items()
-                for person in people
-            ],
-        )
-        c.executemany(
+        self._graph_problems(shared)
+        # Each slice reads its own notes' links: by source, so that index is built now.
+        c.execute("CREATE INDEX IF NOT EXISTS links_source ON links(source)")
+        for rows in self.conversation_slices(size):
+            links = self.contact_links([r.path for r in rows])
+            graph = build_graph(people, rows, links, self.settings)
+            notes = {r.path: r for r in rows}
+            c.executemany(
+                "INSERT INTO participants(source, person, date, kind) VALUES (?, ?, ?, ?)",
+                [
+                    (conv, person, notes[conv].date, notes[conv].kind)
+                    for conv, found in graph.participants.items()
+                    for person in found
+                ],
+            )
+            self._graph_problems(graph.problems[len(shared) :])
+
+    def _graph_problems(self, problems: Sequence[Problem]) -> None:
+        self.conn.executemany(
             "INSERT INTO graph_problems(path, line, severity, message) VALUES (?,?,?,?)",
-            [(p.path, p.line, p.severity, p.message) for p in graph.problems],
+            [(p.path, p.line, p.severity, p.message) for p in problems],
         )
 
     def _people_names(self, paths: Sequence[str], people: set[str], names: set[str]) -> None:

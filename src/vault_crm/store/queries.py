@@ -284,6 +284,35 @@ class Queries:
             )
         ]
 
+    def conversation_slices(self, size: int) -> Iterator[list[ConversationRow]]:
+        """conversation_rows() in order of writing, `size` at a time: a large vault's are
+        never all in memory at once."""
+        after = 0
+        while True:
+            rows = self.conn.execute(
+                "SELECT id, path, title, kind, date, participant_names, has_participants,"
+                " summary, json_extract(props, '$.channel') FROM notes"
+                " WHERE id > ? AND kind IN ('conversation', 'daily') AND is_template = 0"
+                " AND is_generated = 0 ORDER BY id LIMIT ?",
+                (after, size),
+            ).fetchall()
+            if not rows:
+                return
+            after = rows[-1][0]
+            yield [
+                ConversationRow(
+                    r[1],
+                    r[2],
+                    r[3],
+                    r[4],
+                    tuple(json.loads(r[5])),
+                    bool(r[6]),
+                    r[7],
+                    r[8] if isinstance(r[8], str) else None,
+                )
+                for r in rows
+            ]
+
     def contact_links(self, sources: Sequence[str] | None = None) -> list[LinkRow]:
         """The links of conversations and daily notes (participants and mentions); of
         `sources` only, when given."""
