@@ -14,6 +14,7 @@ import contextlib
 import hashlib
 import os
 import time
+from array import array
 from collections.abc import Generator, Iterable, Sequence
 from stat import S_ISREG
 
@@ -67,8 +68,11 @@ def refresh_index(
 def _digest(walked: Sequence[FileStat], others: Sequence[str]) -> str:
     """One digest of a walk: every note's path, mtime and size, in the order walked (a
     different order only costs one full comparison), and every other file's path."""
-    text = "\n".join([f"{f.fspath}\t{f.mtime_ns}\t{f.size}" for f in walked])
-    digest = hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=16)
+    digest = hashlib.blake2b(digest_size=16)
+    # Column by column: one string, two arrays of integers (no text per note).
+    digest.update("\0".join([f[1] for f in walked]).encode("utf-8", "surrogateescape"))
+    digest.update(array("q", [f[2] for f in walked]).tobytes())
+    digest.update(array("q", [f[3] for f in walked]).tobytes())
     digest.update("\0".join(["", *others]).encode("utf-8", "surrogateescape"))
     return digest.hexdigest()
 
