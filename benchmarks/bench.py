@@ -1,7 +1,7 @@
 """Measure vault-crm on a synthetic vault and print the figures (not a timed test).
 
     python benchmarks/bench.py [--vault DIR] [--shape synthetic|real] [--runs 5] [--keep] [--json]
-    python benchmarks/bench.py --notes 10000 30000 100000 [--runs 3] [--json]
+    python benchmarks/bench.py --notes 10000 30000 100000 [--runs 3] [--json] [--vault DIR]
 
 Each figure is the median of --runs fresh processes, and each is shown next to a floor
 measured in the same run on the same machine, because these machines are noisy:
@@ -69,6 +69,14 @@ QUERIES = [
 ]  # fmt: skip
 
 
+def bench_env(**extra: str) -> dict[str, str]:
+    """The environment of every timed process: today fixed, and bytecode written and
+    read as in an installed copy (PYTHONDONTWRITEBYTECODE, set in some shells and CI
+    images, would make every run compile every module again)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    return {**env, "VAULT_TODAY": "2026-11-23", **extra}
+
+
 def timed(argv: list[str], env: dict[str, str]) -> tuple[float, int]:
     start = time.perf_counter()
     done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
@@ -134,9 +142,25 @@ print(time.perf_counter() - start)
     return float(out.stdout) / rebuild
 
 
+def rss_mb(pid: int) -> float:
+    """The resident memory of a running process, in MB (ps, so Linux and macOS alike)."""
+    out = subprocess.run(["ps", "-o", "rss=", "-p", str(pid)], capture_output=True, text=True)
+    return int(out.stdout.split()[0]) / 1024
+
+
 def daemon_latency(vault: Path, vault_cmd: list[str], env: dict[str, str]) -> float:
     """Seconds from saving a note to the daemon's rewritten reconnect note (debounce
     included): log a conversation with the first person due, dated today."""
+    return daemon_figures(vault, vault_cmd, env)[0]
+
+
+def daemon_figures(
+    vault: Path, vault_cmd: list[str], env: dict[str, str]
+) -> tuple[float, float, float]:
+    """The daemon's save -> rewritten reconnect note (as `daemon_latency`), its start-up
+    (from launching `vault watch` to "watching": the reconcile and both notes written;
+    the index is current, as after any command) and its resident memory when idle after
+    start-up, in MB."""
     due = json.loads(
         subprocess.run(
             [*vault_cmd, "due", "--json"], env=env, capture_output=True, text=True, check=True
@@ -145,11 +169,16 @@ def daemon_latency(vault: Path, vault_cmd: list[str], env: dict[str, str]) -> fl
     if not due:
         raise RuntimeError("nobody is due in this vault")
     note = vault / "Reconnect.md"
+    launched = time.perf_counter()
     proc = subprocess.Popen([*vault_cmd, "watch"], env=env, stderr=subprocess.PIPE, text=True)
     try:
         assert proc.stderr is not None
         while "watching" not in proc.stderr.readline():
-            pass
+            if proc.poll() is not None:
+                raise RuntimeError("vault watch stopped")
+        startup = time.perf_counter() - launched
+        time.sleep(1.0)  # idle: past the first debounce of its own writes
+        idle = rss_mb(proc.pid)
         before = note.read_bytes()
         path = vault / "Conversations" / "bench-latency.md"
         started = time.perf_counter()
@@ -166,7 +195,7 @@ def daemon_latency(vault: Path, vault_cmd: list[str], env: dict[str, str]) -> fl
         proc.terminate()
         proc.wait()
     path.unlink()
-    return elapsed
+    return elapsed, startup, idle
 
 
 Row = tuple[float, float]  # seconds, peak RSS in MB
@@ -206,14 +235,16 @@ def sized(notes: int) -> dict[str, int]:
     return {"people": people, "conversations": notes - people, "daily": 365 * notes // 10_000}
 
 
-def scale_figures(notes: int, runs: int, work: Path) -> dict[str, Any]:
+def scale_figures(notes: int, runs: int, work: Path, keep: bool = False) -> dict[str, Any]:
     """The issue-17 table at one vault size: each command's median, floor, ratio and
-    peak RSS."""
+    peak RSS. With `keep`, a vault already generated in `work` is used again (the
+    generator is deterministic) and left there."""
     vault = work / f"vault-{notes}"
-    started = time.perf_counter()
-    generate(vault, **sized(notes))
-    print(f"generated {vault} in {time.perf_counter() - started:.1f} s", file=sys.stderr)
-    env = dict(os.environ, VAULT_CRM_CACHE=str(work / f"cache-{notes}"), VAULT_TODAY="2026-11-23")
+    if not (keep and (vault / "People").is_dir()):
+        started = time.perf_counter()
+        generate(vault, **sized(notes))
+        print(f"generated {vault} in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    env = bench_env(VAULT_CRM_CACHE=str(work / f"cache-{notes}"))
     vault_cmd = [shutil.which("vault") or "vault", "--vault", str(vault)]
     py = [sys.executable, "-c"]
     floor_parse = median_rss([*py, FLOOR_PARSE, str(vault)], env, runs)
@@ -261,12 +292,15 @@ def scale_figures(notes: int, runs: int, work: Path) -> dict[str, Any]:
         },
     }
     try:
-        figures["daemon_save_to_note_s"] = statistics.median(
-            daemon_latency(vault, vault_cmd, env) for _ in range(min(runs, 3))
-        )
+        daemon = [daemon_figures(vault, vault_cmd, env) for _ in range(min(runs, 3))]
+        figures["daemon_save_to_note_s"] = statistics.median(d[0] for d in daemon)
+        figures["daemon_startup_s"] = statistics.median(d[1] for d in daemon)
+        figures["daemon_idle_rss_mb"] = max(d[2] for d in daemon)
     except (RuntimeError, OSError, subprocess.CalledProcessError) as exc:
-        figures["daemon_save_to_note_s"] = f"n/a: {exc}"
-    shutil.rmtree(vault, ignore_errors=True)
+        for key in ("daemon_save_to_note_s", "daemon_startup_s", "daemon_idle_rss_mb"):
+            figures[key] = f"n/a: {exc}"
+    if not keep:
+        shutil.rmtree(vault, ignore_errors=True)
     shutil.rmtree(work / f"cache-{notes}", ignore_errors=True)
     return figures
 
@@ -283,6 +317,13 @@ def print_scale(results: list[dict[str, Any]]) -> None:
         daemon = fig["daemon_save_to_note_s"]
         shown = f"{daemon:.2f} s" if isinstance(daemon, float) else daemon
         print(f"| daemon: save -> rewritten Reconnect.md | {shown} | | | |")
+        startup, idle = fig.get("daemon_startup_s"), fig.get("daemon_idle_rss_mb")
+        if isinstance(startup, float) and isinstance(idle, float):
+            print(
+                f"| daemon: start-up (reconcile, both notes) | {startup:.2f} s"
+                f" | {fig['floor_walk_s']:.2f} s | {startup / fig['floor_walk_s']:.1f}x"
+                f" | {idle:.0f} MB idle |"
+            )
         if i:
             prev = results[i - 1]
             grow = fig["notes"] / prev["notes"]
@@ -290,11 +331,20 @@ def print_scale(results: list[dict[str, Any]]) -> None:
             for name, c in fig["commands"].items():
                 before = prev["commands"][name]["s"]
                 print(f"  {name}: {c['s'] / before:.2f}x time")
+            for key in ("daemon_save_to_note_s", "daemon_startup_s"):
+                now, then = fig.get(key), prev.get(key)
+                if isinstance(now, float) and isinstance(then, float):
+                    print(f"  {key}: {now / then:.2f}x time")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--vault", type=Path, help="benchmark this vault instead of generating")
+    parser.add_argument(
+        "--vault",
+        type=Path,
+        help="benchmark this vault instead of generating; with --notes, the folder the"
+        " vaults are generated into once and used again by later runs",
+    )
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--keep", action="store_true", help="keep the generated vault")
     parser.add_argument("--json", action="store_true", help="print figures as JSON")
@@ -316,11 +366,14 @@ def main() -> None:
     args = parser.parse_args()
 
     if args.notes:
-        work = Path(tempfile.mkdtemp(prefix="vault-bench-"))
+        # --vault DIR with --notes: generate the vaults into DIR once, use them again after.
+        work = args.vault or Path(tempfile.mkdtemp(prefix="vault-bench-"))
+        keep = args.keep or args.vault is not None
         try:
-            results = [scale_figures(n, args.runs, work) for n in sorted(args.notes)]
+            results = [scale_figures(n, args.runs, work, keep) for n in sorted(args.notes)]
         finally:
-            shutil.rmtree(work, ignore_errors=True)
+            if not keep:
+                shutil.rmtree(work, ignore_errors=True)
         if args.json:
             print(json.dumps(results, indent=2))
         else:
@@ -340,7 +393,7 @@ def main() -> None:
         else:
             generate(vault)
         print(f"generated {vault} in {time.perf_counter() - started:.1f} s", file=sys.stderr)
-    env = dict(os.environ, VAULT_CRM_CACHE=str(work / "cache"), VAULT_TODAY="2026-11-23")
+    env = bench_env(VAULT_CRM_CACHE=str(work / "cache"))
     vault_cmd = [shutil.which("vault") or "vault", "--vault", str(vault)]
     notes = sum(1 for _ in vault.rglob("*.md"))
     py = [sys.executable, "-c"]
@@ -398,7 +451,10 @@ def main() -> None:
     ):
         figures["write_note_ms"] = (figures["due_write_s"] - figures["due_no_write_s"]) * 1000  # type: ignore[operator]
     try:
-        figures["daemon_save_to_note_s"] = daemon_latency(vault, vault_cmd, env)
+        latency, startup, idle = daemon_figures(vault, vault_cmd, env)
+        figures["daemon_save_to_note_s"] = latency
+        figures["daemon_startup_s"] = startup
+        figures["daemon_idle_rss_mb"] = idle
     except (RuntimeError, OSError) as exc:
         figures["daemon_save_to_note_s"] = f"n/a: {exc}"
     p50, p95 = search_latencies(vault, env)

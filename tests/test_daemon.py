@@ -7,11 +7,14 @@ import datetime as dt
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+import vault_crm.reconnect as reconnect_module
 from vault_crm.config import load_settings
 from vault_crm.daemon import LARGE_BATCH, RECONCILE_SECONDS, Daemon
+from vault_crm.reconnect import write_reconnect, write_report
 from vault_crm.refresh import refresh_paths
 from vault_crm.store import Index
 from vault_crm.watch import Batch
@@ -87,6 +90,33 @@ def test_a_batch_applies_only_its_paths_and_rewrites_the_note(
     line = d.step(Batch({"People/Cy.md"}), DAY, now=5.0)
     assert line is not None and line.startswith("1 note changed, Reconnect.md rewritten")
     assert "[[Cy]]" in reconnect(d)
+
+
+def test_a_step_loads_people_and_contacts_once_for_both_notes(
+    daemon: tuple[Daemon, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reconnect note and the report are worked out from one load of the graph (in a
+    large vault each load costs seconds), and say what each would say alone."""
+    d, _ = daemon
+    d.start(DAY, now=0.0)
+    loads: list[object] = []
+    real = reconnect_module.load_graph
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        loads.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(reconnect_module, "load_graph", counted)
+    call = "Conversations/2026-11-22 Call with Bo.md"
+    write_vault(d.vault, {call: '---\ndate: 2026-11-22\nwith: ["[[Bo]]"]\n---\nA call.\n'})
+    line = d.step(Batch({call}), DAY, now=5.0)
+    assert line is not None and line.startswith("1 note changed, Reconnect.md rewritten")
+    assert len(loads) == 1
+    assert "2026-11-22" in reconnect(d)
+    # Each written alone now (a load each) changes nothing.
+    assert write_reconnect(d.index, d.vault, DAY) == ("Reconnect.md", False)
+    assert write_report(d.index, d.vault, DAY) == ("Network report.md", False)
+    assert len(loads) == 3
 
 
 def test_a_missed_event_is_healed_by_the_periodic_reconcile(

@@ -38,7 +38,8 @@ START = {
         '---\ndate: 2026-12-05\nwith: ["[[Dee Fox]]"]\n---\nPlanned.\n'
     ),
     "Daily/2026-11-10.md": "Saw [[Bo Chen]] and [[Dee Fox]] at the market.\n",
-    "Ideas.md": "Ask [[Cy Dias]] about [[Lisbon JS]].\n",
+    "Ideas.md": "Ask [[Cy Dias]] about [[Lisbon JS]], the [[Plan]] and ![[photo.png]].\n",
+    "Projects/Deep/Plan.md": "The plan.\n",
 }
 
 Change = Callable[[Path], None]
@@ -90,6 +91,14 @@ CHANGES: list[tuple[str, Change, list[str]]] = [
         ["Conversations/2026-11-15 Walk with Bo.md"],
     ),
     (
+        "conversation added naming its participant by a link to an alias",
+        write(
+            "Conversations/2026-11-12 Tea with Cy.md",
+            '---\ndate: 2026-11-12\nwith: ["[[Cy]]"]\n---\nTea.\n',
+        ),
+        ["Conversations/2026-11-12 Tea with Cy.md"],
+    ),
+    (
         "a note appears that a dangling link now resolves to",
         write("People/Dee Fox.md", "---\ntype: person\ncadence: 1w\n---\n"),
         ["People/Dee Fox.md"],
@@ -120,6 +129,35 @@ CHANGES: list[tuple[str, Change, list[str]]] = [
             "From [[Lisbon JS]].\n",
         ),
         ["People/Ana Lima.md"],
+    ),
+    (
+        "a note appears with a linked title at a shorter path (links to the title move)",
+        write("Area/Plan.md", "The plan, nearer the top.\n"),
+        ["Area/Plan.md"],
+    ),
+    (
+        "an attachment appears that a link names",
+        write("Projects/photo.png", "not really a picture"),
+        ["Projects/photo.png"],
+    ),
+    (
+        "a note added with links to its own folder and relative ones",
+        write(
+            "Projects/Deep/Notes.md",
+            "See [[Plan]], [up](../../Area/Plan.md), [[./Plan]], [[../Deep/Plan]],"
+            " [[photo.png]].\n",
+        ),
+        ["Projects/Deep/Notes.md"],
+    ),
+    (
+        "the note at the shorter path deleted (links move back)",
+        delete("Area/Plan.md"),
+        ["Area/Plan.md"],
+    ),
+    (
+        "the attachment deleted",
+        delete("Projects/photo.png"),
+        ["Projects/photo.png"],
     ),
     (
         "person renamed",
@@ -247,3 +285,35 @@ def test_no_change_after_the_first_load_works_out_the_whole_vault_again(
                     os.utime(root / rel, ns=(step + 1, step + 1))
             refresh_index(idx)
         assert idx.conn.execute("SELECT count(*) FROM participants").fetchone()[0] >= 4
+
+
+@pytest.mark.parametrize("how", ["walk", "paths"])
+def test_a_few_changed_notes_never_read_every_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    """The links of a few changed notes (and those a note that came or went re-points) are
+    resolved by looking up just the titles they name: no change of the list above reads
+    every note's path or builds the table of every title (seconds in a large vault)."""
+    root = write_vault(tmp_path / "vault", START)
+    with Index.open(load_settings(root), tmp_path / "c") as idx:
+        refresh_index(idx)
+
+        def every_path(*_args: object) -> None:
+            raise AssertionError("every note's path was read")
+
+        monkeypatch.setattr(Index, "all_paths", every_path)
+        monkeypatch.setattr("vault_crm.records.Resolver", every_path)
+        for step, (_what, change, paths) in enumerate(CHANGES):
+            change(root)
+            for rel in paths:
+                if (root / rel).exists():
+                    os.utime(root / rel, ns=(step + 1, step + 1))
+            if how == "walk":
+                refresh_index(idx)
+            else:
+                refresh_paths(idx, paths)
+        resolved = dict(
+            idx.conn.execute("SELECT target, resolved FROM links WHERE source = ?", ("Ideas.md",))
+        )
+    assert resolved["Plan"] == "Projects/Deep/Plan.md"
+    assert resolved["Cy Dias"] == "People/Cy Dias.md"

@@ -13,7 +13,7 @@ from typing import Protocol
 
 from vault_crm.errors import VaultError
 from vault_crm.model import IndexStats
-from vault_crm.reconnect import write_reconnect, write_report
+from vault_crm.reconnect import sharing_graph, write_reconnect, write_report
 from vault_crm.refresh import refresh_index, refresh_paths
 from vault_crm.store import Index
 from vault_crm.watch import Batch
@@ -86,7 +86,8 @@ class Daemon:
         """The reconnect note, then the report note; a note that cannot be written is
         logged and does not stop the other. With commit, one commit for both."""
         written: list[str] = []
-        done = [self._write_one(w, today, written) for w in self.writers]
+        with sharing_graph():
+            done = [self._write_one(w, today, written) for w in self.writers]
         if self.commit and written:
             from vault_crm.gitops import commit_files
 

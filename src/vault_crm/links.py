@@ -414,3 +414,69 @@ def _lookup(
         if nfc(path).casefold() == own:
             return path
     return candidates[0]
+
+
+class LookupResolver(Resolver):
+    """The same resolution as `Resolver`, over a set of notes too large to load for a few
+    links (the index's): the notes that may be meant by a title are fetched as links ask
+    for it, with `titled(keys)` (every note path whose title key is one of `keys`), then
+    kept. `added` notes count as present and `removed` ones as gone whatever `titled`
+    says, so it can serve while those are being written. Attachments are given whole."""
+
+    def __init__(
+        self,
+        titled: Callable[[list[str]], Iterable[str]],
+        files: Iterable[str] = (),
+        added: Iterable[str] = (),
+        removed: Iterable[str] = (),
+    ) -> None:
+        super().__init__((), files)
+        self._titled = titled
+        self._fetched: set[str] = set()
+        self._added: dict[str, list[str]] = defaultdict(list)
+        for path in added:
+            self._added[link_key(path)].append(path)
+        self._removed = frozenset(removed)
+        self.by_path = _Fetching(self._fetch, lambda key: link_key(key))
+        self.by_title = _Fetching(self._fetch, lambda key: key)
+
+    def prefetch(self, keys: Iterable[str]) -> None:
+        """Fetch the notes of many title keys at once (before resolving many links)."""
+        wanted = sorted(set(keys) - self._fetched)
+        for i in range(0, len(wanted), 500):
+            part = wanted[i : i + 500]
+            found: dict[str, list[str]] = {k: [] for k in part}
+            for path in self._titled(part):
+                key = link_key(path)
+                if key in found:
+                    found[key].append(path)
+            for key, paths in found.items():
+                self._keep(key, paths)
+
+    def _fetch(self, key: str) -> None:
+        if key not in self._fetched:
+            self._keep(key, self._titled([key]))
+
+    def _keep(self, key: str, titled: Iterable[str]) -> None:
+        self._fetched.add(key)
+        found = {p for p in titled if p not in self._removed}
+        found.update(self._added.get(key, ()))
+        paths = sorted(found, key=lambda p: (len(p), nfc(p).casefold()))
+        for path in paths:
+            dict.__setitem__(self.by_path, nfc(path).casefold(), path)
+        if paths:
+            dict.__setitem__(self.by_title, key, paths)
+
+
+class _Fetching(dict[str, Any]):
+    """A table of `LookupResolver` that fetches the notes a key may name before each
+    lookup (`title_of` gives the title key that a lookup key belongs to)."""
+
+    def __init__(self, fetch: Callable[[str], None], title_of: Callable[[str], str]) -> None:
+        super().__init__()
+        self._fetch = fetch
+        self._title_of = title_of
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self._fetch(self._title_of(key))
+        return super().get(key, default)

@@ -4,10 +4,12 @@ the open index, the vault and today, so it runs without click."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 
-from vault_crm.contacts import load_followups, load_graph
+from vault_crm.contacts import Graph, load_followups, load_graph
 from vault_crm.dates import Cadence, parse_duration
 from vault_crm.due import DueReport, compute_due, person_status, with_followups
 from vault_crm.insights.report import Report, build_report, report_context
@@ -37,6 +39,32 @@ def narrowing(within: Cadence | None, tag: str | None, limit: int | None) -> str
     return " ".join(parts)
 
 
+# While `sharing_graph` is active: (index, day) -> the graph loaded for it.
+_shared: dict[tuple[int, dt.date], Graph] | None = None
+
+
+@contextlib.contextmanager
+def sharing_graph() -> Iterator[None]:
+    """Inside, the reconnect note and the report load people and contacts once for the
+    same index and day (the daemon writes both after each change; what they write in
+    between is the tool's own notes, which the graph does not read)."""
+    global _shared
+    outer, _shared = _shared, {}
+    try:
+        yield
+    finally:
+        _shared = outer
+
+
+def _graph(index: Index, today: dt.date) -> Graph:
+    if _shared is None:
+        return load_graph(index, today)
+    key = (id(index), today)
+    if key not in _shared:
+        _shared[key] = load_graph(index, today)
+    return _shared[key]
+
+
 def due_report(
     index: Index,
     today: dt.date,
@@ -45,7 +73,7 @@ def due_report(
     limit: int | None = None,
 ) -> DueReport:
     """Who is due, with the follow-ups of just the people listed."""
-    graph = load_graph(index, today)
+    graph = _graph(index, today)
     report = compute_due(graph, [], index.settings, today, within=within, tag=tag, limit=limit)
     listed = [e.person.path for e in report.entries()]
     return with_followups(report, load_followups(index, listed))
@@ -93,7 +121,7 @@ def network_report(index: Index, today: dt.date) -> Report:
     from vault_crm.insights.reciprocity import touches
     from vault_crm.insights.sources import contact_dates
 
-    graph = load_graph(index, today)
+    graph = _graph(index, today)
     entries = [
         person_status(p, graph.contacts.get(p.path, []), index.settings, today)
         for p in graph.sorted_people()

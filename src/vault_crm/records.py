@@ -42,14 +42,16 @@ def read_records(
     paths: Iterable[str],
     progress: Progress | None,
     attachments: set[str],
+    resolver: Resolver | None = None,
 ) -> Generator[IndexRecord, None, None]:
     """Parsed records of `files`, their links resolved against `paths` (every note the
-    index will hold) and `attachments` (every other file). In parallel when there are
-    many; a generator, so the caller writes one batch while the workers parse the next."""
+    index will hold) and `attachments` (every other file), or by `resolver` when given
+    (then in this process). In parallel when there are many; a
+    generator, so the caller writes one batch while the workers parse the next."""
     total = len(files)
     vault = str(settings.vault)
     workers = min(os.cpu_count() or 1, 8)
-    if total >= PARALLEL_THRESHOLD and workers > 1:
+    if total >= PARALLEL_THRESHOLD and workers > 1 and resolver is None:
         # Imported here: most runs read a handful of notes and never need it.
         import multiprocessing
 
@@ -95,7 +97,7 @@ def read_records(
     from vault_crm.notes import generated_pattern
 
     pattern = generated_pattern(settings)
-    resolver = Resolver(paths, attachments)
+    resolver = resolver or Resolver(paths, attachments)
     for i, f in enumerate(files, 1):
         rec = _read_one(vault, settings, f, pattern, resolver)
         if rec is not None:

@@ -11,14 +11,16 @@ an interrupted rebuild never leaves half a database behind.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import time
+from array import array
 from collections.abc import Generator, Iterable, Sequence
 from stat import S_ISREG
 
 from vault_crm.links import nfc
 from vault_crm.model import IndexRecord, IndexStats
-from vault_crm.records import Progress, read_records
+from vault_crm.records import PARALLEL_THRESHOLD, Progress, read_records
 from vault_crm.scan import FileStat, diff, ignore_matcher, inside, is_candidate, walk
 from vault_crm.store import Index
 
@@ -31,22 +33,58 @@ def refresh_index(
     index.end_snapshot()
     if rebuild:
         return _rebuild(index, progress, started)
-    known = index.note_stats()
-    if known is None:
-        # Corrupt beyond the header check at open: start again from nothing.
-        return _rebuild(index, progress, started)
+    generation, kept = index.generation(), index.walk_mark()
     others: list[str] = []
     skipped: list[tuple[str, str, str]] = []
     stale: list[str] = []
-    d = diff(walk(index.settings.vault, index.settings, others, skipped, stale), known)
-    files = set(others)
-    if d.empty and files == index.files():
+    walked = list(walk(index.settings.vault, index.settings, others, skipped, stale))
+    digest = _digest(walked, others)
+    if kept == f"{generation}:{digest}":
+        # The same files with the same (mtime, size) as when the index last matched the
+        # vault, and nothing applied since: no note needs reading, and no table either.
         stats = index.stats(started)
     else:
-        stats = _apply_diff(index, d.changed, d.removed, known, progress, started, files)
+        known = index.note_stats()
+        if known is None:
+            # Corrupt beyond the header check at open: start again from nothing.
+            return _rebuild(index, progress, started)
+        d = diff(iter(walked), known)
+        files = set(others)
+        if d.empty and files == index.files():
+            stats = index.stats(started)
+            matches = True
+        else:
+            new_paths = {f.path for f in d.changed} - known.keys()
+            stats = _apply_diff(index, d.changed, d.removed, new_paths, progress, started, files)
+            generation = index.generation()
+            matches = _stored_as_walked(index, d.changed)
+        if matches:
+            index.keep_walk_mark(f"{generation}:{digest}")
     index.store_skipped(skipped)
     _remove_stale(stale)
     return stats
+
+
+def _digest(walked: Sequence[FileStat], others: Sequence[str]) -> str:
+    """One digest of a walk: every note's path, mtime and size, in the order walked (a
+    different order only costs one full comparison), and every other file's path."""
+    digest = hashlib.blake2b(digest_size=16)
+    # Column by column: one string, two arrays of integers (no text per note).
+    digest.update("\0".join([f[1] for f in walked]).encode("utf-8", "surrogateescape"))
+    digest.update(array("q", [f[2] for f in walked]).tobytes())
+    digest.update(array("q", [f[3] for f in walked]).tobytes())
+    digest.update("\0".join(["", *others]).encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()
+
+
+def _stored_as_walked(
+    index: Index, changed: Sequence[FileStat], stored: dict[str, tuple[int, int]] | None = None
+) -> bool:
+    """Does the index now hold each changed note with the (mtime, size) walked? Not one
+    it could not read (kept without an mtime, so that the next refresh tries again)."""
+    if stored is None:
+        stored = index.note_stats_of(sorted({f.path for f in changed}))
+    return all(stored.get(f.path) == (f.mtime_ns, f.size) for f in changed)
 
 
 def refresh_paths(index: Index, rel_paths: Iterable[str]) -> IndexStats:
@@ -81,9 +119,9 @@ def refresh_paths(index: Index, rel_paths: Iterable[str]) -> IndexStats:
             files.add(nfc(rel))
         else:
             files.discard(nfc(rel))
-    all_known = dict.fromkeys(index.all_paths(), (0, 0))
+    new_paths = {f.path for f in changed} - known.keys()
     return _apply_diff(
-        index, changed, gone, all_known, None, started, files if files != stored else None
+        index, changed, gone, new_paths, None, started, files if files != stored else None
     )
 
 
@@ -91,16 +129,21 @@ def _apply_diff(
     index: Index,
     changed: Sequence[FileStat],
     removed: Sequence[str],
-    known: dict[str, tuple[int, int]],
+    new_paths: set[str],
     progress: Progress | None,
     started: float,
     files: set[str] | None = None,
 ) -> IndexStats:
     if not changed and not removed and files is None:
         return index.stats(started)
-    new_paths = {f.path for f in changed} - known.keys()
-    paths = (known.keys() - set(removed)) | new_paths
-    records = _read(index, changed, paths, progress, files)
+    attachments = index.files() if files is None else files
+    if len(changed) < PARALLEL_THRESHOLD:
+        # A few notes: their links are resolved by looking up just the titles they name.
+        resolver = index.resolver(new_paths, removed, attachments)
+        records = read_records(index.settings, changed, (), progress, attachments, resolver)
+    else:
+        paths = (set(index.all_paths()) - set(removed)) | new_paths
+        records = _read(index, changed, paths, progress, attachments)
     with contextlib.closing(records):
         index.apply(records, removed, new_paths=new_paths, files=files)
     return index.stats(
@@ -115,7 +158,8 @@ def _rebuild(index: Index, progress: Progress | None, started: float) -> IndexSt
     others: list[str] = []
     skipped: list[tuple[str, str, str]] = []
     stale: list[str] = []
-    files = _unique(walk(index.settings.vault, index.settings, others, skipped, stale))
+    walked = list(walk(index.settings.vault, index.settings, others, skipped, stale))
+    files = _unique(walked)
     _remove_stale(stale)
     with index.rebuilding():
         paths = [f.path for f in files]
@@ -124,6 +168,9 @@ def _rebuild(index: Index, progress: Progress | None, started: float) -> IndexSt
         with contextlib.closing(records):
             index.apply(records, [], new_paths=None, files=attachments)
     index.store_skipped(skipped)
+    known = index.note_stats() or {}
+    if len(known) == len(files) and _stored_as_walked(index, files, known):
+        index.keep_walk_mark(f"{index.generation()}:{_digest(walked, others)}")
     return index.stats(started, added=len(files))
 
 

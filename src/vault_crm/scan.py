@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import fnmatch
+import functools
 import os
 import re
 from collections.abc import Iterator, Mapping
@@ -25,6 +26,10 @@ class FileStat(NamedTuple):
     fspath: str  # relative path as on disk
     mtime_ns: int
     size: int
+
+
+# FileStat from a tuple without the Python-level __new__ (once per note per refresh).
+_file_stat = functools.partial(tuple.__new__, FileStat)
 
 
 @dataclass(frozen=True)
@@ -103,6 +108,8 @@ def walk(
     real_root: str | None = None
     note = skipped.append if skipped is not None else (lambda _item: None)
     stack: list[tuple[str, str]] = [(root, "")]
+    # The loop below runs once per file of the vault on every refresh: the common case (a
+    # note with an ASCII name, no ignore globs) takes the fewest steps.
     while stack:
         folder, prefix = stack.pop()
         try:
@@ -120,7 +127,7 @@ def walk(
             continue
         for entry in entries:
             name = entry.name
-            if name.startswith("."):
+            if name[0] == ".":
                 if temp_files is not None and name.endswith(".tmp") and TEMP_NAME.match(name):
                     temp_files.append(entry.path)
                 continue
@@ -139,9 +146,10 @@ def walk(
                     ):
                         others.append(rel if rel.isascii() else nfc(rel))
                     continue
-                if ignored is not None and ignored.match(nfc(rel)):
+                plain = rel.isascii()
+                if ignored is not None and ignored.match(rel if plain else nfc(rel)):
                     continue
-                if not _utf8(rel):
+                if not plain and not _utf8(rel):
                     note(
                         (shown_name(rel), "error", "name is not valid UTF-8; not read (rename it)")
                     )
@@ -158,9 +166,8 @@ def walk(
                 if exc.errno not in (errno.ENOENT, errno.ELOOP):
                     note((shown_name(rel), "error", f"not read ({exc.strerror})"))
                 continue
-            if not S_ISREG(st.st_mode):
-                continue
-            yield FileStat(rel if rel.isascii() else nfc(rel), rel, st.st_mtime_ns, st.st_size)
+            if S_ISREG(st.st_mode):
+                yield _file_stat((rel if plain else nfc(rel), rel, st.st_mtime_ns, st.st_size))
 
 
 def inside(vault: Path | str, fspath: str) -> bool:

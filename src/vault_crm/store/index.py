@@ -11,16 +11,22 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from vault_crm.config import Settings
-from vault_crm.links import Resolver, file_key, nfc
-from vault_crm.model import IndexRecord, Problem
+from vault_crm.links import LookupResolver, file_key, nfc
+from vault_crm.model import ConversationRow, IndexRecord, IndexStats, LinkRow, Problem
 from vault_crm.records import link_kind
 from vault_crm.store import schema
 from vault_crm.store.queries import Queries
+
+if TYPE_CHECKING:
+    from vault_crm.contacts import Person
 
 # Conversations whose participants a rebuild works out at once (see Index._rebuild_graph).
 GRAPH_SLICE = 10_000
@@ -33,6 +39,7 @@ class Index(Queries):
         self.settings = settings
         self.path = path
         self.conn = conn
+        self._people = _People()
 
     # -- lifecycle --
 
@@ -84,6 +91,60 @@ class Index(Queries):
             self.conn.execute(
                 "INSERT OR REPLACE INTO meta(key, value) VALUES ('skipped', ?)", (value,)
             )
+
+    def generation(self) -> int:
+        """How many times `apply` has changed this index: what is kept per generation
+        (the mark of the walk it matched, its counts) is stale once this moves on."""
+        try:
+            row = self.conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        except sqlite3.DatabaseError:
+            return 0  # corrupt: the refresh finds out and starts again
+        return int(row[0]) if row else 0
+
+    def walk_mark(self) -> str | None:
+        """What `keep_walk_mark` last kept (None: nothing, or the index is unreadable)."""
+        try:
+            row = self.conn.execute("SELECT value FROM meta WHERE key = 'walk'").fetchone()
+        except sqlite3.DatabaseError:
+            return None
+        return str(row[0]) if row else None
+
+    def keep_walk_mark(self, mark: str) -> None:
+        """Remember that the index held exactly the notes of a walk (its digest, with the
+        generation): a later walk with the same mark has nothing to apply."""
+        self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('walk', ?)", (mark,))
+
+    def stats(
+        self, started: float, added: int = 0, updated: int = 0, removed: int = 0
+    ) -> IndexStats:
+        """The index's counts (as `Queries.stats`), kept per generation: counting the
+        links of a large vault again after a refresh that found nothing is most of it."""
+        generation = self.generation()
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'counts'").fetchone()
+        kept = json.loads(row[0]) if row else None
+        if kept is not None and kept[0] == generation:
+            notes, people, conversations, links, unresolved = kept[1:]
+            return IndexStats(
+                notes=notes,
+                people=people,
+                conversations=conversations,
+                links=links,
+                unresolved=unresolved,
+                problems=0,
+                seconds=round(time.perf_counter() - started, 3),
+                added=added,
+                updated=updated,
+                removed=removed,
+            )
+        stats = super().stats(started, added, updated, removed)
+        counts = [generation, stats.notes, stats.people, stats.conversations, stats.links]
+        counts.append(stats.unresolved)
+        with contextlib.suppress(sqlite3.OperationalError):  # read-only or busy: next time
+            self.conn.execute(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES ('counts', ?)",
+                (json.dumps(counts),),
+            )
+        return stats
 
     def apply(
         self,
@@ -151,9 +212,8 @@ class Index(Queries):
             # The new records came resolved; links elsewhere that may point at a note that
             # appeared or vanished are resolved again.
             if new_paths is not None and keys:
-                resolver = Resolver(
-                    (p for (p,) in conn.execute("SELECT path FROM notes")), self.files()
-                )
+                resolver = self.resolver()
+                resolver.prefetch(keys)
                 for part in _chunks(sorted(keys), 500):
                     touched |= self._resolve(
                         resolver,
@@ -161,6 +221,8 @@ class Index(Queries):
                         " target_key IN (SELECT value FROM json_each(?))",
                         (json.dumps(list(part)),),
                     )
+            if new_paths is None or "person" in graph_kinds:
+                _People.changed(conn)
             if new_paths is None:
                 self._rebuild_graph()
             elif "person" in graph_kinds:
@@ -170,12 +232,18 @@ class Index(Queries):
                 self._update_graph(touched | self._naming(people, names), people=True)
             elif touched:
                 self._update_graph(touched)
+            # Every change counts: what was worked out from the index as it was (the
+            # walk's mark, the counts) no longer holds.
+            conn.execute(
+                "INSERT INTO meta(key, value) VALUES ('generation', '1') ON CONFLICT(key)"
+                " DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+            )
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
 
-    def _resolve(self, resolver: Resolver, sql: str, args: Sequence[str]) -> set[str]:
+    def _resolve(self, resolver: LookupResolver, sql: str, args: Sequence[str]) -> set[str]:
         """Resolve the links `sql` selects again; return the notes holding them."""
         rows = self.conn.execute(sql, args).fetchall()
         updates = []
@@ -344,20 +412,11 @@ class Index(Queries):
         """Participants and problems of just these notes: who took part in a conversation
         depends only on its own rows and links, and on the people. With `people` (people
         changed), the clashes between people's aliases are worked out again too."""
-        from vault_crm.contacts import Person, build_graph, display_name, name_key
+        from vault_crm.contacts import build_graph
 
-        # Just what matching names needs (not every person's properties, as load_people).
-        everyone = []
-        for path, title, aliases, name in self.conn.execute(
-            "SELECT path, title, aliases, CASE json_type(props, '$.name') WHEN 'text'"
-            " THEN json_extract(props, '$.name') END FROM notes"
-            " WHERE kind = 'person' AND is_template = 0 AND is_generated = 0"
-        ):
-            shown = display_name(title, {"name": name})
-            stem = title if name_key(shown) != name_key(title) else ""
-            everyone.append(Person(path, shown, tuple(json.loads(aliases)), (), {}, stem))
-        persons = {p.path for p in everyone}
-        wanted = sorted(sources if people else sources - persons)
+        everyone = self._people.load(self)
+        persons = everyone.paths
+        wanted = sorted(sources if people else sources - persons.keys())
         c = self.conn
         for part in _chunks(wanted, 500):
             arg = (json.dumps(list(part)),)
@@ -368,7 +427,10 @@ class Index(Queries):
                 "DELETE FROM graph_problems WHERE path IN (SELECT value FROM json_each(?))", arg
             )
             rows = self.conversation_rows(part)
-            graph = build_graph(everyone, rows, self.contact_links(part), self.settings)
+            links = self.contact_links(part)
+            # Only the people these notes may name: everyone's names are not all needed.
+            named = everyone.people if people else everyone.named(rows, links)
+            graph = build_graph(named, rows, links, self.settings)
             notes = {r.path: r for r in rows}
             c.executemany(
                 "INSERT INTO participants(source, person, date, kind) VALUES (?, ?, ?, ?)",
@@ -392,7 +454,7 @@ class Index(Queries):
                 "DELETE FROM graph_problems WHERE path IN (SELECT value FROM json_each(?))",
                 (json.dumps(sorted(persons)),),
             )
-            clashes = build_graph(everyone, [], [], self.settings).problems
+            clashes = build_graph(everyone.people, [], [], self.settings).problems
             c.executemany(
                 "INSERT INTO graph_problems(path, line, severity, message) VALUES (?,?,?,?)",
                 [(p.path, p.line, p.severity, p.message) for p in clashes],
@@ -405,3 +467,65 @@ class Index(Queries):
 def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
+
+
+class _People:
+    """The people as name matching needs them (not every property, as load_people), kept
+    between refreshes of one open index (the daemon's) while the people stay the same:
+    each change of a person note gives the index a new `people` mark in `meta`."""
+
+    def __init__(self) -> None:
+        self.mark: str | None = None
+        self.people: list[Person] = []
+        self.paths: dict[str, int] = {}
+        self.by_name: dict[str, list[int]] = {}
+
+    @staticmethod
+    def changed(conn: sqlite3.Connection) -> None:
+        conn.execute(
+            "INSERT OR REPLACE INTO meta(key, value) VALUES ('people', ?)", (os.urandom(8).hex(),)
+        )
+
+    def load(self, index: Index) -> _People:
+        from vault_crm.contacts import Person, display_name, name_key
+
+        conn = index.conn
+        row = conn.execute("SELECT value FROM meta WHERE key = 'people'").fetchone()
+        if row is None:  # an index from before the mark: give it one
+            _People.changed(conn)
+            row = conn.execute("SELECT value FROM meta WHERE key = 'people'").fetchone()
+        if row[0] == self.mark:
+            return self
+        self.people = []
+        for path, title, aliases, name in conn.execute(
+            "SELECT path, title, aliases, CASE json_type(props, '$.name') WHEN 'text'"
+            " THEN json_extract(props, '$.name') END FROM notes"
+            " WHERE kind = 'person' AND is_template = 0 AND is_generated = 0"
+        ):
+            shown = display_name(title, {"name": name})
+            stem = title if name_key(shown) != name_key(title) else ""
+            self.people.append(Person(path, shown, tuple(json.loads(aliases)), (), {}, stem))
+        self.paths = {p.path: i for i, p in enumerate(self.people)}
+        by_name: dict[str, list[int]] = {}
+        for i, p in enumerate(self.people):
+            for key in {name_key(n) for n in (*p.names, *p.aliases)}:
+                by_name.setdefault(key, []).append(i)
+        self.by_name = by_name
+        self.mark = row[0]
+        return self
+
+    def named(self, rows: Sequence[ConversationRow], links: Sequence[LinkRow]) -> list[Person]:
+        """Everyone these notes may name: by a link that resolves to them, or by a name
+        (a participant name, or a link's text) that is one of theirs. For these notes,
+        matching against them finds what matching against everyone finds."""
+        from vault_crm.contacts import name_key
+
+        chosen: set[int] = set()
+        for ln in links:
+            if ln.resolved is not None and ln.resolved in self.paths:
+                chosen.add(self.paths[ln.resolved])
+            chosen.update(self.by_name.get(name_key(ln.target), ()))
+        for r in rows:
+            for name in r.participant_names:
+                chosen.update(self.by_name.get(name_key(name), ()))
+        return [self.people[i] for i in sorted(chosen)]

@@ -9,12 +9,12 @@ import functools
 import json
 import sqlite3
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar, cast
 
 from vault_crm import cjk
 from vault_crm.errors import QueryError
-from vault_crm.links import Resolver, nfc
+from vault_crm.links import LookupResolver, nfc
 from vault_crm.model import ConversationRow, IndexStats, LinkRow, NoteRow, Problem
 from vault_crm.records import plain_snippet
 
@@ -93,6 +93,29 @@ class Queries:
                 (json.dumps(paths),),
             )
         }
+
+    def paths_titled(self, keys: Sequence[str]) -> list[str]:
+        """Vault paths of the notes whose title key (casefolded NFC title) is in `keys`."""
+        if len(keys) == 1:
+            rows = self.conn.execute("SELECT path FROM notes WHERE title_key = ?", (keys[0],))
+        else:
+            rows = self.conn.execute(
+                "SELECT path FROM notes WHERE title_key IN (SELECT value FROM json_each(?))",
+                (json.dumps(list(keys)),),
+            )
+        return [p for (p,) in rows]
+
+    def resolver(
+        self,
+        added: Iterable[str] = (),
+        removed: Iterable[str] = (),
+        files: set[str] | None = None,
+    ) -> LookupResolver:
+        """Links resolved against the notes the index holds (plus `added`, less
+        `removed`), fetching only the titles that links name: no read of every path."""
+        return LookupResolver(
+            self.paths_titled, self.files() if files is None else files, added, removed
+        )
 
     def problems(self) -> list[Problem]:
         """Every problem: those found reading each note, those across notes, and the
@@ -458,7 +481,7 @@ class Queries:
         ).fetchone()
         if row:
             return str(row[0])
-        return Resolver(self.all_paths()).resolve(key, "")
+        return self.resolver(files=set()).resolve(key, "")
 
     def all_paths(self) -> list[str]:
         return [p for (p,) in self.conn.execute("SELECT path FROM notes")]
