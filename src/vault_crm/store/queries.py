@@ -637,31 +637,11 @@ class Queries:
             " json_extract(n.props, '$.initiated_by')"
             " FROM participants p JOIN notes n ON n.path = p.source WHERE p.date IS NOT NULL"
         )
-        if people is not None:
-            return self.conn.execute(
-                sql + " AND p.person IN (SELECT value FROM json_each(?))",
-                (json.dumps(list(people)),),
-            ).fetchall()
-        # Everyone's: the two properties read once per note that has either (most have
-        # neither), not once per participant, and no join of every row with its note.
-        with self.snapshot():
-            said = {
-                path: (intent, side)
-                for path, intent, side in self.conn.execute(
-                    "SELECT path, json_extract(props, '$.intent'),"
-                    " json_extract(props, '$.initiated_by') FROM notes"
-                    " WHERE instr(props, '\"intent\"') OR instr(props, '\"initiated_by\"')"
-                )
-            }
-            neither = (None, None)
-            return [
-                (person, date, source, kind, *said.get(source, neither))
-                for person, date, source, kind in self.conn.execute(
-                    "SELECT person, date, source, kind FROM participants p"
-                    " WHERE date IS NOT NULL AND EXISTS"
-                    " (SELECT 1 FROM notes n WHERE n.path = p.source)"
-                )
-            ]
+        if people is None:
+            return self.conn.execute(sql).fetchall()
+        return self.conn.execute(
+            sql + " AND p.person IN (SELECT value FROM json_each(?))", (json.dumps(list(people)),)
+        ).fetchall()
 
 
 # --- helpers -------------------------------------------------------------------------
