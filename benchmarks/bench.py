@@ -265,6 +265,11 @@ def scale_figures(notes: int, runs: int, work: Path, keep: bool = False) -> dict
         "vault people --json": ["people", "--json"],
         "vault show PERSON --json": ["show", person, "--json"],
         "vault search pricing --json": ["search", "pricing", "--json"],
+        "vault followups PERSON --json": ["followups", person, "--json"],
+        "vault links PERSON --json": ["links", person, "--json"],
+        "vault who pricing --json": ["who", "pricing", "--json"],
+        "vault intros --json": ["intros", "--json"],
+        "vault report --json": ["report", "--json"],
     }
     for name, argv in commands.items():
         rows[name] = (median_rss([*vault_cmd, *argv], env, runs), floor_walk)

@@ -189,6 +189,11 @@ CHANGES: list[tuple[str, Change, list[str]]] = [
 ]
 
 
+# Before every contact, between them, the day of one, before a scheduled conversation,
+# and after everything.
+TODAYS = ["2026-01-01", "2026-10-02", "2026-10-20", "2026-11-23", "2027-06-01"]
+
+
 def tables(idx: Index) -> dict[str, Any]:
     c = idx.conn
     return {
@@ -211,8 +216,9 @@ def tables(idx: Index) -> dict[str, Any]:
             ).fetchall(),
             key=repr,
         ),
+        "person_summary": sorted(c.execute("SELECT * FROM person_summary").fetchall()),
         "contacts": sorted(idx.contacts(), key=repr),
-        "latest": sorted(idx.contacts(today="2026-11-23"), key=repr),
+        **{f"latest {t}": sorted(idx.contacts(today=t), key=repr) for t in TODAYS},
         "followups": sorted(idx.open_followups(), key=repr),
     }
 
@@ -317,3 +323,71 @@ def test_a_few_changed_notes_never_read_every_path(
         )
     assert resolved["Plan"] == "Projects/Deep/Plan.md"
     assert resolved["Cy Dias"] == "People/Cy Dias.md"
+
+
+def latest_by_hand(
+    rows: list[tuple[str, str, str, str, str, str, str | None]], today: str
+) -> list[tuple[str, str, str, str, str, str, str | None]]:
+    """What `contacts(today=...)` must return, worked out from every contact row: per
+    person the latest contact (a conversation first on one day, then the greater path),
+    the latest conversation, both on or before today, and the next scheduled one."""
+    by_person: dict[str, list[tuple[str, str, str, str, str, str, str | None]]] = {}
+    for row in rows:
+        by_person.setdefault(row[0], []).append(row)
+    out = set()
+    for items in by_person.values():
+        past = [r for r in items if r[1] <= today]
+        convs = [r for r in past if r[4] == "conversation"]
+        later = [r for r in items if r[1] > today and r[4] == "conversation"]
+        if past:
+            out.add(max(past, key=lambda r: (r[1], r[4] == "conversation", r[2])))
+        if convs:
+            out.add(max(convs, key=lambda r: (r[1], r[2])))
+        if later:
+            out.add(min(later, key=lambda r: (r[1], r[2])))
+    return sorted(out, key=repr)
+
+
+def test_stored_summaries_answer_for_any_today(tmp_path: Path) -> None:
+    """The latest contacts read from the stored per-person summary (the newest contact of
+    any date) are those worked out from every contact, for a today before everything,
+    between contacts, before a scheduled conversation and after everything, after every
+    change."""
+    root = write_vault(tmp_path / "vault", START)
+    with Index.open(load_settings(root), tmp_path / "c") as idx:
+        refresh_index(idx)
+        for step, (what, change, paths) in enumerate([("start", None, []), *CHANGES]):
+            if change is not None:
+                change(root)
+            for rel in paths:
+                if (root / rel).exists():
+                    os.utime(root / rel, ns=(step + 1, step + 1))
+            refresh_index(idx)
+            every = idx.contacts()
+            for today in TODAYS:
+                got = sorted(idx.contacts(today=today), key=repr)
+                assert got == latest_by_hand(every, today), f"after '{what}', today {today}"
+
+
+def test_a_scheduled_conversation_counts_once_its_day_comes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Dee Fox's only conversation is on 2026-12-05: scheduled before that day, her last
+    contact on it and after (the daily note of 2026-11-10 mentions her too)."""
+    dee_fox = {"People/Dee Fox.md": "---\ntype: person\ncadence: 2w\n---\n"}
+    root = write_vault(tmp_path / "vault", {**START, **dee_fox})
+    monkeypatch.setenv("VAULT_CRM_CACHE", str(tmp_path / "c"))
+
+    def dee(today: str) -> dict[str, Any]:
+        people = Vault(root, today).json("people")
+        found = [p for p in people if p["person"] == "Dee Fox"]
+        shown = Vault(root, today).json("show", "Dee Fox")
+        return {"last": found[0]["last_contact"], "show": shown["last_contact"]}
+
+    assert dee("2026-11-01") == {"last": None, "show": None}
+    assert dee("2026-11-23") == {"last": "2026-11-10", "show": "2026-11-10"}
+    assert dee("2026-12-05") == {"last": "2026-12-05", "show": "2026-12-05"}
+    assert dee("2030-01-01") == {"last": "2026-12-05", "show": "2026-12-05"}
+    before = Vault(root, "2026-11-23").run("show", "Dee Fox").stdout
+    assert "scheduled: 2026-12-05" in before
+    assert "scheduled" not in Vault(root, "2026-12-06").run("show", "Dee Fox").stdout

@@ -92,3 +92,46 @@ def test_nothing_to_suggest(make_vault: MakeVault) -> None:
     result = Vault(make_vault({"People/Bo.md": "---\nknown_for: jazz\n---\n"})).run("intros")
     assert result.exit_code == 0 and result.stdout == ""
     assert "No introductions" in result.stderr
+
+
+def test_a_limit_shows_the_first_of_the_full_ranking_and_counts_every_pair() -> None:
+    """With many candidates (here 120 people who each need and offer a few of five words:
+    thousands of candidate pairs, many of them found both ways, many scoring alike),
+    `--limit N` keeps only the best while it counts: the N shown are the first N of the
+    whole ranking and the count is that of every pair."""
+    from vault_crm.insights.intros import Word, suggest
+
+    topics = ["pricing", "design", "hiring", "sales", "legal"]
+    people = {f"People/P{i:03}.md": f"P{i:03}" for i in range(120)}
+    words = {}
+    for i, path in enumerate(people):
+        need = [topics[i % 5], topics[(i // 5) % 5]]
+        offer = [topics[(i + 2) % 5], topics[(i // 3) % 5]]
+        words[path] = {
+            "needs": (" ".join(need), [Word(t, t) for t in need]),
+            "known_for": (" ".join(offer), [Word(t, t) for t in offer]),
+        }
+    # Two people who each offer what the other needs, in rare words: the best pair,
+    # found both ways with the same score.
+    for path, need, offer in (("People/Zed.md", "quantum", "origami"),
+                              ("People/Zoe.md", "origami", "quantum")):  # fmt: skip
+        people[path] = path[7:10]
+        words[path] = {
+            "needs": (need, [Word(need, need)]),
+            "known_for": (offer, [Word(offer, offer)]),
+        }
+    paths = sorted(people)
+    connected = [(paths[i], paths[i + 1]) for i in range(0, 119, 7)]
+    close = {path: (i % 4) / 4 for i, path in enumerate(paths)} | {
+        "People/Zed.md": 1.0,
+        "People/Zoe.md": 1.0,
+    }
+    everything, total = suggest(people, words, connected, close)
+    assert total == len(everything) > 2_000
+    assert {everything[0].a, everything[0].b} == {"Zed", "Zoe"}
+    pairs = {frozenset((i.a_path, i.b_path)) for i in everything}
+    assert len(pairs) == total  # one per pair
+    for limit in (1, 2, 3, 10, 200):
+        shown, counted = suggest(people, words, connected, close, limit)
+        assert counted == total
+        assert shown == everything[:limit]

@@ -255,8 +255,19 @@ def load_graph(
     graph.by_name = dict(by_name)
     if not contacts:
         return graph
+    graph.contacts = _contacts(index.contacts(today.isoformat() if today else None, person), graph)
+    return graph
+
+
+def load_contacts(index: PeopleSource, graph: Graph, person: str) -> list[Contact]:
+    """All of one person's contacts (of `graph`'s people), newest first."""
+    return _contacts(index.contacts(person=person), graph).get(person, [])
+
+
+def _contacts(
+    rows: Iterable[tuple[str, str, str, str, str, str, str | None]], graph: Graph
+) -> dict[str, list[Contact]]:
     found: dict[str, list[Contact]] = defaultdict(list)
-    rows = index.contacts(today.isoformat() if today else None, person)
     for who, date, path, title, kind, summary, channel in rows:
         if who in graph.people:
             found[who].append(
@@ -271,8 +282,7 @@ def load_graph(
             )
     for items in found.values():
         items.sort(key=_contact_order, reverse=True)
-    graph.contacts = dict(found)
-    return graph
+    return dict(found)
 
 
 def _contact_order(c: Contact) -> tuple[dt.date, bool, str]:

@@ -9,7 +9,7 @@ import click
 
 from vault_crm.cli.app import App, pass_app, print_json
 from vault_crm.cli.params import PERSON
-from vault_crm.contacts import has_tag, load_followups, load_graph, name_key
+from vault_crm.contacts import has_tag, load_contacts, load_followups, load_graph, name_key
 from vault_crm.dates import format_overdue
 from vault_crm.due import DueEntry, followup_order, person_status
 from vault_crm.errors import NotFoundError
@@ -114,19 +114,20 @@ def show(app: App, person: str, as_json: bool) -> None:
       vault show ana --json
     """
     idx = app.index()
-    p = load_graph(idx, contacts=False).find(person)
-    graph = load_graph(idx, person=p.path)
+    graph = load_graph(idx, contacts=False)
+    p = graph.find(person)
+    contacts = load_contacts(idx, graph, p.path)
     today = app.today
     followups = sorted(load_followups(idx, [p.path]), key=followup_order)
-    entry = person_status(p, graph.contacts.get(p.path, []), idx.settings, today, followups)
-    conversations = [c for c in graph.contacts.get(p.path, []) if c.kind == "conversation"]
+    entry = person_status(p, contacts, idx.settings, today, followups)
+    conversations = [c for c in contacts if c.kind == "conversation"]
     generated = idx.generated_paths()
     backlinks = sorted(
         {src for src, _line in idx.incoming(p.path) if src not in generated}, key=str.casefold
     )
     introduced_by = _introducer(idx, p.path)
     introduced = sorted(
-        (q.title for q in graph.people.values() if _introducer(idx, q.path) == p.path),
+        (graph.people[q].title for q in idx.introduced_by(p.path) if q in graph.people),
         key=name_key,
     )
     data: dict[str, Any] = {

@@ -135,23 +135,33 @@ def suggest(
     keys = {path: name_key(title) for path, title in people.items()}
     wanted = set(needing) if needing is not None else None
 
-    # term -> ((person offering it, property), how rare the word is)
-    postings: dict[str, list[tuple[tuple[str, str], float]]] = {}
+    # term -> the (person offering it, property) pairs; the word's weight is idf[term]
+    postings: dict[str, list[tuple[str, str]]] = {}
     for b_path, offered_fields in offers.items():
         if b_path not in people:
             continue
         for field, offered_terms in offered_fields.items():
             for t in offered_terms:
-                postings.setdefault(t, []).append(((b_path, field), idf[t]))
+                postings.setdefault(t, []).append((b_path, field))
     order = {field: i for i, field in enumerate(OFFERS)}
 
     linked: dict[str, set[str]] = {}
     for a, b in pairs:
         linked.setdefault(a, set()).add(b)
         linked.setdefault(b, set()).add(a)
+    needers = {a for a in words if a in people and "needs" in words[a]}
+    # Candidates, sorted at the end. With a limit only the best are kept: each pair comes
+    # at most twice (both directions), so the best 2 × limit hold the first `limit` pairs;
+    # a candidate scoring below the worst of those kept can never be shown.
+    keep = None if limit is None else 2 * limit
+    cutoff = -math.inf
     results: list[tuple[float, str, str, str, str, str]] = []
+    # How many pairs in all: candidates, less those found in both directions.
+    candidates = 0
+    both_ways = 0
+    waiting: set[tuple[str, str]] = set()  # (a, b): b's needs come later, and may find a
     for a_path in sorted(words):
-        if a_path not in people or "needs" not in words[a_path]:
+        if a_path not in needers:
             continue
         if wanted is not None and a_path not in wanted:
             continue
@@ -162,13 +172,17 @@ def suggest(
         need_weight = sum(idf.get(t, math.log(1 + total)) for t in need_terms)
         matches: dict[tuple[str, str], float] = {}
         for t in need_terms:
-            for key, value in postings.get(t, ()):
-                matches[key] = matches.get(key, 0.0) + value
+            found = postings.get(t)
+            if found:
+                value = idf[t]
+                for key in found:
+                    matches[key] = matches.get(key, 0.0) + value
+        # A match covers at least MIN_COVER of the need (a single common word in a
+        # long need is a coincidence, not an introduction).
+        enough = MIN_COVER * need_weight
         by_person: dict[str, tuple[float, int, str]] = {}
         for (b_path, field), covered in matches.items():
-            # A match covers at least MIN_COVER of the need (a single common word in a
-            # long need is a coincidence, not an introduction).
-            if covered < MIN_COVER * need_weight:
+            if covered < enough:
                 continue
             mine = (OFFERS[field][0] * covered, -order[field], field)
             if b_path not in by_person or mine > by_person[b_path]:
@@ -179,10 +193,21 @@ def suggest(
         for b_path, (value, _o, field) in by_person.items():
             if b_path == a_path or b_path in skip:
                 continue
+            candidates += 1
+            if b_path < a_path:
+                both_ways += (b_path, a_path) in waiting
+            elif b_path in needers:
+                waiting.add((a_path, b_path))
             b_close = close.get(b_path, 0.0)
             weaker = a_close if a_close < b_close else b_close
             score = round(value / need_weight * (1 + weaker) / 2, 4)
+            if score < cutoff:
+                continue
             results.append((-score, a_key, keys[b_path], a_path, b_path, field))
+            if keep is not None and len(results) > 4 * keep + 1000:
+                results.sort()
+                del results[keep:]
+                cutoff = -results[-1][0]
     results.sort()
     # One suggestion per pair: the better of the two directions (the first, once sorted).
     seen: set[tuple[str, str]] = set()
@@ -193,7 +218,7 @@ def suggest(
             seen.add(pair)
             ranked.append((-neg, a_path, b_path, field))
     shown = ranked[:limit] if limit is not None else ranked
-    return [_intro(f, people, words) for f in shown], len(ranked)
+    return [_intro(f, people, words) for f in shown], candidates - both_ways
 
 
 def _intro(

@@ -351,12 +351,23 @@ class Index(Queries):
                 ],
             )
             self._graph_problems(graph.problems[len(shared) :])
+        c.execute("DELETE FROM person_summary")
+        c.execute(_SUMMARISE.format(only=""))
 
     def _graph_problems(self, problems: Sequence[Problem]) -> None:
         self.conn.executemany(
             "INSERT INTO graph_problems(path, line, severity, message) VALUES (?,?,?,?)",
             [(p.path, p.line, p.severity, p.message) for p in problems],
         )
+
+    def _summarise(self, people: set[str]) -> None:
+        """Work out again the `person_summary` rows of these people (those whose
+        participants rows changed), from their participants rows."""
+        for part in _chunks(sorted(people), 500):
+            arg = (json.dumps(list(part)),)
+            inside = "IN (SELECT value FROM json_each(?))"
+            self.conn.execute(f"DELETE FROM person_summary WHERE person {inside}", arg)
+            self.conn.execute(_SUMMARISE.format(only=f"AND person {inside}"), arg)
 
     def _people_names(self, paths: Sequence[str], people: set[str], names: set[str]) -> None:
         """Add the person notes among `paths` to `people`, and every name they are known
@@ -418,8 +429,17 @@ class Index(Queries):
         persons = everyone.paths
         wanted = sorted(sources if people else sources - persons.keys())
         c = self.conn
+        summarise: set[str] = set()  # people whose participants rows change
         for part in _chunks(wanted, 500):
             arg = (json.dumps(list(part)),)
+            summarise.update(
+                p
+                for (p,) in c.execute(
+                    "SELECT person FROM participants WHERE source IN"
+                    " (SELECT value FROM json_each(?))",
+                    arg,
+                )
+            )
             c.execute(
                 "DELETE FROM participants WHERE source IN (SELECT value FROM json_each(?))", arg
             )
@@ -440,6 +460,7 @@ class Index(Queries):
                     for person in found
                 ],
             )
+            summarise.update(p for found in graph.participants.values() for p in found)
             # The alias clashes build_graph reports belong to person notes: unchanged.
             c.executemany(
                 "INSERT INTO graph_problems(path, line, severity, message) VALUES (?,?,?,?)",
@@ -449,6 +470,7 @@ class Index(Queries):
                     if p.path in notes
                 ],
             )
+        self._summarise(summarise)
         if people:
             c.execute(
                 "DELETE FROM graph_problems WHERE path IN (SELECT value FROM json_each(?))",
@@ -462,6 +484,14 @@ class Index(Queries):
 
 
 # --- helpers -------------------------------------------------------------------------
+
+# person_summary's rows from participants (of some people: `only`); the keys are those
+# Queries.contacts compares, so max() picks the same rows.
+_SUMMARISE = """INSERT INTO person_summary(person, last_date, last_contact, last_conversation)
+    SELECT person, max(date),
+        max(date || char(31) || (kind = 'conversation') || char(31) || source),
+        max(CASE WHEN kind = 'conversation' THEN date || char(31) || source END)
+    FROM participants WHERE date IS NOT NULL {only} GROUP BY person"""
 
 
 def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:

@@ -176,21 +176,36 @@ class Queries:
                 self.conn.execute("COMMIT")
 
     def _latest_contacts(self, today: str) -> list[tuple[str, str, str, str, str, str, str | None]]:
-        # One pass: per person, the latest contact (a conversation first on the same day),
-        # the latest conversation, and the next scheduled one, each as "date␟...␟path" so
-        # that max()/min() pick deterministically; then their details in a second query.
+        # Per person, the latest contact (a conversation first on the same day), the
+        # latest conversation (both on or before today) and the next scheduled one, each
+        # as "date␟...␟path" so that max()/min() pick deterministically; then their
+        # details in a second query. person_summary holds the newest of any date: for
+        # everyone whose newest is on or before today, those are the answer and nothing
+        # is scheduled; only the others' participants rows are read.
+        picks: list[tuple[str, str | None, str | None, str | None]] = []
+        later: list[str] = []
+        for person, last_date, contact, conversation in self.conn.execute(
+            "SELECT person, last_date, last_contact, last_conversation FROM person_summary"
+        ):
+            if last_date <= today:
+                picks.append((person, contact, conversation, None))
+            else:
+                later.append(person)
         sep = "char(31)"
-        picks = self.conn.execute(
-            f"""SELECT person,
-                max(CASE WHEN date <= :t THEN
-                    date || {sep} || (kind = 'conversation') || {sep} || source END),
-                max(CASE WHEN date <= :t AND kind = 'conversation' THEN
-                    date || {sep} || source END),
-                min(CASE WHEN date > :t AND kind = 'conversation' THEN
-                    date || {sep} || source END)
-            FROM participants WHERE date IS NOT NULL GROUP BY person""",
-            {"t": today},
-        ).fetchall()
+        for part in _chunks(later, 500):
+            picks += self.conn.execute(
+                f"""SELECT person,
+                    max(CASE WHEN date <= :t THEN
+                        date || {sep} || (kind = 'conversation') || {sep} || source END),
+                    max(CASE WHEN date <= :t AND kind = 'conversation' THEN
+                        date || {sep} || source END),
+                    min(CASE WHEN date > :t AND kind = 'conversation' THEN
+                        date || {sep} || source END)
+                FROM participants WHERE date IS NOT NULL
+                    AND person IN (SELECT value FROM json_each(:people))
+                GROUP BY person""",
+                {"t": today, "people": json.dumps(list(part))},
+            ).fetchall()
         wanted: list[tuple[str, str]] = []
         for person, *keys in picks:
             for key in keys:
@@ -216,6 +231,26 @@ class Queries:
         """(person, path, line, text, date, title) for each unchecked task in a
         conversation note, once for each participant and each person linked on the task's
         line; only for `people` when given."""
+        if people is not None:
+            # From the people to their notes (participants by person, links by target):
+            # the few tasks of the people asked about, not every open task of the vault.
+            return self.conn.execute(
+                """WITH asked AS (SELECT DISTINCT value AS person FROM json_each(:people))
+                SELECT p.person, t.path, t.line, t.text, n.date, n.title FROM asked a
+                    CROSS JOIN participants p ON p.person = a.person
+                    CROSS JOIN notes n ON n.path = p.source
+                    CROSS JOIN tasks t ON t.path = p.source
+                    WHERE t.checked = 0 AND n.kind = 'conversation' AND n.is_template = 0
+                    AND n.is_generated = 0
+                UNION
+                SELECT l.resolved, t.path, t.line, t.text, n.date, n.title FROM asked a
+                    CROSS JOIN links l ON l.resolved = a.person
+                    CROSS JOIN tasks t ON t.path = l.source AND t.line = l.line
+                    CROSS JOIN notes n ON n.path = t.path
+                    WHERE l.place = 'body' AND t.checked = 0 AND n.kind = 'conversation'
+                    AND n.is_template = 0 AND n.is_generated = 0""",
+                {"people": json.dumps(list(people))},
+            ).fetchall()
         keep = (
             "IN (SELECT value FROM json_each(:people))"
             if people is not None
@@ -451,6 +486,20 @@ class Queries:
             )
         ]
 
+    def introduced_by(self, path: str) -> list[str]:
+        """The notes whose `introduced_by` names `path`: whose first resolved link in
+        that property (in line order) points at it."""
+        first: dict[str, str] = {}
+        for source, resolved in self.conn.execute(
+            "SELECT source, resolved FROM links WHERE place = 'frontmatter'"
+            " AND prop = 'introduced_by' AND resolved IS NOT NULL AND source IN"
+            " (SELECT source FROM links WHERE resolved = ? AND place = 'frontmatter'"
+            " AND prop = 'introduced_by') ORDER BY source, line, rowid",
+            (path,),
+        ):
+            first.setdefault(source, resolved)
+        return [source for source, resolved in first.items() if resolved == path]
+
     def files(self) -> set[str]:
         """Vault paths of every non-note file (attachments) as of the last refresh."""
         return {p for (p,) in self.conn.execute("SELECT path FROM files")}
@@ -648,6 +697,12 @@ class Queries:
 
 
 # --- helpers -------------------------------------------------------------------------
+
+
+def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
 
 # A person's `name` (their display name) when set, else the note's title.
 _SHOWN_TITLE = (

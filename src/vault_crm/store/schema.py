@@ -18,7 +18,7 @@ from pathlib import Path
 from vault_crm.config import Settings
 from vault_crm.errors import IndexUnavailable
 
-SCHEMA_VERSION = 5  # 5: summaries join hard-wrapped lines; attachments (files table)
+SCHEMA_VERSION = 6  # 6: person_summary; 5: summaries join hard-wrapped lines; files table
 BUSY_TIMEOUT_MS = 15_000
 
 SCHEMA = """
@@ -79,6 +79,16 @@ CREATE TABLE participants(
     date TEXT,
     kind TEXT NOT NULL
 );
+-- per person, the newest participants row of any date (scheduled ones included), as
+-- "date␟is_conversation␟source", and the newest conversation's "date␟source": for any
+-- today on or after that date they are the last contact and the last conversation, and
+-- nothing is scheduled, so reads need no GROUP BY over participants (apply keeps them)
+CREATE TABLE person_summary(
+    person TEXT PRIMARY KEY,
+    last_date TEXT NOT NULL,
+    last_contact TEXT NOT NULL,
+    last_conversation TEXT
+);
 CREATE TABLE graph_problems(
     path TEXT NOT NULL,
     line INTEGER,
@@ -97,6 +107,7 @@ CREATE VIRTUAL TABLE fts USING fts5(
 SECONDARY = """
 CREATE INDEX IF NOT EXISTS notes_kind ON notes(kind);
 CREATE INDEX IF NOT EXISTS notes_title_key ON notes(title_key);
+CREATE INDEX IF NOT EXISTS notes_generated ON notes(path) WHERE is_generated = 1;
 CREATE INDEX IF NOT EXISTS links_source ON links(source);
 CREATE INDEX IF NOT EXISTS links_resolved ON links(resolved);
 CREATE INDEX IF NOT EXISTS links_key ON links(target_key);
