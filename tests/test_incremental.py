@@ -391,3 +391,19 @@ def test_a_scheduled_conversation_counts_once_its_day_comes(
     before = Vault(root, "2026-11-23").run("show", "Dee Fox").stdout
     assert "scheduled: 2026-12-05" in before
     assert "scheduled" not in Vault(root, "2026-12-06").run("show", "Dee Fox").stdout
+
+
+def test_a_path_holding_the_key_separator_is_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The latest contacts are picked as "date\\x1f...\\x1fpath" keys: a file name holding
+    that character (as a fuzzed vault did) still names its note."""
+    odd = "Conversations/2026-11-20 a\x1fb.md"
+    root = write_vault(
+        tmp_path / "vault", {**START, odd: "---\ndate: 2026-11-20\nwith: [Ana]\n---\n"}
+    )
+    monkeypatch.setenv("VAULT_CRM_CACHE", str(tmp_path / "c"))
+    people = {p["person"]: p for p in Vault(root).json("people")}
+    assert people["Ana Lima"]["last_contact"] == "2026-11-20"
+    shown = Vault(root).json("show", "Ana Lima")
+    assert shown["conversations"][0]["path"] == odd

@@ -207,10 +207,13 @@ class Queries:
                 {"t": today, "people": json.dumps(list(part))},
             ).fetchall()
         wanted: list[tuple[str, str]] = []
-        for person, *keys in picks:
-            for key in keys:
+        for person, contact, conversation, scheduled in picks:
+            # The path is what follows the date (and the flag): it may hold a \x1f itself.
+            if contact:
+                wanted.append((person, contact.split("\x1f", 2)[2]))
+            for key in (conversation, scheduled):
                 if key:
-                    wanted.append((person, key.rsplit("\x1f", 1)[1]))
+                    wanted.append((person, key.split("\x1f", 1)[1]))
         details = {
             r[0]: r
             for r in self.conn.execute(
