@@ -80,3 +80,30 @@ def test_another_run_cannot_remove_a_pending_note(tmp_path: Path) -> None:
         f"Note {i}.md" for i in range(10)
     )
     assert not temp_files(tmp_path)
+
+
+def test_a_name_taken_by_a_note_or_a_link_is_refused_and_left_alone(tmp_path: Path) -> None:
+    vault = tmp_path / "vault"
+    folder = vault / "M"
+    folder.mkdir(parents=True)
+    outside = tmp_path / "elsewhere.md"
+    outside.write_text("not the vault's\n")
+    (folder / "Note.md").write_text("mine\n")
+    (folder / "Out.md").symlink_to(outside)
+    (folder / "Alias.md").symlink_to(folder / "Note.md")
+    created: list[str] = []
+    with NewNotes(on_created=created.append) as notes:
+        for name, reason in (
+            ("Note", "already exists"),
+            ("Out", "outside the vault"),
+            ("Alias", "already exists"),
+        ):
+            with pytest.raises(WriteRefusedError, match=reason):
+                notes.add(folder, name, "imported\n", "M", key=name, vault=vault)
+        notes.add(folder, "Free", "imported\n", "M", key="Free", vault=vault)
+    assert created == ["Free"]
+    assert (folder / "Note.md").read_text() == "mine\n"
+    assert outside.read_text() == "not the vault's\n"
+    assert (folder / "Out.md").is_symlink() and (folder / "Alias.md").is_symlink()
+    assert (folder / "Free.md").read_text() == "imported\n"
+    assert not temp_files(vault)

@@ -477,13 +477,19 @@ class NewNotes:
             if vault is not None:
                 check_inside(vault, folder, what)
             real = self._folders[folder] = _make_folder(folder, shown_folder)
-        if path.is_symlink():  # a note that is a link may lead anywhere
+        if str(path) in self._names:
+            raise WriteRefusedError("already exists", shown)
+        found = _lstat(path)  # one system call for the usual case: the name is free
+        if found is not None:
+            if not stat.S_ISLNK(found.st_mode):
+                raise WriteRefusedError("already exists", shown)
+            # A note that is a link may lead anywhere.
             if vault is not None:
                 check_inside(vault, path, what)
             if path.resolve().parent != real:
                 raise WriteRefusedError(f"'{title}' would land outside {shown_folder}/")
-        if path.exists() or str(path) in self._names:
-            raise WriteRefusedError("already exists", shown)
+            if path.exists():
+                raise WriteRefusedError("already exists", shown)
         import tempfile
 
         try:
@@ -496,7 +502,7 @@ class NewNotes:
             data = memoryview(text.encode("utf-8"))
             while data:
                 data = data[os.write(fd, data) :]
-            tmp.chmod(self._mode)
+            _chmod(fd, tmp, self._mode)
         except BaseException as exc:
             os.close(fd)
             with contextlib.suppress(OSError):
@@ -558,6 +564,25 @@ class NewNotes:
             with contextlib.suppress(OSError):
                 tmp.unlink()
             os.close(fd)
+
+
+def _lstat(path: Path) -> os.stat_result | None:
+    """The path's own status (a link's, not its target's), or None when nothing is there
+    (as `Path.exists` and `Path.is_symlink` would say)."""
+    try:
+        return os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+
+
+def _chmod(fd: int, path: Path, mode: int) -> None:
+    """Set the mode of the open file `fd` (at `path`), through the descriptor where the
+    system allows it."""
+    fchmod = getattr(os, "fchmod", None)
+    if fchmod is None:  # pragma: no cover - Windows before Python 3.13
+        path.chmod(mode)
+    else:
+        fchmod(fd, mode)
 
 
 def _batch_size() -> int:

@@ -19,15 +19,17 @@ def note_text(
     shown: str,
     expected: dict[str, Any] | None = None,
     read_back: ReadBack | None = None,
+    block: str | None = None,
 ) -> str:
     """The whole text of a new note; refused (WriteRefusedError naming `shown`) when its
     front-matter would not read back as `expected` (default: `frontmatter` without its
     empty values, which are not written). `read_back` holds the lines of many notes read
-    in one go (a batch import); a note it cannot vouch for is read on its own."""
+    in one go (a batch import); a note it cannot vouch for is read on its own. `block` is
+    `yaml_frontmatter(frontmatter)` when the caller has it already."""
     from vault_crm.edit import yaml_frontmatter
     from vault_crm.notes import load_yaml, split_frontmatter, to_jsonable
 
-    text = yaml_frontmatter(frontmatter) + body
+    text = (block if block is not None else yaml_frontmatter(frontmatter)) + body
     fm_lines, _, _ = split_frontmatter(text)
     parsed = read_back.read(fm_lines) if read_back is not None else None
     if parsed is None:

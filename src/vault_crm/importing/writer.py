@@ -56,9 +56,16 @@ def flow_yaml(value: Any) -> str:
     return json.dumps(str(value), ensure_ascii=False)
 
 
-def note_text(vault: Path, step: Step, today: dt.date, read_back: ReadBack | None = None) -> str:
+def note_text(
+    vault: Path,
+    step: Step,
+    today: dt.date,
+    read_back: ReadBack | None = None,
+    block: str | None = None,
+) -> str:
     """The whole text of a new note (a person, or an imported conversation), checked to
-    read back as planned (with `read_back`: from the lines of the whole batch, read once)."""
+    read back as planned (with `read_back`: from the lines of the whole batch, read once;
+    `block` is the note's front-matter when the caller has written it already)."""
     from vault_crm.render import render
     from vault_crm.writing import note_text as checked_text
 
@@ -87,7 +94,9 @@ def note_text(vault: Path, step: Step, today: dt.date, read_back: ReadBack | Non
         body = render(vault, "person.md.j2", context).lstrip("\n")
         if step.body:
             body = body.rstrip("\n") + "\n\n" + step.body.strip("\n") + "\n"
-    return checked_text(props, body, step.path or step.title, expected=props, read_back=read_back)
+    return checked_text(
+        props, body, step.path or step.title, expected=props, read_back=read_back, block=block
+    )
 
 
 def apply_plan(
@@ -104,9 +113,10 @@ def apply_plan(
 
     todo = [s for s in steps if s.action in ("create", "merge") and s.path]
     # Every new note's front-matter is checked to read back as planned; read the lines
-    # they share once for the whole batch.
+    # they share once for the whole batch. Each front-matter is written once, here.
+    blocks = {id(s): yaml_frontmatter(front_matter(s.props)) for s in todo if s.action == "create"}
     read_back = ReadBack()
-    read_back.learn(yaml_frontmatter(front_matter(s.props)) for s in todo if s.action == "create")
+    read_back.learn(blocks.values())
     created: list[str] = []
     merged: list[str] = []
     refused: list[str] = []
@@ -117,7 +127,7 @@ def apply_plan(
     ) as notes:
         for done, step in enumerate(todo, start=1):
             try:
-                _apply(vault, step, today, fspaths, notes, merged, read_back)
+                _apply(vault, step, today, fspaths, notes, merged, read_back, blocks.get(id(step)))
             except WriteRefusedError as exc:
                 refused.append(str(exc))
             if progress is not None:
@@ -133,13 +143,14 @@ def _apply(
     notes: NewNotes,
     merged: list[str],
     read_back: ReadBack | None = None,
+    block: str | None = None,
 ) -> None:
     from vault_crm.edit import check_inside, edit_properties
 
     assert step.path is not None
     if step.action == "create":
         folder, _, name = step.path.rpartition("/")
-        text = note_text(vault, step, today, read_back)
+        text = note_text(vault, step, today, read_back, block)
         notes.add(
             vault / folder,
             name.removesuffix(".md"),
