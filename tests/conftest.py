@@ -73,7 +73,7 @@ class Vault:
         self.root = root
         self.today = today
 
-    def run(self, *args: str, input: str | None = None) -> Result:
+    def run(self, *args: str, input: str | bytes | None = None) -> Result:
         from vault_crm.cli import main
 
         runner = CliRunner()

@@ -285,15 +285,9 @@ def test_bad_names_and_text_are_one_line_errors(
 ) -> None:
     root = make_vault({"People/Ana.md": ANA})
     before = sorted(p.name for p in root.rglob("*"))
-    result = subprocess.run(
-        [sys.executable, "-m", "vault_crm", "--vault", str(root), *args],
-        input=stdin if stdin is not None else b"",
-        capture_output=True,
-        timeout=120,
-        check=False,
-    )
-    err = result.stderr.decode()
-    assert result.returncode == 1, err
+    result = Vault(root).run(*args, input=stdin if stdin is not None else b"")
+    err = result.stderr
+    assert result.exit_code == 1, err
     assert len(err.strip().splitlines()) == 1 and all(w in err for w in words), err
     assert sorted(p.name for p in root.rglob("*")) == before
 

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import Result
 
 from conftest import Vault, write_vault
 
@@ -65,16 +66,16 @@ class Daemon:
         return sum(1 for ln in self.lines if " changed" in ln)
 
 
-def cli(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    argv = [sys.executable, "-m", "vault_crm", "--vault", str(root), "--today", TODAY, *args]
-    return subprocess.run(argv, capture_output=True, text=True, check=False)
+def cli(root: Path, *args: str) -> Result:
+    """A command beside the daemon, in this process (the daemon is the other one)."""
+    return Vault(root, TODAY).run(*args)
 
 
 def indexed(root: Path) -> set[str]:
     """The notes the daemon has indexed (read without refreshing)."""
     done = cli(root, "--no-refresh", "search", "type:other", "--limit", "1000", "--json")
     people = json.loads(cli(root, "--no-refresh", "people", "--json").stdout)
-    others = json.loads(done.stdout) if done.returncode == 0 else []
+    others = json.loads(done.stdout) if done.exit_code == 0 else []
     return {p["path"] for p in people} | {o["path"] for o in others}
 
 
@@ -205,7 +206,8 @@ def test_idle_daemon_uses_no_cpu_to_speak_of(vault: Path, daemon: Daemon) -> Non
 
 
 def test_one_daemon_per_vault(vault: Path, daemon: Daemon) -> None:
-    second = cli(vault, "watch")
+    argv = [sys.executable, "-m", "vault_crm", "--vault", str(vault), "watch"]
+    second = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
     assert second.returncode == 1
     assert f"pid {daemon.proc.pid}" in second.stderr
     assert "Traceback" not in second.stderr
