@@ -7,7 +7,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import weakref
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +27,8 @@ class PeopleSource(Protocol):
     """The index's named queries this module reads (see Index for what each returns)."""
 
     def person_notes(self, *, with_generated: bool = False) -> list[NoteRow]: ...
+
+    def people_mark(self) -> str | None: ...
 
     def contacts(
         self, today: str | None = None, person: str | None = None
@@ -226,12 +230,27 @@ def display_name(title: str, props: dict[str, Any]) -> str:
     return name.strip() if isinstance(name, str) and name.strip() else title
 
 
+# An open index (the daemon's) -> (its people mark, the people loaded at that mark).
+_loaded: weakref.WeakKeyDictionary[Any, tuple[str, list[Person]]] = weakref.WeakKeyDictionary()
+
+
 def load_people(index: PeopleSource) -> list[Person]:
+    """The people with all their properties. An open index that is asked again while no
+    person note changed (its people mark is the same) gets the same Person objects, so
+    the daemon does not read 10,000 people's properties after every save."""
+    mark = index.people_mark()
+    if mark is not None:
+        kept = _loaded.get(index)
+        if kept is not None and kept[0] == mark:
+            return list(kept[1])
     people = []
     for r in index.person_notes():
         shown = display_name(r.title, r.props)
         stem = r.title if name_key(shown) != name_key(r.title) else ""
         people.append(Person(r.path, shown, tuple(r.aliases), tuple(r.tags), r.props, stem))
+    if mark is not None:
+        with contextlib.suppress(TypeError):  # an object that cannot be weakly referenced
+            _loaded[index] = (mark, list(people))
     return people
 
 
