@@ -266,16 +266,34 @@ def load_graph(
     with `person`, all of that person's."""
     people = load_people(index)
     graph = Graph(people={p.path: p for p in people})
+    graph.by_name = _names_of(index, people)
+    if not contacts:
+        return graph
+    graph.contacts = _contacts(index.contacts(today.isoformat() if today else None, person), graph)
+    return graph
+
+
+# An open index -> the people its last load_people returned and their names' table.
+_named: weakref.WeakKeyDictionary[Any, tuple[list[Person], dict[str, list[str]]]]
+_named = weakref.WeakKeyDictionary()
+
+
+def _names_of(index: PeopleSource, people: list[Person]) -> dict[str, list[str]]:
+    """Each title/alias key -> the paths of the people known by it (for the same Person
+    objects as last time, the table worked out then)."""
+    kept = _named.get(index)
+    same = kept is not None and len(kept[0]) == len(people)
+    if kept is not None and same and all(a is b for a, b in zip(kept[0], people, strict=True)):
+        return dict(kept[1])
     by_name: dict[str, list[str]] = defaultdict(list)
     for p in people:
         for name in (*p.names, *p.aliases):
             if p.path not in by_name[name_key(name)]:
                 by_name[name_key(name)].append(p.path)
-    graph.by_name = dict(by_name)
-    if not contacts:
-        return graph
-    graph.contacts = _contacts(index.contacts(today.isoformat() if today else None, person), graph)
-    return graph
+    found = dict(by_name)
+    with contextlib.suppress(TypeError):  # an object that cannot be weakly referenced
+        _named[index] = (list(people), found)
+    return dict(found)
 
 
 def load_contacts(index: PeopleSource, graph: Graph, person: str) -> list[Contact]:
