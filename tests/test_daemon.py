@@ -4,7 +4,9 @@ so the date roll-over and the periodic reconcile are tested without a process or
 from __future__ import annotations
 
 import datetime as dt
+import os
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -223,3 +225,66 @@ def test_a_companion_import_rewrites_the_notes_and_its_export_follows(tmp_path: 
     )
     assert "Last: [[2026-11-23 Stand-up]] (2026-11-23)" in reconnect(d)
     assert meetings.exports == 2
+
+
+CHAT = '---\ndate: 2026-11-20\nwith: ["[[Ana]]"]\n---\n'
+RENAMED = "---\ncadence: 10d\naliases: [Ana]\n---\n"
+
+
+def test_after_every_kind_of_change_the_notes_equal_a_fresh_index(tmp_path: Path) -> None:
+    """The daemon keeps the people and each person's due status between saves; after each
+    kind of change both notes say exactly what `vault due` and `vault report` write from
+    an index built from scratch."""
+    root = write_vault(
+        tmp_path / "vault",
+        {
+            ".vault/.keep": "",
+            "People/Ana Lima.md": "---\ncadence: 30d\naliases: [Ana]\n---\n",
+            "People/Bo.md": "---\ncadence: 7d\n---\n",
+            "People/Cy.md": "---\ncadence: 14d\nbirthday: 1990-11-25\n---\n",
+            "Conversations/2026-10-01 Call.md": (
+                '---\ndate: 2026-10-01\nwith: ["[[Ana]]", "[[Bo]]"]\n---\n- [ ] send deck\n'
+            ),
+            "Daily/2026-11-02.md": "Lunch with [[Cy]].\n",
+        },
+    )
+    logged: list[str] = []
+
+    def fresh(day: dt.date) -> tuple[str, str]:
+        # `vault due` and `vault report` in their own process, on an index built from
+        # scratch: each rewrites its note only where it differs from the daemon's.
+        env = {**os.environ, "VAULT_CRM_CACHE": str(tmp_path / f"fresh-{len(logged)}")}
+        env["VAULT_TODAY"] = day.isoformat()
+        for command in ("due", "report"):
+            subprocess.run(
+                [sys.executable, "-m", "vault_crm", "--vault", str(root), command],
+                env=env,
+                check=True,
+                capture_output=True,
+            )
+        return (root / "Reconnect.md").read_text(), (root / "Network report.md").read_text()
+
+    call = "Conversations/2026-10-01 Call.md"
+    changes: list[tuple[dict[str, str | None], dt.date]] = [
+        ({"People/Bo.md": "---\ncadence: 60d\n---\n"}, DAY),  # a person edited
+        ({"Conversations/2026-11-20 Chat.md": CHAT}, DAY),  # a conversation added
+        ({"Daily/2026-11-02.md": "Lunch with [[Bo]].\n"}, DAY),  # a daily note edited
+        ({"People/Ana Lima.md": "---\ncadence: 30d\naliases: [Nana]\n---\n"}, DAY),  # alias
+        ({"People/Ana Lima.md": None, "People/Ana Silva.md": RENAMED}, DAY),  # renamed
+        ({"People/Cy.md": None}, DAY),  # a person deleted
+        ({call: '---\ndate: 2026-10-01\nwith: ["[[Bo]]"]\n---\n- [x] send deck\n'}, DAY),
+        ({}, DAY + dt.timedelta(days=40)),  # a new day
+    ]
+    with Index.open(load_settings(root)) as idx:
+        d = Daemon(idx, root, logged.append)
+        d.start(DAY, now=0.0)
+        for i, (files, day) in enumerate(changes):
+            for rel, text in files.items():
+                if text is None:
+                    (root / rel).unlink()
+                else:
+                    write_vault(root, {rel: text})
+            d.step(Batch(set(files)) if files else None, day, now=1.0 + i)
+            ours = (root / "Reconnect.md").read_text(), (root / "Network report.md").read_text()
+            logged.append(str(i))
+            assert ours == fresh(day), f"after change {i}"

@@ -7,7 +7,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import weakref
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +27,8 @@ class PeopleSource(Protocol):
     """The index's named queries this module reads (see Index for what each returns)."""
 
     def person_notes(self, *, with_generated: bool = False) -> list[NoteRow]: ...
+
+    def people_mark(self) -> str | None: ...
 
     def contacts(
         self, today: str | None = None, person: str | None = None
@@ -226,12 +230,27 @@ def display_name(title: str, props: dict[str, Any]) -> str:
     return name.strip() if isinstance(name, str) and name.strip() else title
 
 
+# An open index (the daemon's) -> (its people mark, the people loaded at that mark).
+_loaded: weakref.WeakKeyDictionary[Any, tuple[str, list[Person]]] = weakref.WeakKeyDictionary()
+
+
 def load_people(index: PeopleSource) -> list[Person]:
+    """The people with all their properties. An open index that is asked again while no
+    person note changed (its people mark is the same) gets the same Person objects, so
+    the daemon does not read 10,000 people's properties after every save."""
+    mark = index.people_mark()
+    if mark is not None:
+        kept = _loaded.get(index)
+        if kept is not None and kept[0] == mark:
+            return list(kept[1])
     people = []
     for r in index.person_notes():
         shown = display_name(r.title, r.props)
         stem = r.title if name_key(shown) != name_key(r.title) else ""
         people.append(Person(r.path, shown, tuple(r.aliases), tuple(r.tags), r.props, stem))
+    if mark is not None:
+        with contextlib.suppress(TypeError):  # an object that cannot be weakly referenced
+            _loaded[index] = (mark, list(people))
     return people
 
 
@@ -247,16 +266,34 @@ def load_graph(
     with `person`, all of that person's."""
     people = load_people(index)
     graph = Graph(people={p.path: p for p in people})
+    graph.by_name = _names_of(index, people)
+    if not contacts:
+        return graph
+    graph.contacts = _contacts(index.contacts(today.isoformat() if today else None, person), graph)
+    return graph
+
+
+# An open index -> the people its last load_people returned and their names' table.
+_named: weakref.WeakKeyDictionary[Any, tuple[list[Person], dict[str, list[str]]]]
+_named = weakref.WeakKeyDictionary()
+
+
+def _names_of(index: PeopleSource, people: list[Person]) -> dict[str, list[str]]:
+    """Each title/alias key -> the paths of the people known by it (for the same Person
+    objects as last time, the table worked out then)."""
+    kept = _named.get(index)
+    same = kept is not None and len(kept[0]) == len(people)
+    if kept is not None and same and all(a is b for a, b in zip(kept[0], people, strict=True)):
+        return dict(kept[1])
     by_name: dict[str, list[str]] = defaultdict(list)
     for p in people:
         for name in (*p.names, *p.aliases):
             if p.path not in by_name[name_key(name)]:
                 by_name[name_key(name)].append(p.path)
-    graph.by_name = dict(by_name)
-    if not contacts:
-        return graph
-    graph.contacts = _contacts(index.contacts(today.isoformat() if today else None, person), graph)
-    return graph
+    found = dict(by_name)
+    with contextlib.suppress(TypeError):  # an object that cannot be weakly referenced
+        _named[index] = (list(people), found)
+    return dict(found)
 
 
 def load_contacts(index: PeopleSource, graph: Graph, person: str) -> list[Contact]:

@@ -145,12 +145,42 @@ def upcoming_dates(person: Person, today: dt.date, window: Cadence) -> list[Upco
     return found
 
 
+# A person's path -> the inputs and the entry last worked out for them. The daemon asks
+# again after every save with the same Person objects (see load_people): only the people
+# whose contacts, follow-ups or note changed, or everyone on a new day, are worked out anew.
+_Kept = tuple[Person, list[Contact], "Settings", dt.date, tuple[FollowUp, ...], "DueEntry"]
+_statuses: dict[str, _Kept] = {}
+
+
 def person_status(
     person: Person,
     contacts: list[Contact],
     settings: Settings,
     today: dt.date,
     followups: Iterable[FollowUp] = (),
+) -> DueEntry:
+    followups = tuple(followups)
+    kept = _statuses.get(person.path)
+    if (
+        kept is not None
+        and kept[0] is person
+        and kept[2] is settings
+        and kept[3] == today
+        and kept[1] == contacts
+        and kept[4] == followups
+    ):
+        return kept[5]
+    entry = _person_status(person, contacts, settings, today, followups)
+    _statuses[person.path] = (person, list(contacts), settings, today, followups, entry)
+    return entry
+
+
+def _person_status(
+    person: Person,
+    contacts: list[Contact],
+    settings: Settings,
+    today: dt.date,
+    followups: tuple[FollowUp, ...],
 ) -> DueEntry:
     cadence = effective_cadence(person, settings, today)
     past = [c for c in contacts if c.date <= today]

@@ -101,6 +101,15 @@ class Index(Queries):
             return 0  # corrupt: the refresh finds out and starts again
         return int(row[0]) if row else 0
 
+    def people_mark(self) -> str | None:
+        """A token that changes whenever a person note is added, changed or removed (None:
+        the index has none yet); what is loaded from the people may be kept while it holds."""
+        try:
+            row = self.conn.execute("SELECT value FROM meta WHERE key = 'people'").fetchone()
+        except sqlite3.Error:
+            return None
+        return row[0] if row else None
+
     def walk_mark(self) -> str | None:
         """What `keep_walk_mark` last kept (None: nothing, or the index is unreadable)."""
         try:
