@@ -14,7 +14,7 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -350,18 +350,24 @@ class Index(Queries):
         for rows in self.conversation_slices(size):
             links = self.contact_links([r.path for r in rows])
             graph = build_graph(people, rows, links, self.settings)
-            notes = {r.path: r for r in rows}
-            c.executemany(
-                "INSERT INTO participants(source, person, date, kind) VALUES (?, ?, ?, ?)",
-                [
-                    (conv, person, notes[conv].date, notes[conv].kind)
-                    for conv, found in graph.participants.items()
-                    for person in found
-                ],
-            )
+            self._participants(rows, graph.participants)
             self._graph_problems(graph.problems[len(shared) :])
         c.execute("DELETE FROM person_summary")
         c.execute(_SUMMARISE.format(only=""))
+
+    def _participants(
+        self, rows: Sequence[ConversationRow], participants: Mapping[str, Iterable[str]]
+    ) -> None:
+        """Store who took part in each of these notes, with the note's date and kind."""
+        notes = {r.path: r for r in rows}
+        self.conn.executemany(
+            "INSERT INTO participants(source, person, date, kind) VALUES (?, ?, ?, ?)",
+            [
+                (conv, person, notes[conv].date, notes[conv].kind)
+                for conv, found in participants.items()
+                for person in found
+            ],
+        )
 
     def _graph_problems(self, problems: Sequence[Problem]) -> None:
         self.conn.executemany(
@@ -460,25 +466,11 @@ class Index(Queries):
             # Only the people these notes may name: everyone's names are not all needed.
             named = everyone.people if people else everyone.named(rows, links)
             graph = build_graph(named, rows, links, self.settings)
-            notes = {r.path: r for r in rows}
-            c.executemany(
-                "INSERT INTO participants(source, person, date, kind) VALUES (?, ?, ?, ?)",
-                [
-                    (conv, person, notes[conv].date, notes[conv].kind)
-                    for conv, found in graph.participants.items()
-                    for person in found
-                ],
-            )
+            self._participants(rows, graph.participants)
             summarise.update(p for found in graph.participants.values() for p in found)
             # The alias clashes build_graph reports belong to person notes: unchanged.
-            c.executemany(
-                "INSERT INTO graph_problems(path, line, severity, message) VALUES (?,?,?,?)",
-                [
-                    (p.path, p.line, p.severity, p.message)
-                    for p in graph.problems
-                    if p.path in notes
-                ],
-            )
+            written = {r.path for r in rows}
+            self._graph_problems([p for p in graph.problems if p.path in written])
         self._summarise(summarise)
         if people:
             c.execute(
