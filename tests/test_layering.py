@@ -97,19 +97,24 @@ def test_only_the_command_line_imports_click() -> None:
     assert not bad, f"click outside cli/: {bad}"
 
 
+def sql_used(name: str, tree: ast.Module) -> set[tuple[str, str]]:
+    """(module, what) for each sqlite3 import and SQL call (execute...) in a module."""
+    found = {(name, m) for m, _ in imports(tree) if m.split(".")[0] == "sqlite3"}
+    return found | {
+        (name, node.func.attr)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in SQL_CALLS
+    }
+
+
 def test_the_command_line_runs_no_sql() -> None:
     bad = set()
     for name, tree in modules().items():
         if not in_cli(name):
             continue
-        bad |= {(name, m) for m, _ in imports(tree) if m.split(".")[0] == "sqlite3"}
-        bad |= {
-            (name, node.func.attr)
-            for node in ast.walk(tree)
-            if isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr in SQL_CALLS
-        }
+        bad |= sql_used(name, tree)
     assert not bad, f"SQL in the command line: {sorted(bad)}"
 
 
@@ -168,14 +173,7 @@ def test_only_the_store_uses_sqlite() -> None:
     for name, tree in modules().items():
         if in_store(name):
             continue
-        bad |= {(name, m) for m, _ in imports(tree) if m.split(".")[0] == "sqlite3"}
-        bad |= {
-            (name, node.func.attr)
-            for node in ast.walk(tree)
-            if isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr in SQL_CALLS
-        }
+        bad |= sql_used(name, tree)
     assert not bad, f"sqlite3 outside store/: {sorted(bad)}"
 
 
