@@ -252,6 +252,164 @@ def load_yaml(text: str) -> Any:
         loader.dispose()
 
 
+# --- the common shape, without a parser ---------------------------------------------
+# Most front-matter is flat: `key: value` lines whose values are plain or simply quoted
+# scalars, flow lists of them (`tags: [a, "b"]`) or block lists of them (`- a` lines under
+# `key:`). Such text is read here line by line into exactly what load_yaml builds (the
+# property tests check this against it); anything else — nesting, anchors, escapes,
+# comments, blank lines, multi-line or unusual scalars — returns None and goes to
+# load_yaml. A rebuild reads every note's front-matter, and libyaml's general machinery
+# costs several times what these lines need.
+
+_FLAT_KEY = re.compile(r"([A-Za-z_](?:[A-Za-z0-9_ -]*[A-Za-z0-9_])?):(?: +(.*))?")
+_FLAT_ITEM = re.compile(r"( *)- +(.*)")
+# A scalar's first character that makes it something other than a plain word (YAML's
+# indicators), and characters that may end or split a plain scalar.
+_NOT_PLAIN_START = frozenset("-?:,[]{}#&*!|>'\"%@`")
+_FLOW_PLAIN = re.compile(r"[^,\[\]{}#:'\"\s][^,\[\]{}#:'\"]*")
+
+
+@functools.lru_cache(maxsize=4096)  # keys and many values repeat from note to note
+def _flat_scalar(text: str) -> Any:
+    """A plain scalar as load_yaml builds it (every such value is immutable); _Unusual for
+    anything it would not read as one plain value (or would read with a time of day)."""
+    if not text or (text[0] in _NOT_PLAIN_START and not _PLAIN_NUMBER.fullmatch(text)):
+        raise _Unusual
+    if ": " in text or " #" in text or text[-1] == ":":
+        raise _Unusual
+    tag = next((t for t, regexp in _IMPLICIT.get(text[:1], ()) if regexp.match(text)), _STR)
+    if tag == _STR:
+        return text
+    if tag == _INT and _PLAIN_INT.fullmatch(text):
+        return int(text)
+    if tag == _FLOAT and _PLAIN_FLOAT.fullmatch(text):
+        return float(text)
+    if tag == _BOOL:
+        return text.lower() == "true"
+    if tag == _NULL:
+        return None
+    if tag == _TIMESTAMP and len(text) == 10 and _ISO_DATE.fullmatch(text):
+        try:
+            return dt.date(int(text[:4]), int(text[5:7]), int(text[8:]))
+        except ValueError:
+            return text
+    raise _Unusual
+
+
+_PLAIN_NUMBER = re.compile(r"-(?:0|[1-9][0-9]*)(?:\.[0-9]+)?")
+
+
+def _flat_value(text: str) -> Any:
+    """One value written on its key's (or list item's) line."""
+    first = text[0]
+    if first == '"' or first == "'":
+        end = text.find(first, 1)
+        if end == -1 or text[end + 1 :].strip(" ") or (first == '"' and "\\" in text[1:end]):
+            raise _Unusual
+        return text[1:end]
+    if first == "[":
+        return _flat_list(text)
+    return _flat_scalar(text)
+
+
+def _flat_list(text: str) -> list[Any]:
+    """`[a, "b", 'c']` of scalars, on one line."""
+    out: list[Any] = []
+    i = 1
+    size = len(text)
+    while True:
+        while i < size and text[i] == " ":
+            i += 1
+        if i >= size:
+            raise _Unusual
+        if text[i] == "]" and not out:
+            i += 1
+            break
+        quote = text[i]
+        if quote == '"' or quote == "'":
+            end = text.find(quote, i + 1)
+            if end == -1 or (quote == '"' and "\\" in text[i + 1 : end]):
+                raise _Unusual
+            out.append(text[i + 1 : end])
+            i = end + 1
+        else:
+            m = _FLOW_PLAIN.match(text, i)
+            if m is None:
+                raise _Unusual
+            out.append(_flat_scalar(m.group().rstrip(" ")))
+            i = m.end()
+        while i < size and text[i] == " ":
+            i += 1
+        if i >= size:
+            raise _Unusual
+        if text[i] == "]":
+            i += 1
+            break
+        if text[i] != ",":
+            raise _Unusual
+        i += 1
+    if text[i:].strip(" "):
+        raise _Unusual
+    return out
+
+
+def read_flat_frontmatter(
+    lines: list[str], first_line: int
+) -> tuple[dict[str, Any], dict[str, int]] | None:
+    """The properties of flat front-matter `lines` and the file line of each key, or None
+    when the text is not of that shape (then load_yaml and _key_lines read it)."""
+    if not lines or len(lines) > _FLAT_MAX_LINES:
+        return None
+    props: dict[str, Any] = {}
+    key_lines: dict[str, int] = {}
+    key = ""
+    items: list[Any] | None = None  # the block list that may follow a bare `key:`
+    indent = -1
+    try:
+        for i, line in enumerate(lines):
+            if len(line) > _FLAT_MAX_LINE or not line.isprintable():
+                return None  # tabs, control and odd line-break characters: the long way
+            if items is not None and line.startswith(("-", " ")):
+                m = _FLAT_ITEM.fullmatch(line)
+                if m is None or _KEY_LINE.match(line):
+                    return None
+                if indent == -1:
+                    indent = len(m.group(1))
+                    props[key] = items
+                elif len(m.group(1)) != indent:
+                    return None
+                value = m.group(2).rstrip(" ")
+                if not value or value[0] == "[":
+                    return None
+                items.append(_flat_value(value))
+                continue
+            m = _FLAT_KEY.fullmatch(line)
+            if m is None:
+                return None
+            key, value = m.group(1), (m.group(2) or "").rstrip(" ")
+            if key in props or _flat_scalar(key) != key:
+                return None
+            key_lines[key] = first_line + i
+            if value:
+                props[key] = _flat_value(value)
+                items = None
+            else:
+                # `key:` alone: null, unless a block list follows on the next lines.
+                props[key] = None
+                items, indent = [], -1
+    except _Unusual:
+        return None
+    values = len(props) + sum(len(v) for v in props.values() if isinstance(v, list))
+    return (props, key_lines) if values < MAX_YAML_VALUES // 4 else None
+
+
+# Front-matter longer than this goes the long way, which keeps the limits on its size and
+# on its number of values (these bounds stay well within both).
+_FLAT_MAX_LINES = 200
+_FLAT_MAX_LINE = 400
+assert _FLAT_MAX_LINES * _FLAT_MAX_LINE < MAX_FRONTMATTER_CHARS
+
+
 # --- helpers --------------------------------------------------------------------------
 
 _FENCE_OPEN = re.compile(r"^-{3}[ \t]*\r?$")
@@ -453,7 +611,10 @@ def parse_note(
     fm_lines, body_at, body_line = split_frontmatter(text)
     raw: dict[str, Any] = {}
     key_lines: dict[str, int] = {}
-    if fm_lines is not None:
+    flat = read_flat_frontmatter(fm_lines, 2) if fm_lines else None
+    if flat is not None:
+        raw, key_lines = flat
+    elif fm_lines is not None:
         key_lines = _key_lines(fm_lines, 2)
         try:
             loaded = load_yaml("\n".join(fm_lines))
