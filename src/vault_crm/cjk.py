@@ -35,12 +35,22 @@ def _grams(run: str) -> list[str]:
     return [run] if len(run) == 1 else [run[i : i + 2] for i in range(len(run) - 1)]
 
 
+def _may_hold(text: str) -> bool:
+    """Could `text` hold CJK? Not when it is all Latin-1 (every CJK character lies beyond),
+    which encoding tells many times faster than looking for a run."""
+    if not text or text.isascii():
+        return False
+    try:
+        text.encode("latin-1")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def bigrams(*texts: str) -> str:
     """The bigrams of every CJK run in `texts`, space-separated ("" when there are none);
     runs are kept apart by a full stop, which the tokenizer drops."""
-    runs = [
-        m.group(0) for text in texts if text and not text.isascii() for m in _run().finditer(text)
-    ]
+    runs = [m.group(0) for text in texts if _may_hold(text) for m in _run().finditer(text)]
     return " . ".join(" ".join(_grams(run)) for run in runs)
 
 

@@ -479,8 +479,14 @@ def _fenced_lines(body: str) -> set[int]:
     return inside
 
 
+def _has_fence(text: str) -> bool:
+    """Could `text` hold a fenced code block? (A one-character test first: most notes have
+    neither character, and it is many times faster than looking for three.)"""
+    return ("`" in text and "```" in text) or ("~" in text and "~~~" in text)
+
+
 def _tasks(body: str, first_line: int, links: list[Link]) -> list[Task]:
-    if "] " not in body and "]\t" not in body:
+    if "[" not in body:  # one character is found much faster than "] "
         return []
     fenced: set[int] | None = None
     by_line: dict[int, list[str]] | None = None
@@ -496,7 +502,7 @@ def _tasks(body: str, first_line: int, links: list[Link]) -> list[Task]:
         lines += body.count("\n", pos, start)
         pos = start
         if fenced is None:  # worked out at the first task: most notes have none
-            fenced = _fenced_lines(body) if ("```" in body or "~~~" in body) else set()
+            fenced = _fenced_lines(body) if _has_fence(body) else set()
             by_line = {}
             for link in links:
                 by_line.setdefault(link.line, []).append(link.target)
@@ -643,7 +649,8 @@ def parse_note(
     body = text[body_at:]
 
     is_generated = bool(
-        (generated or generated_pattern(settings)).match(path_cf) or GENERATED_MARKER in body
+        (generated or generated_pattern(settings)).match(path_cf)
+        or ("<" in body and GENERATED_MARKER in body)
     )
     kind = (
         _classify(path_cf, title, raw, settings) if not (is_template or is_generated) else "other"

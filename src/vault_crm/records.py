@@ -32,8 +32,30 @@ MAX_SEARCHED_CHARS = 5_000_000
 
 Progress = Callable[[int, int], None]
 
-# json.dumps(..., ensure_ascii=False) makes a new encoder on every call; a note needs five.
-_to_json = json.JSONEncoder(ensure_ascii=False).encode
+
+def _json_encoder() -> Callable[[Any], str]:
+    """json.dumps(value, ensure_ascii=False), with its C encoder made once rather than on
+    every call (a note needs up to five). Without the check for circular values: these are
+    a note's parsed properties, which cannot hold themselves (load_yaml refuses them)."""
+    from json import encoder
+
+    make = getattr(encoder, "c_make_encoder", None)
+    if make is None:
+        return json.JSONEncoder(ensure_ascii=False).encode
+    fallback = json.JSONEncoder(ensure_ascii=False)
+    # (markers, default, encoder, indent, key and item separators, sort_keys, skipkeys,
+    # allow_nan), as JSONEncoder.iterencode passes them
+    c_encode = make(
+        None, fallback.default, encoder.encode_basestring, None, ": ", ", ", False, False, True
+    )
+
+    def to_json(value: Any) -> str:
+        return "".join(c_encode(value, 0))
+
+    return to_json
+
+
+_to_json = _json_encoder()
 
 
 def read_records(
@@ -182,8 +204,7 @@ def _read_one(
 
     try:
         # os.path over pathlib here: this runs once per note on a full rebuild.
-        with open(os.path.join(vault, f.fspath), "rb") as fh:  # noqa: PTH118, PTH123
-            data = fh.read()
+        data = read_bytes(os.path.join(vault, f.fspath), f.size)  # noqa: PTH118
     except FileNotFoundError:
         return None  # vanished between the walk and the read
     except OSError as exc:
@@ -197,6 +218,26 @@ def _read_one(
         f.path, data, settings, fspath=f.fspath, mtime_ns=f.mtime_ns, generated=pattern
     )
     return to_record(note, resolver)
+
+
+def read_bytes(path: str, size: int) -> bytes:
+    """A file's bytes, in one system call when it is no bigger than the walk saw (`size`):
+    os.read makes no buffered file object, which costs more than the read of a note."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    try:
+        data = os.read(fd, size + 1)
+        if len(data) <= size and size < _ONE_READ:
+            return data  # a regular file's read returns less only at its end
+        parts = [data]
+        while more := os.read(fd, _ONE_READ):
+            parts.append(more)
+        return b"".join(parts)
+    finally:
+        os.close(fd)
+
+
+# Below this size one read returns a whole file (the system caps one read near 2 GB).
+_ONE_READ = 1 << 30
 
 
 # Each worker process builds the resolver once, from the paths handed to its initializer.
@@ -286,6 +327,7 @@ def _parse_batch(job: tuple[str, Settings, Sequence[FileStat]]) -> list[IndexRec
 def _props_text(props: dict[str, Any]) -> str:
     """Front-matter values as searchable text (keys left out: they are the same everywhere)."""
     parts: list[str] = []
+    append = parts.append
 
     def walk_value(v: Any) -> None:
         if isinstance(v, str):
@@ -299,7 +341,18 @@ def _props_text(props: dict[str, Any]) -> str:
         elif v is not None and not isinstance(v, bool):
             parts.append(str(v))
 
-    walk_value(props)
+    # Most values are strings or lists of strings: those are taken without the walk.
+    for value in props.values():
+        if type(value) is str:
+            append(value)
+        elif type(value) is list:
+            for item in value:
+                if type(item) is str:
+                    append(item)
+                else:
+                    walk_value(item)
+        else:
+            walk_value(value)
     return " ".join(parts)
 
 
