@@ -365,42 +365,74 @@ def read_flat_frontmatter(
     key = ""
     items: list[Any] | None = None  # the block list that may follow a bare `key:`
     indent = -1
-    try:
-        for i, line in enumerate(lines):
-            if len(line) > _FLAT_MAX_LINE or not line.isprintable():
-                return None  # tabs, control and odd line-break characters: the long way
-            if items is not None and line.startswith(("-", " ")):
-                m = _FLAT_ITEM.fullmatch(line)
-                if m is None or _KEY_LINE.match(line):
-                    return None
-                if indent == -1:
-                    indent = len(m.group(1))
-                    props[key] = items
-                elif len(m.group(1)) != indent:
-                    return None
-                value = m.group(2).rstrip(" ")
-                if not value or value[0] == "[":
-                    return None
-                items.append(_flat_value(value))
-                continue
-            m = _FLAT_KEY.fullmatch(line)
-            if m is None:
+    for i, line in enumerate(lines):
+        if items is not None and line.startswith(("-", " ")):
+            item = _flat_item(line)
+            if item is None:
                 return None
-            key, value = m.group(1), (m.group(2) or "").rstrip(" ")
-            if key in props or _flat_scalar(key) != key:
+            if indent == -1:
+                indent = item[0]
+                props[key] = items
+            elif item[0] != indent:
                 return None
-            key_lines[key] = first_line + i
-            if value:
-                props[key] = _flat_value(value)
-                items = None
-            else:
-                # `key:` alone: null, unless a block list follows on the next lines.
-                props[key] = None
-                items, indent = [], -1
-    except _Unusual:
-        return None
+            items.append(item[1])
+            continue
+        entry = _flat_entry(line)
+        if entry is None or entry[0] in props:
+            return None
+        key, value = entry
+        key_lines[key] = first_line + i
+        if value is _BARE:
+            # `key:` alone: null, unless a block list follows on the next lines.
+            props[key] = None
+            items, indent = [], -1
+        else:
+            props[key] = list(value) if type(value) is tuple else value
+            items = None
     values = len(props) + sum(len(v) for v in props.values() if isinstance(v, list))
     return (props, key_lines) if values < MAX_YAML_VALUES // 4 else None
+
+
+_BARE = object()  # a `key:` line with nothing after the colon
+
+
+# Lines repeat from note to note (`type: person`, `channel: email`): each is read once.
+@functools.lru_cache(maxsize=8192)
+def _flat_entry(line: str) -> tuple[str, Any] | None:
+    """(key, value) of a `key: value` line (a list as a tuple, _BARE for `key:` alone), or
+    None when the line is not one the quick reader takes."""
+    if len(line) > _FLAT_MAX_LINE or not line.isprintable():
+        return None  # tabs, control and odd line-break characters: the long way
+    m = _FLAT_KEY.fullmatch(line)
+    if m is None:
+        return None
+    key, value = m.group(1), (m.group(2) or "").rstrip(" ")
+    try:
+        if _flat_scalar(key) != key:
+            return None
+        if not value:
+            return key, _BARE
+        found = _flat_value(value)
+    except _Unusual:
+        return None
+    return key, tuple(found) if isinstance(found, list) else found
+
+
+@functools.lru_cache(maxsize=8192)
+def _flat_item(line: str) -> tuple[int, Any] | None:
+    """(indent, value) of a `- value` line of a block list, or None."""
+    if len(line) > _FLAT_MAX_LINE or not line.isprintable():
+        return None
+    m = _FLAT_ITEM.fullmatch(line)
+    if m is None or _KEY_LINE.match(line):
+        return None
+    value = m.group(2).rstrip(" ")
+    if not value or value[0] == "[":
+        return None
+    try:
+        return len(m.group(1)), _flat_value(value)
+    except _Unusual:
+        return None
 
 
 # Front-matter longer than this goes the long way, which keeps the limits on its size and
