@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import forked
 import pytest
 
 from conftest import Vault
@@ -40,10 +41,9 @@ def vault(tmp_path: Path) -> Path:
     return root
 
 
-def command(root: Path, *args: str, today: str = TODAY, moment: str = "-") -> list[str]:
-    """`vault` with these arguments, SIGKILLed at `moment` (see tests/killpoint.py)."""
-    vault = ["--vault", str(root), "--today", today, *args]
-    return [sys.executable, str(KILLPOINT), os.environ["KILLPOINT_COUNTS"], moment, *vault]
+def command(root: Path, *args: str, today: str = TODAY) -> list[str]:
+    """The arguments of `vault` with these arguments on `root`."""
+    return ["--vault", str(root), "--today", today, *args]
 
 
 @pytest.fixture(autouse=True)
@@ -51,10 +51,12 @@ def _counts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KILLPOINT_COUNTS", str(tmp_path / "steps.json"))
 
 
-def steps(argv: list[str]) -> dict[str, int]:
-    """Run `argv` to its end; how many steps of each kind it took."""
+def steps(args: list[str]) -> dict[str, int]:
+    """Run the real `vault` with `args` to its end; how many steps of each kind it took."""
+    counts_file = os.environ["KILLPOINT_COUNTS"]
+    argv = [sys.executable, str(KILLPOINT), counts_file, "-", *args]
     subprocess.run(argv, capture_output=True, check=True, timeout=120)
-    counts: dict[str, int] = json.loads(Path(os.environ["KILLPOINT_COUNTS"]).read_text())
+    counts: dict[str, int] = json.loads(Path(counts_file).read_text())
     return counts
 
 
@@ -75,11 +77,18 @@ def moments(counts: dict[str, int]) -> list[str]:
     return chosen
 
 
-def kill_at(argv: list[str]) -> bool:
-    """Run `argv` (a `command` with a moment); True when it was killed there."""
-    proc = subprocess.run(argv, capture_output=True, check=False, timeout=120)
-    assert proc.returncode in (0, -signal.SIGKILL), proc.stderr.decode()
-    return proc.returncode == -signal.SIGKILL
+def kill_at(args: list[str], moment: str, *, executable: bool = False) -> bool:
+    """Run `vault args`, SIGKILLed at `moment`; True when it was killed there. A process
+    forked from the tests (tests/forked.py), or with `executable` the real `vault`."""
+    if executable:
+        argv = [sys.executable, str(KILLPOINT), "-", moment, *args]
+        proc = subprocess.run(argv, capture_output=True, check=False, timeout=120)
+        code, err = proc.returncode, proc.stderr
+    else:
+        done = forked.run(*args, moment=moment)
+        code, err = done.returncode, done.stderr
+    assert code in (0, -signal.SIGKILL), err.decode()
+    return code == -signal.SIGKILL
 
 
 def notes(root: Path) -> dict[str, bytes]:
@@ -139,8 +148,8 @@ def test_kill_during_a_rebuild(vault: Path, checker: Checker) -> None:
     checker.assert_consistent()  # a rebuild replaces an index
     chosen = moments(steps(command(vault, "index", "--rebuild")))
     assert {"sql:1", "commit:1", "replace:1", "replace:1+"} <= set(chosen)
-    for moment in chosen:
-        assert kill_at(command(vault, "index", "--rebuild", moment=moment)), moment
+    for n, moment in enumerate(chosen):
+        assert kill_at(command(vault, "index", "--rebuild"), moment, executable=n == 0), moment
         checker.assert_consistent()  # the content never changes: one fresh rebuild
 
 
@@ -163,7 +172,7 @@ def test_kill_during_a_refresh(vault: Path, checker: Checker) -> None:
     killed = 0
     for n, moment in enumerate(chosen, 1):
         _edit(vault, n)
-        killed += kill_at(command(vault, "people", moment=moment))
+        killed += kill_at(command(vault, "people"), moment)
         checker.assert_consistent(n)
     # Each round edits as many notes, so nearly every moment comes again.
     assert killed >= len(chosen) - 1
@@ -180,8 +189,8 @@ def test_kill_during_due_while_it_writes_the_note(vault: Path, checker: Checker)
         # A new day each time: the note's new bytes differ from its old ones.
         day = f"2026-12-{n:02d}"
         old = reconnect.read_bytes()
-        argv = command(vault, "due", "--within", "30d", "--write", today=day, moment=moment)
-        assert kill_at(argv), moment
+        argv = command(vault, "due", "--within", "30d", "--write", today=day)
+        assert kill_at(argv, moment), moment
         after = reconnect.read_bytes()
         assert Vault(vault, day).run("due", "--within", "30d", "--write").exit_code == 0
         assert after in (old, reconnect.read_bytes()), f"Reconnect.md was torn at {moment}"
@@ -199,7 +208,8 @@ def test_kill_during_snooze(vault: Path, checker: Checker) -> None:
     for n, moment in enumerate(chosen, 1):
         before = person.read_bytes()
         until = f"2027-01-{n:02d}"
-        assert kill_at(command(vault, "snooze", name, until, moment=moment)), moment
+        argv = command(vault, "snooze", name, until)
+        assert kill_at(argv, moment, executable=n == 1), moment
         after = person.read_bytes()
         assert Vault(vault, TODAY).run("snooze", name, until).exit_code == 0
         states.add(person.read_bytes())
@@ -211,26 +221,32 @@ def test_kill_during_snooze(vault: Path, checker: Checker) -> None:
 def test_kill_the_daemon_while_it_applies_a_batch(vault: Path, checker: Checker) -> None:
     checker.assert_consistent()
 
-    def start(moment: str = "-") -> subprocess.Popen[str]:
-        argv = command(vault, "watch", "-v", moment=moment)
-        proc = subprocess.Popen(argv, stderr=subprocess.PIPE, text=True)
+    def start(moment: str = "-", *, real: bool = False) -> subprocess.Popen[str] | forked.Started:
+        """The real `vault watch` counting its steps, or a forked one killed at `moment`."""
+        args = command(vault, "watch", "-v")
+        proc: subprocess.Popen[str] | forked.Started
+        if real:
+            argv = [sys.executable, str(KILLPOINT), os.environ["KILLPOINT_COUNTS"], "-", *args]
+            proc = subprocess.Popen(argv, stderr=subprocess.PIPE, text=True)
+        else:
+            proc = forked.Started(args, moment=moment)
         assert proc.stderr is not None
         for line in proc.stderr:
             if "watching" in line:
                 return proc
         raise AssertionError("the daemon did not start")
 
-    def applied(proc: subprocess.Popen[str]) -> bool:
+    def applied(proc: subprocess.Popen[str] | forked.Started) -> bool:
         """Wait until the daemon says it applied the batch (True) or is killed (False)."""
         assert proc.stderr is not None
         return any(" changed" in line for line in proc.stderr)
 
     # Count the steps of starting on an up-to-date index, then of applying one batch.
-    proc = start()
+    proc = start(real=True)
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=60) == 0
     started = json.loads(Path(os.environ["KILLPOINT_COUNTS"]).read_text())["sql"]
-    proc = start()
+    proc = start(real=True)
     _edit(vault, 0)
     assert applied(proc)
     proc.send_signal(signal.SIGTERM)
