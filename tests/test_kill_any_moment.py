@@ -1,9 +1,11 @@
 """A kill at any moment leaves the index usable and every note whole.
 
-Each scenario runs a real `vault` process that SIGKILLs itself at chosen moments of its
-work (tests/killpoint.py): before the first statement written to the index, in the middle
-of them, before the last one and before each commit; and before and after the temporary
-file is created, its bytes are flushed to disk and it is moved into place. The moments are
+Each scenario runs `vault` as a process of its own that SIGKILLs itself at chosen moments
+of its work (tests/killpoint.py): before the first statement written to the index, in the
+middle of them, before the last one and before each commit; and before and after the
+temporary file is created, its bytes are flushed to disk and it is moved into place. The
+processes are forked from the tests (tests/forked.py); a kill during the index's writes,
+during a note's write and of the daemon also runs the real executable. The moments are
 counted steps of an uninterrupted run, so they are exact and never depend on speed. After
 each kill: the next command succeeds, the index equals a fresh rebuild (the same counts,
 people and problems), every note holds its old or its new bytes, and no temporary file
@@ -37,7 +39,7 @@ def vault(tmp_path: Path) -> Path:
     from generate import generate
 
     root = tmp_path / "vault"
-    generate(root, people=50, conversations=150, daily=20, seed=7)
+    generate(root, people=25, conversations=75, daily=10, seed=7)
     return root
 
 
@@ -52,10 +54,11 @@ def _counts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def steps(args: list[str]) -> dict[str, int]:
-    """Run the real `vault` with `args` to its end; how many steps of each kind it took."""
+    """Run `vault args` to its end (forked, tests/forked.py); how many steps of each kind it
+    took."""
     counts_file = os.environ["KILLPOINT_COUNTS"]
-    argv = [sys.executable, str(KILLPOINT), counts_file, "-", *args]
-    subprocess.run(argv, capture_output=True, check=True, timeout=120)
+    done = forked.run(*args, counts=counts_file)
+    assert done.returncode == 0, done.stderr.decode()
     counts: dict[str, int] = json.loads(Path(counts_file).read_text())
     return counts
 
@@ -225,11 +228,12 @@ def test_kill_the_daemon_while_it_applies_a_batch(vault: Path, checker: Checker)
         """The real `vault watch` counting its steps, or a forked one killed at `moment`."""
         args = command(vault, "watch", "-v")
         proc: subprocess.Popen[str] | forked.Started
+        counts = os.environ["KILLPOINT_COUNTS"]
         if real:
-            argv = [sys.executable, str(KILLPOINT), os.environ["KILLPOINT_COUNTS"], "-", *args]
+            argv = [sys.executable, str(KILLPOINT), counts, moment, *args]
             proc = subprocess.Popen(argv, stderr=subprocess.PIPE, text=True)
         else:
-            proc = forked.Started(args, moment=moment)
+            proc = forked.Started(args, moment=moment, counts=counts)
         assert proc.stderr is not None
         for line in proc.stderr:
             if "watching" in line:
@@ -242,7 +246,7 @@ def test_kill_the_daemon_while_it_applies_a_batch(vault: Path, checker: Checker)
         return any(" changed" in line for line in proc.stderr)
 
     # Count the steps of starting on an up-to-date index, then of applying one batch.
-    proc = start(real=True)
+    proc = start()
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=60) == 0
     started = json.loads(Path(os.environ["KILLPOINT_COUNTS"]).read_text())["sql"]
