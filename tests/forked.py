@@ -67,7 +67,7 @@ def _child(
         os.dup2(stderr_fd, 2)
         os.closerange(3, os.sysconf("SC_OPEN_MAX"))  # as subprocess's close_fds does
         sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False), encoding="utf-8")
-        sys.stdout = _stream(1, line=False)
+        sys.stdout = _stream(1, line=os.isatty(1))  # line by line on a terminal
         sys.stderr = _stream(2, line=True)
         if env is not None:
             os.environ.clear()
@@ -110,6 +110,26 @@ def _fork(
     if pid == 0:  # pragma: no cover - the child never returns
         _child(argv, env, moment, counts, stdout_fd, stderr_fd, preexec)
     return pid
+
+
+def spawn(
+    *argv: str,
+    stdout_fd: int,
+    stderr_fd: int,
+    env: Mapping[str, str] | None = None,
+    preexec: Callable[[], None] | None = None,
+) -> int:
+    """Start `vault argv` forked, its stdout and stderr on these descriptors (a terminal's,
+    say); its process id, for `wait`."""
+    return _fork(
+        argv, env=env, moment="-", counts="-",
+        stdout_fd=stdout_fd, stderr_fd=stderr_fd, preexec=preexec,
+    )  # fmt: skip
+
+
+def wait(pid: int, timeout: float = 120) -> int:
+    """The exit code of a process from `spawn` (minus the signal that killed it)."""
+    return _wait(pid, timeout)
 
 
 def _wait(pid: int, timeout: float) -> int:
