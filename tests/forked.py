@@ -12,13 +12,16 @@ kind is tested."""
 
 from __future__ import annotations
 
+import functools
 import gc
 import io
 import json
 import os
 import signal
+import socket
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
@@ -52,6 +55,7 @@ def _child(
     stdout_fd: int,
     stderr_fd: int,
     preexec: Callable[[], None] | None,
+    stdin_fd: int | None = None,
 ) -> None:
     """In the forked child: become a command of its own, run `vault argv`, and exit."""
     code = 3
@@ -61,8 +65,7 @@ def _child(
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGPIPE, signal.SIG_IGN)  # as a new interpreter has it
-        null = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(null, 0)
+        os.dup2(os.open(os.devnull, os.O_RDONLY) if stdin_fd is None else stdin_fd, 0)
         os.dup2(stdout_fd, 1)
         os.dup2(stderr_fd, 2)
         os.closerange(3, os.sysconf("SC_OPEN_MAX"))  # as subprocess's close_fds does
@@ -103,12 +106,13 @@ def _fork(
     stdout_fd: int,
     stderr_fd: int,
     preexec: Callable[[], None] | None,
+    stdin_fd: int | None = None,
 ) -> int:
     sys.stdout.flush()
     sys.stderr.flush()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child never returns
-        _child(argv, env, moment, counts, stdout_fd, stderr_fd, preexec)
+        _child(argv, env, moment, counts, stdout_fd, stderr_fd, preexec, stdin_fd)
     return pid
 
 
@@ -203,3 +207,68 @@ class Started:
         if self.returncode is None:
             self.returncode = _wait(self.pid, timeout)
         return self.returncode
+
+
+SHIM = """\
+import json, os, socket, sys
+with socket.socket(socket.AF_UNIX) as server:
+    server.connect(os.environ["VAULT_FORK_SERVER"])
+    ask = {"argv": sys.argv[1:], "env": dict(os.environ), "cwd": os.getcwd()}
+    socket.send_fds(server, [json.dumps(ask).encode()], [0, 1, 2])
+    server.shutdown(socket.SHUT_WR)
+    code = int(server.makefile().read() or 3)
+sys.exit(code if code >= 0 else 128 - code)
+"""
+
+
+class Server:
+    """Runs `vault` for programs that call it by name (a shell's completion function, say):
+    `install(folder)` writes a `vault` there that hands its arguments, environment, working
+    folder and stdin/stdout/stderr to this server, which forks a process of its own for the
+    command (as above) and hands back its exit code. The `vault` in the folder is a small
+    script (a Python without site-packages), so a call costs milliseconds, not the few
+    hundred an interpreter importing the tool takes."""
+
+    def __init__(self, folder: str) -> None:
+        self.path = os.path.join(folder, "vault.sock")
+        self._sock = socket.socket(socket.AF_UNIX)
+        self._sock.bind(self.path)
+        self._sock.listen(8)
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def install(self, folder: str) -> str:
+        """Write the `vault` script into `folder`; the environment variable it needs."""
+        script = os.path.join(folder, "vault")
+        with open(script, "w", encoding="utf-8") as fh:
+            fh.write(f"#!{sys.executable} -S\n{SHIM}")
+        os.chmod(script, 0o755)
+        return self.path
+
+    def close(self) -> None:
+        self._sock.close()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:  # closed
+                return
+            threading.Thread(target=self._run, args=(conn,), daemon=True).start()
+
+    def _run(self, conn: socket.socket) -> None:
+        with conn:
+            data, fds, _flags, _addr = socket.recv_fds(conn, 1 << 20, 3)
+            chunks = [data]
+            while chunk := conn.recv(1 << 16):
+                chunks.append(chunk)
+            ask = json.loads(b"".join(chunks))
+            try:
+                pid = _fork(
+                    ask["argv"], env=ask["env"], moment="-", counts="-",
+                    stdout_fd=fds[1], stderr_fd=fds[2], stdin_fd=fds[0],
+                    preexec=functools.partial(os.chdir, ask["cwd"]),
+                )  # fmt: skip
+            finally:
+                for fd in fds:
+                    os.close(fd)
+            conn.sendall(str(_wait(pid, 120)).encode())

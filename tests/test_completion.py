@@ -7,8 +7,11 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
+import forked
 import pytest
 from click.testing import CliRunner
 
@@ -27,13 +30,16 @@ PEOPLE = {
 
 
 @pytest.fixture(scope="module")
-def vault_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """A vault with awkward names, indexed, and an environment whose `vault` is this one."""
+def vault_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """A vault with awkward names, indexed, and an environment whose `vault` is this one:
+    the shells call a `vault` that runs the command in a process forked from the tests
+    (tests/forked.py); REAL_PATH finds the installed `vault` instead."""
     root = write_vault(tmp_path_factory.mktemp("completion") / "Notes", PEOPLE)
     home = tmp_path_factory.mktemp("completion-home")
+    real_path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     env = {
         **os.environ,
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "PATH": real_path,
         "VAULT_DIR": str(root),
         "VAULT_CRM_CACHE": str(home / "cache"),
         "HOME": str(home),
@@ -56,7 +62,14 @@ def vault_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         assert printed.exit_code == 0, printed.output
         (home / f"vault.{shell}").write_text(printed.stdout)
         env[f"{shell.upper()}_SCRIPT"] = str(home / f"vault.{shell}")
-    return env
+    folder = tempfile.mkdtemp(prefix="vault-")  # a short path: a socket's is limited
+    server = forked.Server(folder)
+    env["VAULT_FORK_SERVER"] = server.install(folder)
+    env["PATH"] = f"{folder}{os.pathsep}{real_path}"
+    env["REAL_PATH"] = real_path
+    yield env
+    server.close()
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def bash_complete(env: dict[str, str], line: str) -> list[str]:
@@ -132,7 +145,7 @@ def test_bash_completes_a_name_to_one_argument(
     if typed == "Ana":
         done = subprocess.run(
             ["bash", "--norc", "-c", f"vault show {replies[0]}"],
-            env=vault_env, capture_output=True, text=True,
+            env={**vault_env, "PATH": vault_env["REAL_PATH"]}, capture_output=True, text=True,
         )  # fmt: skip
         code, out, err = done.returncode, done.stdout, done.stderr
     else:
@@ -143,10 +156,11 @@ def test_bash_completes_a_name_to_one_argument(
 
 
 def test_bash_lists_every_match_and_completes_log_and_options(vault_env: dict[str, str]) -> None:
-    assert [bash_words(vault_env, r)[0] for r in bash_complete(vault_env, "vault show ch")] == [
-        "Chloé Martin",
-        "Chris Doe",
-    ]
+    # Once with the installed `vault` itself, then with the forked one
+    real = {**vault_env, "PATH": vault_env["REAL_PATH"]}
+    for env in (real, vault_env):
+        replies = bash_complete(env, "vault show ch")
+        assert [bash_words(vault_env, r)[0] for r in replies] == ["Chloé Martin", "Chris Doe"]
     replies = bash_complete(vault_env, "vault log Chloé\\ Martin ines")
     assert [bash_words(vault_env, r)[0] for r in replies] == ["Inês Almeida"]
     replies = bash_complete(vault_env, "vault add X --introduced-by zo")
