@@ -280,16 +280,15 @@ def test_a_large_note_is_searchable_up_to_the_limit_and_search_stays_linear(
 @pytest.mark.slow
 def test_the_daemon_survives_a_bomb_appearing_and_restarts_with_it(make_vault: MakeVault) -> None:
     import signal
-    import subprocess
-    import sys
     import time
 
-    root = make_vault({"People/Ana.md": ANA})
-    argv = [sys.executable, "-m", "vault_crm", "--vault", str(root), "watch", "-v"]
+    import forked
 
-    def start() -> subprocess.Popen[str]:
-        proc = subprocess.Popen(argv, stderr=subprocess.PIPE, text=True)
-        assert proc.stderr is not None
+    root = make_vault({"People/Ana.md": ANA})
+
+    def start() -> forked.Started:
+        """`vault watch` in a process of its own (tests/forked.py)."""
+        proc = forked.Started(["--vault", str(root), "watch", "-v"])
         for line in proc.stderr:
             if "watching" in line:
                 return proc
