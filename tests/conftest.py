@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 import os
 import pty
-import subprocess
-import sys
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -104,16 +102,18 @@ __all__ = ["CORPUS", "REPO", "SAMPLE", "Vault", "cli", "write_vault"]
 def run_on_a_terminal(
     root: Path, *args: str, env: dict[str, str] | None = None, long_work: bool = False
 ) -> bytes:
-    """Run `vault` as a real process whose stdout and stderr are a terminal (as a person
+    """Run `vault` as a process of its own whose stdout and stderr are a terminal (as a person
     types it, progress bars and colour included); what it showed there, once it exits 0.
     With long_work, the progress bar's clock moves a second each time it is read
     (tests/ticking_clock.py), so small work shows the bar that long work shows."""
+    import forked
+    from ticking_clock import tick
+
     master, slave = pty.openpty()
-    clock = Path(__file__).with_name("ticking_clock.py")
-    start = [str(clock)] if long_work else ["-m", "vault_crm"]
-    proc = subprocess.Popen(
-        [sys.executable, *start, "--vault", str(root), *args],
-        stdin=subprocess.DEVNULL, stdout=slave, stderr=slave, env=env,
+    # Forked from the tests (tests/forked.py): its own process, on the terminal's side.
+    pid = forked.spawn(
+        "--vault", str(root), *args,
+        stdout_fd=slave, stderr_fd=slave, env=env, preexec=tick if long_work else None,
     )  # fmt: skip
     os.close(slave)
     chunks = []
@@ -126,5 +126,5 @@ def run_on_a_terminal(
             break
         chunks.append(data)
     os.close(master)
-    assert proc.wait(timeout=300) == 0
+    assert forked.wait(pid, timeout=300) == 0
     return b"".join(chunks)

@@ -110,7 +110,10 @@ def traced_connect(connect: Callable[..., sqlite3.Connection]) -> Callable[..., 
 
 
 def arm(moment: str) -> None:
-    global kind_to_kill, nth, after
+    """Count the steps of this process (from here on) and kill it at `moment`."""
+    global MAIN, kind_to_kill, nth, after
+    MAIN = os.getpid()
+    counts.clear()
     if moment != "-":
         kind_to_kill, _, n = moment.partition(":")
         after = n.endswith("+")

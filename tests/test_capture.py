@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import forked
 import pytest
 import yaml
 from hypothesis import HealthCheck, example, given, settings
@@ -283,9 +284,10 @@ def test_log_unknown_person_lists_candidates(make_vault: MakeVault) -> None:
 
 
 def log_with_editor(root: Path, tmp_path: Path, writes: str) -> subprocess.CompletedProcess[str]:
-    """Run `vault log ana` as a real process whose $EDITOR is a script that types `writes`
-    at the top of the file it is given, as a user does. stdin is a pipe under pytest, so
-    the child is told it is a terminal (the only way `vault log` opens an editor)."""
+    """Run `vault log ana` in a process of its own (tests/forked.py) whose $EDITOR is a
+    script that types `writes` at the top of the file it is given, as a user does. stdin is
+    not a terminal under pytest, so the child is told it is one (the only way `vault log`
+    opens an editor)."""
     editor = tmp_path / "editor.py"
     editor.write_text(
         "import sys\n"
@@ -293,14 +295,15 @@ def log_with_editor(root: Path, tmp_path: Path, writes: str) -> subprocess.Compl
         f"open(sys.argv[1], 'w').write({writes!r} + old)\n"
     )
     env = dict(os.environ, EDITOR=f"{sys.executable} {editor}", VAULT_TODAY="2026-11-23")
-    code = (
-        "import sys; sys.stdin.isatty = lambda: True; "
-        "from vault_crm.cli import main; sys.exit(main())"
+
+    def at_a_terminal() -> None:
+        sys.stdin.isatty = lambda: True  # type: ignore[method-assign]
+
+    argv = ["--vault", str(root), "log", "ana"]
+    done = forked.run(*argv, env=env, preexec=at_a_terminal)
+    return subprocess.CompletedProcess(
+        argv, done.returncode, done.stdout.decode(), done.stderr.decode()
     )
-    return subprocess.run(
-        [sys.executable, "-c", code, "--vault", str(root), "log", "ana"],
-        env=env, capture_output=True, text=True, check=False,
-    )  # fmt: skip
 
 
 def test_log_with_editor_keeps_every_line_the_user_wrote(

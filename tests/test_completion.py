@@ -7,11 +7,15 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
+import forked
 import pytest
+from click.testing import CliRunner
 
-from conftest import write_vault
+from conftest import Vault, cli, write_vault
 
 PEOPLE = {
     ".vault/config.toml": "",
@@ -26,13 +30,16 @@ PEOPLE = {
 
 
 @pytest.fixture(scope="module")
-def vault_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """A vault with awkward names, indexed, and an environment whose `vault` is this one."""
+def vault_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """A vault with awkward names, indexed, and an environment whose `vault` is this one:
+    the shells call a `vault` that runs the command in a process forked from the tests
+    (tests/forked.py); REAL_PATH finds the installed `vault` instead."""
     root = write_vault(tmp_path_factory.mktemp("completion") / "Notes", PEOPLE)
     home = tmp_path_factory.mktemp("completion-home")
+    real_path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     env = {
         **os.environ,
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "PATH": real_path,
         "VAULT_DIR": str(root),
         "VAULT_CRM_CACHE": str(home / "cache"),
         "HOME": str(home),
@@ -48,7 +55,21 @@ def vault_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     ).stdout  # fmt: skip
     (home / "vault.bash").write_text(script)
     env["COMPLETION_SCRIPT"] = str(home / "vault.bash")
-    return env
+    # zsh's and fish's scripts as `vault completion SHELL` prints them (the same command;
+    # printed here in-process, each shell then sources the file).
+    for shell in ("zsh", "fish"):
+        printed = CliRunner().invoke(cli, ["completion", shell], prog_name="vault")
+        assert printed.exit_code == 0, printed.output
+        (home / f"vault.{shell}").write_text(printed.stdout)
+        env[f"{shell.upper()}_SCRIPT"] = str(home / f"vault.{shell}")
+    folder = tempfile.mkdtemp(prefix="vault-")  # a short path: a socket's is limited
+    server = forked.Server(folder)
+    env["VAULT_FORK_SERVER"] = server.install(folder)
+    env["PATH"] = f"{folder}{os.pathsep}{real_path}"
+    env["REAL_PATH"] = real_path
+    yield env
+    server.close()
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def bash_complete(env: dict[str, str], line: str) -> list[str]:
@@ -117,20 +138,29 @@ def test_bash_completes_a_name_to_one_argument(
     replies = bash_complete(vault_env, f"vault show {typed}")
     assert len(replies) == 1, replies
     # inserted as it stands, the reply is exactly one argument: the person's name
-    assert bash_words(vault_env, replies[0]) == [person]
-    done = subprocess.run(
-        ["bash", "--norc", "-c", f"vault show {replies[0]}"],
-        env=vault_env, capture_output=True, text=True,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    assert person in done.stdout
+    words = bash_words(vault_env, replies[0])
+    assert words == [person]
+    # ...which the command finds (once through bash and the installed command; the words
+    # bash passes are those above, so the others run in this process)
+    if typed == "Ana":
+        done = subprocess.run(
+            ["bash", "--norc", "-c", f"vault show {replies[0]}"],
+            env={**vault_env, "PATH": vault_env["REAL_PATH"]}, capture_output=True, text=True,
+        )  # fmt: skip
+        code, out, err = done.returncode, done.stdout, done.stderr
+    else:
+        result = Vault(Path(vault_env["VAULT_DIR"])).run("show", *words)
+        code, out, err = result.exit_code, result.stdout, result.stderr
+    assert code == 0, err
+    assert person in out
 
 
 def test_bash_lists_every_match_and_completes_log_and_options(vault_env: dict[str, str]) -> None:
-    assert [bash_words(vault_env, r)[0] for r in bash_complete(vault_env, "vault show ch")] == [
-        "Chloé Martin",
-        "Chris Doe",
-    ]
+    # Once with the installed `vault` itself, then with the forked one
+    real = {**vault_env, "PATH": vault_env["REAL_PATH"]}
+    for env in (real, vault_env):
+        replies = bash_complete(env, "vault show ch")
+        assert [bash_words(vault_env, r)[0] for r in replies] == ["Chloé Martin", "Chris Doe"]
     replies = bash_complete(vault_env, "vault log Chloé\\ Martin ines")
     assert [bash_words(vault_env, r)[0] for r in replies] == ["Inês Almeida"]
     replies = bash_complete(vault_env, "vault add X --introduced-by zo")
@@ -152,7 +182,7 @@ ZSH_DRIVER = r"""
 compdef() { : }
 compadd() { local last=${@[-1]}; print -rl -- "${(@P)last}" }
 _describe() { print -r -- "unexpected _describe $*" }
-source <(vault completion zsh)
+source "$ZSH_SCRIPT"
 words=("$@")
 CURRENT=$#words
 _vault_completion
@@ -195,7 +225,7 @@ def test_fish_offers_each_name_whole(
     fish = _shell("fish")
     done = subprocess.run(
         [fish, "--no-config", "-c",
-         f"vault completion fish | source; complete -C 'vault show {typed}'"],
+         f"source $FISH_SCRIPT; complete -C 'vault show {typed}'"],
         env=vault_env, capture_output=True, text=True, check=True,
     )  # fmt: skip
     assert done.stdout.splitlines() == expected

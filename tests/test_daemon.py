@@ -4,9 +4,7 @@ so the date roll-over and the periodic reconcile are tested without a process or
 from __future__ import annotations
 
 import datetime as dt
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +19,7 @@ from vault_crm.refresh import refresh_paths
 from vault_crm.store import Index
 from vault_crm.watch import Batch
 
-from conftest import write_vault
+from conftest import Vault, write_vault
 
 DAY = dt.date(2026, 11, 23)
 FILES: dict[str, str | bytes] = {
@@ -251,17 +249,13 @@ def test_after_every_kind_of_change_the_notes_equal_a_fresh_index(tmp_path: Path
     logged: list[str] = []
 
     def fresh(day: dt.date) -> tuple[str, str]:
-        # `vault due` and `vault report` in their own process, on an index built from
-        # scratch: each rewrites its note only where it differs from the daemon's.
-        env = {**os.environ, "VAULT_CRM_CACHE": str(tmp_path / f"fresh-{len(logged)}")}
-        env["VAULT_TODAY"] = day.isoformat()
-        for command in ("due", "report"):
-            subprocess.run(
-                [sys.executable, "-m", "vault_crm", "--vault", str(root), command],
-                env=env,
-                check=True,
-                capture_output=True,
-            )
+        # `vault due` and `vault report` on an index built from scratch (a cache of their
+        # own): each rewrites its note only where it differs from the daemon's.
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("VAULT_CRM_CACHE", str(tmp_path / f"fresh-{len(logged)}"))
+            for command in ("due", "report"):
+                result = Vault(root, day.isoformat()).run(command)
+                assert result.exit_code == 0, result.output
         return (root / "Reconnect.md").read_text(), (root / "Network report.md").read_text()
 
     call = "Conversations/2026-10-01 Call.md"

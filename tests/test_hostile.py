@@ -10,10 +10,10 @@ import resource
 import sqlite3
 import stat
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import forked
 import pytest
 
 from vault_crm.config import load_settings
@@ -225,19 +225,17 @@ def test_a_temporary_file_left_by_a_killed_write_is_removed_by_the_next_run(
 
 
 def run_limited(root: Path, limit: int, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run `vault` with files limited to `limit` bytes: a write past it fails as on a full
-    disk (EFBIG), which needs no privileges and works in CI."""
+    """Run `vault` in a process of its own (tests/forked.py) with files limited to `limit`
+    bytes: a write past it fails as on a full disk (EFBIG), which needs no privileges and
+    works in CI."""
 
     def cap() -> None:
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
-    return subprocess.run(
-        [sys.executable, "-m", "vault_crm", "--vault", str(root), "--today", "2026-11-23", *args],
-        capture_output=True,
-        text=True,
-        preexec_fn=cap,
-        timeout=120,
-        check=False,
+    argv = ["--vault", str(root), "--today", "2026-11-23", *args]
+    done = forked.run(*argv, preexec=cap)
+    return subprocess.CompletedProcess(
+        argv, done.returncode, done.stdout.decode(), done.stderr.decode()
     )
 
 

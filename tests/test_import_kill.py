@@ -6,8 +6,8 @@ on a generated calendar (the benchmark's) SIGKILL themselves at chosen steps of 
 writing (tests/killpoint.py): before the first temporary file, with one empty, with a
 batch written but not flushed, flushed but none renamed, halfway through the renames,
 after the first batch, while the second batch is written, and after the last rename. An
-open-file limit of 128 makes batches of 32 notes (as a quarter of the limit always is),
-so a calendar of a few hundred notes writes several. After each kill every note is absent
+open-file limit of 64 makes batches of 16 notes (as a quarter of the limit always is),
+so a calendar of under a hundred notes writes several. After each kill every note is absent
 or byte for byte the note an uninterrupted import writes; the next import leaves no
 temporary file and ends with the same meetings, none twice."""
 
@@ -22,6 +22,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import forked
 import pytest
 
 from vault_crm.notes import load_yaml, split_frontmatter
@@ -33,8 +34,8 @@ pytestmark = pytest.mark.slow
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
 TODAY = "2026-11-23"
-EVENTS = 80  # about 160 notes: several batches of temporary files
-FILES = 128  # the open-file limit: batches of 32 notes
+EVENTS = 40  # about 80 notes: several batches of temporary files
+FILES = 64  # the open-file limit: batches of 16 notes
 BATCH = FILES // 4
 KILLPOINT = Path(__file__).with_name("killpoint.py")
 
@@ -46,15 +47,20 @@ def few_files() -> None:
 
 
 def run_import(
-    root: Path, ics: Path, moment: str = "-", counts: str = "-"
-) -> subprocess.Popen[bytes]:
-    argv = [sys.executable, str(KILLPOINT), counts, moment, "--vault", str(root), "--today", TODAY]
-    return subprocess.Popen(
-        [*argv, "import", "ics", str(ics), "--json"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        preexec_fn=few_files,
-    )
+    root: Path, ics: Path, moment: str = "-", counts: str = "-", *, executable: bool = False
+) -> tuple[int, bytes]:
+    """`vault import ics` with few open files, SIGKILLed at `moment`: its exit code and
+    stderr. A process forked from the tests (tests/forked.py), or with `executable` the
+    real `vault`."""
+    args = ["--vault", str(root), "--today", TODAY, "import", "ics", str(ics), "--json"]
+    if not executable:
+        done = forked.run(*args, moment=moment, counts=counts, preexec=few_files, timeout=600)
+        return done.returncode, done.stderr
+    proc = subprocess.run(
+        [sys.executable, str(KILLPOINT), counts, moment, *args],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=few_files, timeout=600,
+    )  # fmt: skip
+    return proc.returncode, proc.stderr
 
 
 def notes(root: Path) -> dict[str, bytes]:
@@ -88,9 +94,8 @@ def test_a_kill_during_a_large_import_leaves_only_whole_notes(tmp_path: Path) ->
     reference_root = tmp_path / "reference"
     shutil.copytree(base, reference_root)
     counts = tmp_path / "steps.json"
-    proc = run_import(reference_root, ics, counts=str(counts))
-    _, err = proc.communicate(timeout=600)
-    assert proc.returncode == 0, err.decode()
+    code, err = run_import(reference_root, ics, counts=str(counts))
+    assert code == 0, err.decode()
     reference = notes(reference_root)
     meetings = sources(reference)
     new = len(reference) - len(before)
@@ -113,9 +118,8 @@ def test_a_kill_during_a_large_import_leaves_only_whole_notes(tmp_path: Path) ->
     for i, (moment, in_place, temporary) in enumerate(chosen):
         root = tmp_path / f"vault-{i}"
         shutil.copytree(base, root)
-        proc = run_import(root, ics, moment)
-        _, err = proc.communicate(timeout=600)
-        assert proc.returncode == -signal.SIGKILL, err.decode()
+        code, err = run_import(root, ics, moment, executable=i == 0)
+        assert code == -signal.SIGKILL, err.decode()
 
         after_kill = notes(root)
         for path, data in after_kill.items():

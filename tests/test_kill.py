@@ -16,6 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import forked
 import pytest
 
 from conftest import REPO
@@ -27,19 +28,19 @@ pytestmark = [
 ]
 
 GENEROUS = 15.0  # seconds; the command and its workers are expected gone in one or two
-NOTES = 1100  # over the 400 from which a rebuild parses in worker processes
+NOTES = 500  # over the 400 from which a rebuild parses in worker processes
 KILLPOINT = Path(__file__).with_name("killpoint.py")
 
 
 @pytest.fixture(scope="module")
 def bench_vault(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A benchmark vault big enough that a rebuild runs in worker processes (1,100 notes)."""
+    """A benchmark vault big enough that a rebuild runs in worker processes (500 notes)."""
     spec = importlib.util.spec_from_file_location("generate", REPO / "benchmarks/generate.py")
     assert spec and spec.loader
     generate = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(generate)
     out = tmp_path_factory.mktemp("bench") / "vault"
-    generate.generate(out, people=100, conversations=950, daily=50)
+    generate.generate(out, people=50, conversations=420, daily=30)
     return out
 
 
@@ -73,9 +74,9 @@ def halfway(vault: Path) -> int:
     """How many SQL statements in a rebuild of `vault` is half of them."""
     with tempfile.TemporaryDirectory() as tmp:
         steps = Path(tmp, "steps.json")
-        argv = [sys.executable, str(KILLPOINT), str(steps), "-", "--vault", str(vault)]
         env = {**os.environ, "VAULT_CRM_CACHE": tmp}
-        subprocess.run([*argv, "index", "--rebuild"], env=env, capture_output=True, check=True)
+        done = forked.run("--vault", str(vault), "index", "--rebuild", env=env, counts=str(steps))
+        assert done.returncode == 0, done.stderr.decode()
         return int(json.loads(steps.read_text())["sql"]) // 2
 
 
@@ -119,12 +120,9 @@ def test_sigterm_or_ctrl_c_stops_the_workers_and_the_command(
     assert err.strip().splitlines()[-1] == message and "Traceback" not in err
     assert wait_gone(workers) == set()
     # nothing half-written is left in the way: the next run indexes everything
-    done = subprocess.run(
-        [sys.executable, "-m", "vault_crm", "--vault", str(bench_vault), "index", "--json"],
-        env={**os.environ, "VAULT_CRM_CACHE": str(tmp_path / "cache")},
-        capture_output=True, text=True,
-    )  # fmt: skip
-    assert done.returncode == 0 and f'"notes": {NOTES}' in done.stdout, done.stderr
+    env = {**os.environ, "VAULT_CRM_CACHE": str(tmp_path / "cache")}
+    done = forked.run("--vault", str(bench_vault), "index", "--json", env=env)
+    assert done.returncode == 0 and f'"notes": {NOTES}' in done.stdout.decode(), done.stderr
 
 
 def test_workers_exit_when_their_parent_is_killed(bench_vault: Path, tmp_path: Path) -> None:

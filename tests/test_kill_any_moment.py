@@ -1,9 +1,11 @@
 """A kill at any moment leaves the index usable and every note whole.
 
-Each scenario runs a real `vault` process that SIGKILLs itself at chosen moments of its
-work (tests/killpoint.py): before the first statement written to the index, in the middle
-of them, before the last one and before each commit; and before and after the temporary
-file is created, its bytes are flushed to disk and it is moved into place. The moments are
+Each scenario runs `vault` as a process of its own that SIGKILLs itself at chosen moments
+of its work (tests/killpoint.py): before the first statement written to the index, in the
+middle of them, before the last one and before each commit; and before and after the
+temporary file is created, its bytes are flushed to disk and it is moved into place. The
+processes are forked from the tests (tests/forked.py); a kill during the index's writes,
+during a note's write and of the daemon also runs the real executable. The moments are
 counted steps of an uninterrupted run, so they are exact and never depend on speed. After
 each kill: the next command succeeds, the index equals a fresh rebuild (the same counts,
 people and problems), every note holds its old or its new bytes, and no temporary file
@@ -20,6 +22,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import forked
 import pytest
 
 from conftest import Vault
@@ -36,14 +39,13 @@ def vault(tmp_path: Path) -> Path:
     from generate import generate
 
     root = tmp_path / "vault"
-    generate(root, people=50, conversations=150, daily=20, seed=7)
+    generate(root, people=25, conversations=75, daily=10, seed=7)
     return root
 
 
-def command(root: Path, *args: str, today: str = TODAY, moment: str = "-") -> list[str]:
-    """`vault` with these arguments, SIGKILLed at `moment` (see tests/killpoint.py)."""
-    vault = ["--vault", str(root), "--today", today, *args]
-    return [sys.executable, str(KILLPOINT), os.environ["KILLPOINT_COUNTS"], moment, *vault]
+def command(root: Path, *args: str, today: str = TODAY) -> list[str]:
+    """The arguments of `vault` with these arguments on `root`."""
+    return ["--vault", str(root), "--today", today, *args]
 
 
 @pytest.fixture(autouse=True)
@@ -51,10 +53,13 @@ def _counts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KILLPOINT_COUNTS", str(tmp_path / "steps.json"))
 
 
-def steps(argv: list[str]) -> dict[str, int]:
-    """Run `argv` to its end; how many steps of each kind it took."""
-    subprocess.run(argv, capture_output=True, check=True, timeout=120)
-    counts: dict[str, int] = json.loads(Path(os.environ["KILLPOINT_COUNTS"]).read_text())
+def steps(args: list[str]) -> dict[str, int]:
+    """Run `vault args` to its end (forked, tests/forked.py); how many steps of each kind it
+    took."""
+    counts_file = os.environ["KILLPOINT_COUNTS"]
+    done = forked.run(*args, counts=counts_file)
+    assert done.returncode == 0, done.stderr.decode()
+    counts: dict[str, int] = json.loads(Path(counts_file).read_text())
     return counts
 
 
@@ -75,11 +80,18 @@ def moments(counts: dict[str, int]) -> list[str]:
     return chosen
 
 
-def kill_at(argv: list[str]) -> bool:
-    """Run `argv` (a `command` with a moment); True when it was killed there."""
-    proc = subprocess.run(argv, capture_output=True, check=False, timeout=120)
-    assert proc.returncode in (0, -signal.SIGKILL), proc.stderr.decode()
-    return proc.returncode == -signal.SIGKILL
+def kill_at(args: list[str], moment: str, *, executable: bool = False) -> bool:
+    """Run `vault args`, SIGKILLed at `moment`; True when it was killed there. A process
+    forked from the tests (tests/forked.py), or with `executable` the real `vault`."""
+    if executable:
+        argv = [sys.executable, str(KILLPOINT), "-", moment, *args]
+        proc = subprocess.run(argv, capture_output=True, check=False, timeout=120)
+        code, err = proc.returncode, proc.stderr
+    else:
+        done = forked.run(*args, moment=moment)
+        code, err = done.returncode, done.stderr
+    assert code in (0, -signal.SIGKILL), err.decode()
+    return code == -signal.SIGKILL
 
 
 def notes(root: Path) -> dict[str, bytes]:
@@ -139,8 +151,8 @@ def test_kill_during_a_rebuild(vault: Path, checker: Checker) -> None:
     checker.assert_consistent()  # a rebuild replaces an index
     chosen = moments(steps(command(vault, "index", "--rebuild")))
     assert {"sql:1", "commit:1", "replace:1", "replace:1+"} <= set(chosen)
-    for moment in chosen:
-        assert kill_at(command(vault, "index", "--rebuild", moment=moment)), moment
+    for n, moment in enumerate(chosen):
+        assert kill_at(command(vault, "index", "--rebuild"), moment, executable=n == 0), moment
         checker.assert_consistent()  # the content never changes: one fresh rebuild
 
 
@@ -163,7 +175,7 @@ def test_kill_during_a_refresh(vault: Path, checker: Checker) -> None:
     killed = 0
     for n, moment in enumerate(chosen, 1):
         _edit(vault, n)
-        killed += kill_at(command(vault, "people", moment=moment))
+        killed += kill_at(command(vault, "people"), moment)
         checker.assert_consistent(n)
     # Each round edits as many notes, so nearly every moment comes again.
     assert killed >= len(chosen) - 1
@@ -180,8 +192,8 @@ def test_kill_during_due_while_it_writes_the_note(vault: Path, checker: Checker)
         # A new day each time: the note's new bytes differ from its old ones.
         day = f"2026-12-{n:02d}"
         old = reconnect.read_bytes()
-        argv = command(vault, "due", "--within", "30d", "--write", today=day, moment=moment)
-        assert kill_at(argv), moment
+        argv = command(vault, "due", "--within", "30d", "--write", today=day)
+        assert kill_at(argv, moment), moment
         after = reconnect.read_bytes()
         assert Vault(vault, day).run("due", "--within", "30d", "--write").exit_code == 0
         assert after in (old, reconnect.read_bytes()), f"Reconnect.md was torn at {moment}"
@@ -199,7 +211,8 @@ def test_kill_during_snooze(vault: Path, checker: Checker) -> None:
     for n, moment in enumerate(chosen, 1):
         before = person.read_bytes()
         until = f"2027-01-{n:02d}"
-        assert kill_at(command(vault, "snooze", name, until, moment=moment)), moment
+        argv = command(vault, "snooze", name, until)
+        assert kill_at(argv, moment, executable=n == 1), moment
         after = person.read_bytes()
         assert Vault(vault, TODAY).run("snooze", name, until).exit_code == 0
         states.add(person.read_bytes())
@@ -211,16 +224,23 @@ def test_kill_during_snooze(vault: Path, checker: Checker) -> None:
 def test_kill_the_daemon_while_it_applies_a_batch(vault: Path, checker: Checker) -> None:
     checker.assert_consistent()
 
-    def start(moment: str = "-") -> subprocess.Popen[str]:
-        argv = command(vault, "watch", "-v", moment=moment)
-        proc = subprocess.Popen(argv, stderr=subprocess.PIPE, text=True)
+    def start(moment: str = "-", *, real: bool = False) -> subprocess.Popen[str] | forked.Started:
+        """The real `vault watch` counting its steps, or a forked one killed at `moment`."""
+        args = command(vault, "watch", "-v")
+        proc: subprocess.Popen[str] | forked.Started
+        counts = os.environ["KILLPOINT_COUNTS"]
+        if real:
+            argv = [sys.executable, str(KILLPOINT), counts, moment, *args]
+            proc = subprocess.Popen(argv, stderr=subprocess.PIPE, text=True)
+        else:
+            proc = forked.Started(args, moment=moment, counts=counts)
         assert proc.stderr is not None
         for line in proc.stderr:
             if "watching" in line:
                 return proc
         raise AssertionError("the daemon did not start")
 
-    def applied(proc: subprocess.Popen[str]) -> bool:
+    def applied(proc: subprocess.Popen[str] | forked.Started) -> bool:
         """Wait until the daemon says it applied the batch (True) or is killed (False)."""
         assert proc.stderr is not None
         return any(" changed" in line for line in proc.stderr)
@@ -230,7 +250,7 @@ def test_kill_the_daemon_while_it_applies_a_batch(vault: Path, checker: Checker)
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=60) == 0
     started = json.loads(Path(os.environ["KILLPOINT_COUNTS"]).read_text())["sql"]
-    proc = start()
+    proc = start(real=True)
     _edit(vault, 0)
     assert applied(proc)
     proc.send_signal(signal.SIGTERM)

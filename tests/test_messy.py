@@ -203,6 +203,15 @@ def test_unreadable_notes_and_folders_are_listed(make_vault: MakeVault) -> None:
         (root / "Shut.md").chmod(0o644)
 
 
+AS_NOBODY = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import forked
+runs = [forked.run(*argv) for argv in json.loads(sys.argv[2])]
+print(json.dumps([[r.returncode, r.stdout.decode(), r.stderr.decode()] for r in runs]))
+"""
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to run the tool as another user")
 def test_unreadable_notes_and_folders_are_listed_for_an_ordinary_user() -> None:
     """As root every file is readable, so the tool runs here as an ordinary user (nobody)
@@ -217,16 +226,22 @@ def test_unreadable_notes_and_folders_are_listed_for_an_ordinary_user() -> None:
         pytest.skip("setpriv is not installed")
     nobody = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
 
-    def vault(*args: str) -> subprocess.CompletedProcess[str]:
+    def vault(*commands: list[str]) -> list[subprocess.CompletedProcess[str]]:
+        """Each command run by `vault` as user nobody: one interpreter started as nobody
+        imports the tool and runs each command in a process of its own (tests/forked.py)."""
         env = {**os.environ, "VAULT_CRM_CACHE": str(base / "cache"), "HOME": str(base)}
-        return subprocess.run(
-            [*nobody, sys.executable, "-m", "vault_crm", "--vault", str(root), *args],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=120,
-            check=False,
-        )
+        argvs = [["--vault", str(root), *args] for args in commands]
+        driver = subprocess.run(
+            [*nobody, sys.executable, "-c", AS_NOBODY, str(Path(__file__).parent),
+             json.dumps(argvs)],
+            capture_output=True, text=True, env=env, timeout=300, check=False,
+        )  # fmt: skip
+        if driver.returncode != 0:
+            pytest.skip(f"an ordinary user cannot run the tool here: {driver.stderr.strip()}")
+        return [
+            subprocess.CompletedProcess(args, code, out, err)
+            for args, (code, out, err) in zip(commands, json.loads(driver.stdout), strict=True)
+        ]
 
     base = Path(tempfile.mkdtemp(prefix="vault-nobody-"))
     try:
@@ -236,18 +251,16 @@ def test_unreadable_notes_and_folders_are_listed_for_an_ordinary_user() -> None:
             (root / rel).parent.mkdir(parents=True, exist_ok=True)
             (root / rel).write_text(text)
         root.chmod(0o777)  # nobody writes the reconnect note there
-        probe = vault("--version")
-        if probe.returncode != 0:
-            pytest.skip(f"an ordinary user cannot run the tool here: {probe.stderr.strip()}")
         (root / "Locked").chmod(0)
         (root / "Shut.md").chmod(0)
-        result = vault("check", "--json")
+        probe, result, *reads = vault(["--version"], ["check", "--json"], *READ_COMMANDS)
+        if probe.returncode != 0:
+            pytest.skip(f"an ordinary user cannot run the tool here: {probe.stderr.strip()}")
         assert result.returncode == 1, result.stderr  # an unreadable note is an error
         found = {(p["path"], p["message"]) for p in json.loads(result.stdout)}
         assert ("Locked", "folder not read (Permission denied)") in found
         assert ("Shut.md", "not read (Permission denied)") in found
-        for args in READ_COMMANDS:
-            done = vault(*args)
+        for args, done in zip(READ_COMMANDS, reads, strict=True):
             assert done.returncode == 0, (args, done.stderr)
             assert "Traceback" not in done.stderr
     finally:
@@ -280,16 +293,15 @@ def test_a_large_note_is_searchable_up_to_the_limit_and_search_stays_linear(
 @pytest.mark.slow
 def test_the_daemon_survives_a_bomb_appearing_and_restarts_with_it(make_vault: MakeVault) -> None:
     import signal
-    import subprocess
-    import sys
     import time
 
-    root = make_vault({"People/Ana.md": ANA})
-    argv = [sys.executable, "-m", "vault_crm", "--vault", str(root), "watch", "-v"]
+    import forked
 
-    def start() -> subprocess.Popen[str]:
-        proc = subprocess.Popen(argv, stderr=subprocess.PIPE, text=True)
-        assert proc.stderr is not None
+    root = make_vault({"People/Ana.md": ANA})
+
+    def start() -> forked.Started:
+        """`vault watch` in a process of its own (tests/forked.py)."""
+        proc = forked.Started(["--vault", str(root), "watch", "-v"])
         for line in proc.stderr:
             if "watching" in line:
                 return proc

@@ -18,6 +18,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import forked
 import pytest
 
 from conftest import Vault
@@ -30,9 +31,12 @@ TODAY = "2026-11-23"
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
 
-def vault_cmd(root: Path, *args: str, env: dict[str, str] | None = None) -> Any:
-    argv = [sys.executable, "-m", "vault_crm", "--vault", str(root), "--today", TODAY, *args]
-    return subprocess.run(argv, capture_output=True, text=True, env=env, timeout=300, check=False)
+def vault_cmd(root: Path, *args: str) -> Any:
+    """`vault` in a process of its own, forked from the tests (tests/forked.py)."""
+    done = forked.run("--vault", str(root), "--today", TODAY, *args, timeout=300)
+    return subprocess.CompletedProcess(
+        args, done.returncode, done.stdout.decode(), done.stderr.decode()
+    )
 
 
 def state(root: Path, *, refresh: bool) -> Any:
