@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+import vault_crm.kept as kept_module
 import vault_crm.reconnect as reconnect_module
 from vault_crm.config import load_settings
 from vault_crm.daemon import LARGE_BATCH, RECONCILE_SECONDS, Daemon
@@ -94,31 +95,45 @@ def test_a_batch_applies_only_its_paths_and_rewrites_the_note(
     assert "[[Cy]]" in reconnect(d)
 
 
-def test_a_step_loads_people_and_contacts_once_for_both_notes(
+def test_a_step_reads_only_the_contacts_of_the_people_it_touched(
     daemon: tuple[Daemon, list[str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The reconnect note and the report are worked out from one load of the graph (in a
-    large vault each load costs seconds), and say what each would say alone."""
+    """The reconnect note and the report are worked out from what the daemon keeps: a
+    saved conversation reads the contacts of its participants, not everyone's (in a large
+    vault each whole load costs seconds), and both notes say what each would say alone."""
     d, _ = daemon
     d.start(DAY, now=0.0)
-    loads: list[object] = []
-    real = reconnect_module.load_graph
+    whole: list[object] = []
+    people: list[object] = []
 
-    def counted(*args: Any, **kwargs: Any) -> Any:
-        loads.append(args)
-        return real(*args, **kwargs)
+    def counted(real: Any) -> Any:
+        def load(*args: Any, **kwargs: Any) -> Any:
+            if kwargs.get("contacts", True):  # the people alone are kept by the index
+                whole.append(args)
+            return real(*args, **kwargs)
 
-    monkeypatch.setattr(reconnect_module, "load_graph", counted)
+        return load
+
+    monkeypatch.setattr(reconnect_module, "load_graph", counted(reconnect_module.load_graph))
+    monkeypatch.setattr(kept_module, "load_graph", counted(kept_module.load_graph))
+    real_interactions = d.index.interactions
+
+    def interactions(who: Any = None) -> Any:
+        people.append(who)
+        return real_interactions(who)
+
+    monkeypatch.setattr(d.index, "interactions", interactions)
     call = "Conversations/2026-11-22 Call with Bo.md"
     write_vault(d.vault, {call: '---\ndate: 2026-11-22\nwith: ["[[Bo]]"]\n---\nA call.\n'})
     line = d.step(Batch({call}), DAY, now=5.0)
     assert line is not None and line.startswith("1 note changed, Reconnect.md rewritten")
-    assert len(loads) == 1
+    assert whole == []
+    assert ["People/Bo.md"] in people and None not in people
     assert "2026-11-22" in reconnect(d)
-    # Each written alone now (a load each) changes nothing.
+    # Each written alone now (a whole load each) changes nothing.
     assert write_reconnect(d.index, d.vault, DAY) == ("Reconnect.md", False)
     assert write_report(d.index, d.vault, DAY) == ("Network report.md", False)
-    assert len(loads) == 3
+    assert len(whole) == 2
 
 
 def test_a_missed_event_is_healed_by_the_periodic_reconcile(
