@@ -303,3 +303,85 @@ def test_after_every_kind_of_change_the_notes_equal_a_fresh_index(tmp_path: Path
             ours = (root / "Reconnect.md").read_text(), (root / "Network report.md").read_text()
             logged.append(str(i))
             assert ours == fresh(day), f"after change {i}"
+
+
+def _talk(day: str, name: str, intent: str = "catch-up") -> dict[str, str]:
+    text = f'---\nwith: ["[[{name}]]"]\ndate: {day}\nintent: {intent}\n---\n'
+    return {f"Conversations/{day} {name}.md": text + f"- [ ] write to {name}\n"}
+
+
+def test_every_list_of_the_report_follows_each_change_as_a_fresh_index_does(
+    tmp_path: Path,
+) -> None:
+    """The report's lists (fading, weak ties, asks without a give, met this year), its
+    counts, months and tags, kept person by person, after changes that move people onto
+    and off each list, and after a change another process applied to the index."""
+    files: dict[str, str | bytes] = {
+        ".vault/.keep": "",
+        "People/Bo.md": "---\ntags: [friend, founder]\n---\n",
+        "People/Dee.md": "",
+        "People/Eli.md": "",
+        "People/Hal.md": "---\ncadence: 1m\n---\n",
+        "People/Ivy.md": "---\ntags: [founder]\n---\n",
+        "People/Mo.md": "---\nmet: 2026-11-20\n---\n",
+    }
+    for day in ("2025-12-10", "2026-01-10", "2026-02-10", "2026-03-10", "2026-08-10"):
+        files.update(_talk(day, "Bo"))
+    files.update(_talk("2026-02-20", "Dee") | _talk("2026-03-20", "Dee"))
+    for day in ("2024-01-05", "2024-02-05", "2024-03-05"):
+        files.update(_talk(day, "Eli"))
+    files.update(_talk("2025-06-01", "Hal", "give"))
+    for day in ("2025-07-01", "2025-08-01", "2025-09-01"):
+        files.update(_talk(day, "Hal", "ask"))
+    files.update(_talk("2025-10-01", "Ivy", "ask") | _talk("2025-10-02", "Ivy", "ask"))
+    root = write_vault(tmp_path / "vault", files)
+    runs = [0]
+
+    def fresh(day: dt.date) -> tuple[str, str]:
+        runs[0] += 1
+        env = {**os.environ, "VAULT_CRM_CACHE": str(tmp_path / f"fresh-{runs[0]}")}
+        env["VAULT_TODAY"] = day.isoformat()
+        for command in ("due", "report"):
+            subprocess.run(
+                [sys.executable, "-m", "vault_crm", "--vault", str(root), command],
+                env=env,
+                check=True,
+                capture_output=True,
+            )
+        return (root / "Reconnect.md").read_text(), (root / "Network report.md").read_text()
+
+    changes: list[tuple[dict[str, str | None], dt.date]] = [
+        (_talk("2026-11-01", "Hal", "give"), DAY),  # off asks without a give
+        (_talk("2026-11-10", "Eli"), DAY),  # off weak ties
+        (_talk("2026-10-01", "Dee") | _talk("2026-10-15", "Dee"), DAY),  # off fading
+        ({"People/Mo.md": "---\nmet: 2025-11-20\n---\n"}, DAY),  # off met this year
+        ({"People/Bo.md": "---\ntags: [investor]\n---\n"}, DAY),  # tags
+        ({"People/Ivy.md": None, "People/Ivy Ng.md": "---\naliases: [Ivy]\n---\n"}, DAY),
+        ({"Conversations/2026-11-10 Eli.md": None}, DAY),  # back on weak ties
+        ({}, dt.date(2027, 1, 5)),  # a new day, a new year
+    ]
+    with Index.open(load_settings(root)) as idx:
+        d = Daemon(idx, root, print)
+        d.start(DAY, now=0.0)
+        assert "[[Hal]]" in (root / "Network report.md").read_text()
+        for i, (change, day) in enumerate(changes):
+            for rel, text in change.items():
+                if text is None:
+                    (root / rel).unlink()
+                else:
+                    write_vault(root, {rel: text})
+            d.step(Batch(set(change)) if change else None, day, now=1.0 + i)
+            ours = (root / "Reconnect.md").read_text(), (root / "Network report.md").read_text()
+            assert ours == fresh(day), f"after change {i}"
+        # Another process (a command run meanwhile) applies a change first: the daemon
+        # does not know which people it touched, and works everyone out again.
+        later = dt.date(2027, 1, 5)
+        asks = _talk("2027-01-02", "Hal", "ask") | _talk("2027-01-03", "Hal", "ask")
+        write_vault(root, asks)
+        with Index.open(load_settings(root)) as other:
+            refresh_paths(other, list(asks))
+        write_vault(root, _talk("2027-01-03", "Dee"))
+        d.step(Batch({"Conversations/2027-01-03 Dee.md"}), later, now=20.0)
+        ours = (root / "Reconnect.md").read_text(), (root / "Network report.md").read_text()
+        assert ours == fresh(later)
+        assert "[[Hal]] · 2 asks since the last give" in ours[1]
