@@ -334,6 +334,11 @@ def test_every_list_of_the_report_follows_each_change_as_a_fresh_index_does(
     for day in ("2025-07-01", "2025-08-01", "2025-09-01"):
         files.update(_talk(day, "Hal", "ask"))
     files.update(_talk("2025-10-01", "Ivy", "ask") | _talk("2025-10-02", "Ivy", "ask"))
+    # More than the ten a list shows: when Hal leaves the asks, the eleventh comes in.
+    for n in range(1, 12):
+        files[f"People/Asker {n:02}.md"] = ""
+        files.update(_talk("2025-10-03", f"Asker {n:02}", "ask"))
+        files.update(_talk("2025-10-04", f"Asker {n:02}", "ask"))
     root = write_vault(tmp_path / "vault", files)
     runs = [0]
 
@@ -364,6 +369,7 @@ def test_every_list_of_the_report_follows_each_change_as_a_fresh_index_does(
         d = Daemon(idx, root, print)
         d.start(DAY, now=0.0)
         assert "[[Hal]]" in (root / "Network report.md").read_text()
+        assert "[[Asker 10]]" not in (root / "Network report.md").read_text()
         for i, (change, day) in enumerate(changes):
             for rel, text in change.items():
                 if text is None:
@@ -373,10 +379,13 @@ def test_every_list_of_the_report_follows_each_change_as_a_fresh_index_does(
             d.step(Batch(set(change)) if change else None, day, now=1.0 + i)
             ours = (root / "Reconnect.md").read_text(), (root / "Network report.md").read_text()
             assert ours == fresh(day), f"after change {i}"
+            if i == 0:
+                assert "[[Asker 09]]" in ours[1] and "[[Asker 10]]" in ours[1]
         # Another process (a command run meanwhile) applies a change first: the daemon
         # does not know which people it touched, and works everyone out again.
         later = dt.date(2027, 1, 5)
-        asks = _talk("2027-01-02", "Hal", "ask") | _talk("2027-01-03", "Hal", "ask")
+        asks = _talk("2027-01-01", "Hal", "ask") | _talk("2027-01-02", "Hal", "ask")
+        asks |= _talk("2027-01-03", "Hal", "ask")
         write_vault(root, asks)
         with Index.open(load_settings(root)) as other:
             refresh_paths(other, list(asks))
@@ -384,4 +393,4 @@ def test_every_list_of_the_report_follows_each_change_as_a_fresh_index_does(
         d.step(Batch({"Conversations/2027-01-03 Dee.md"}), later, now=20.0)
         ours = (root / "Reconnect.md").read_text(), (root / "Network report.md").read_text()
         assert ours == fresh(later)
-        assert "[[Hal]] · 2 asks since the last give" in ours[1]
+        assert "[[Hal]] · 3 asks since the last give" in ours[1]

@@ -56,11 +56,12 @@ class Kept:
         self.counts: list[int] = []
         self.months: list[int] = []
         self.tags: Counter[str] = Counter()
-        # The inputs of the people on a list by themselves, and each list as last worked
-        # out; a list is worked out again (of just its people) when one of them changed.
-        self.listed: dict[str, tuple[list[dt.date], list[Touch]]] = {}
-        self.lists: dict[str, list[Listed]] = {}
-        self.stale: set[str] = set(LISTS)
+        # Each list as last worked out. A list is the first ten, in its order, of the
+        # people on it by themselves; when people join it, the first ten of the old ten
+        # and them; when one of the ten leaves or changes, of everyone on it again.
+        self.lists: dict[str, list[Listed]] = {name: [] for name in LISTS}
+        self.whole: set[str] = set(LISTS)  # lists to work out from everyone on them
+        self.joined: dict[str, set[str]] = {name: set() for name in LISTS}
         self._changed: set[str] | None = None
 
     def update(self, index: Index, today: dt.date) -> Graph:
@@ -98,8 +99,9 @@ class Kept:
         changed since the last report worked out again, then added up."""
         graph = self.graph
         assert graph is not None and self.today == today
+        inputs: tuple[dict[str, list[dt.date]], dict[str, list[Touch]]] | None = None
         if self._changed is None or not self.shares:
-            self._start(index, graph, today)
+            inputs = self._start(index, graph, today)
         else:
             wanted = (self._changed | (graph.people.keys() - self.shares.keys())) & set(
                 graph.people
@@ -108,18 +110,19 @@ class Kept:
                 self._drop(gone)
             if wanted:
                 rows = index.interactions(sorted(wanted))
-                self._add(
-                    index.settings,
-                    graph,
-                    sorted(wanted),
-                    contact_dates(rows),
-                    touches(rows, today),
-                    today,
-                )
+                found = contact_dates(rows), touches(rows, today)
+                self._add(index.settings, graph, sorted(wanted), *found, today)
         self._changed = set()
-        for name in sorted(self.stale):
-            self.lists[name] = self._list(name, index.settings, graph, today)
-        self.stale.clear()
+        for name in LISTS:
+            if name in self.whole:
+                on = {p for p, share in self.shares.items() if name in share.lists}
+            elif self.joined[name]:
+                on = {i.path for i in self.lists[name]} | self.joined[name]
+            else:
+                continue
+            self.lists[name] = self._list(name, on, index, graph, today, inputs)
+        self.whole.clear()
+        self.joined = {name: set() for name in LISTS}
         return Report(
             today=today,
             counts=dict(zip(self.keys, self.counts, strict=True)),
@@ -128,22 +131,38 @@ class Kept:
             **{name: list(self.lists[name]) for name in LISTS},
         )
 
-    def _list(self, name: str, settings: Settings, graph: Graph, today: dt.date) -> list[Listed]:
-        """One of the report's lists: `build_report` of the people on it by themselves,
-        in the report's order of people."""
-        on = [graph.people[p] for p, share in self.shares.items() if name in share.lists]
+    def _list(
+        self,
+        name: str,
+        paths: set[str],
+        index: Index,
+        graph: Graph,
+        today: dt.date,
+        inputs: tuple[dict[str, list[dt.date]], dict[str, list[Touch]]] | None,
+    ) -> list[Listed]:
+        """One of the report's lists, of `paths` (those of them still on it by
+        themselves): `build_report` of just them, in the report's order of people."""
+        on = [graph.people[p] for p in paths if p in self.shares and name in self.shares[p].lists]
         on.sort(key=lambda p: (name_key(p.title), p.path))
-        entries = [person_status(p, graph.contacts.get(p.path, []), settings, today) for p in on]
+        if inputs is None:
+            rows = index.interactions([p.path for p in on])
+            inputs = contact_dates(rows), touches(rows, today)
+        dates, history = inputs
+        entries = [
+            person_status(p, graph.contacts.get(p.path, []), index.settings, today) for p in on
+        ]
         found = build_report(
             entries,
-            {p.path: self.listed[p.path][0] for p in on},
-            {p.path: self.listed[p.path][1] for p in on},
+            {p.path: dates.get(p.path, []) for p in on},
+            {p.path: history.get(p.path, []) for p in on},
             today,
         )
         listed: list[Listed] = getattr(found, name)
         return listed
 
-    def _start(self, index: Index, graph: Graph, today: dt.date) -> None:
+    def _start(
+        self, index: Index, graph: Graph, today: dt.date
+    ) -> tuple[dict[str, list[dt.date]], dict[str, list[Touch]]]:
         empty = build_report([], {}, {}, today)
         self.keys = tuple(empty.counts)
         self.labels = tuple(m for m, _n in empty.months)
@@ -151,17 +170,13 @@ class Kept:
         self.months = [0] * len(self.labels)
         self.tags = Counter()
         self.shares = {}
-        self.listed = {}
-        self.stale = set(LISTS)
+        self.lists = {name: [] for name in LISTS}
+        self.whole = set(LISTS)
         rows = index.interactions()
-        self._add(
-            index.settings,
-            graph,
-            list(graph.people),
-            contact_dates(rows),
-            touches(rows, today),
-            today,
-        )
+        found = contact_dates(rows), touches(rows, today)
+        del rows
+        self._add(index.settings, graph, list(graph.people), *found, today)
+        return found
 
     def _add(
         self,
@@ -188,9 +203,8 @@ class Kept:
             _sum(self.counts, share.counts, 1)
             _sum(self.months, share.months, 1)
             self.tags.update(share.tags)
-            if share.lists:
-                self.listed[path] = (mine, theirs)
-                self.stale.update(share.lists)
+            for name in share.lists:
+                self.joined[name].add(path)
 
     def _drop(self, path: str) -> None:
         share = self.shares.pop(path, None)
@@ -199,8 +213,10 @@ class Kept:
         _sum(self.counts, share.counts, -1)
         _sum(self.months, share.months, -1)
         self.tags.subtract(share.tags)
-        self.listed.pop(path, None)
-        self.stale.update(share.lists)
+        for name in share.lists:
+            # Someone leaving a list's first ten lets the next one in: work it out whole.
+            if any(i.path == path for i in self.lists[name]):
+                self.whole.add(name)
 
 
 def _sum(into: list[int], values: Iterable[int], sign: int) -> None:
