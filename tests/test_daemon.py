@@ -363,6 +363,8 @@ def test_every_list_of_the_report_follows_each_change_as_a_fresh_index_does(
         ({"People/Bo.md": "---\ntags: [investor]\n---\n"}, DAY),  # tags
         ({"People/Ivy.md": None, "People/Ivy Ng.md": "---\naliases: [Ivy]\n---\n"}, DAY),
         ({"Conversations/2026-11-10 Eli.md": None}, DAY),  # back on weak ties
+        (_talk("2026-12-01", "Dee") | _talk("2026-11-23", "Mo"), DAY),  # scheduled; today
+        ({"Daily/2026-11-23.md": "Coffee with [[Mo]] and [[Eli]].\n"}, DAY),  # the same day
         ({}, dt.date(2027, 1, 5)),  # a new day, a new year
     ]
     with Index.open(load_settings(root)) as idx:

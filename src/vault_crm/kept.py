@@ -9,8 +9,10 @@ process (not known what) works everything out again.
 
 The report is a sum of per-person shares: its counts, contacts per month and tags add up
 person by person, and each of its lists keeps the people that qualify on their own
-(`build_report` of one person says whether they do), sorted and cut; so the lists are
-`build_report` of just the people who qualify, which is what the whole vault gives.
+(`build_report` of one person says whether they do), sorted and cut to the first ten; so
+a list is `build_report` of just the people who qualify, which is what the whole vault
+gives, and, when people join it, the first ten of its old ten and them. Only when one of
+the ten leaves or changes is it worked out again from everyone on it.
 """
 
 from __future__ import annotations
