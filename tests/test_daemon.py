@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+import vault_crm.kept as kept_module
 import vault_crm.reconnect as reconnect_module
 from vault_crm.config import load_settings
 from vault_crm.daemon import LARGE_BATCH, RECONCILE_SECONDS, Daemon
@@ -92,31 +93,45 @@ def test_a_batch_applies_only_its_paths_and_rewrites_the_note(
     assert "[[Cy]]" in reconnect(d)
 
 
-def test_a_step_loads_people_and_contacts_once_for_both_notes(
+def test_a_step_reads_only_the_contacts_of_the_people_it_touched(
     daemon: tuple[Daemon, list[str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The reconnect note and the report are worked out from one load of the graph (in a
-    large vault each load costs seconds), and say what each would say alone."""
+    """The reconnect note and the report are worked out from what the daemon keeps: a
+    saved conversation reads the contacts of its participants, not everyone's (in a large
+    vault each whole load costs seconds), and both notes say what each would say alone."""
     d, _ = daemon
     d.start(DAY, now=0.0)
-    loads: list[object] = []
-    real = reconnect_module.load_graph
+    whole: list[object] = []
+    people: list[object] = []
 
-    def counted(*args: Any, **kwargs: Any) -> Any:
-        loads.append(args)
-        return real(*args, **kwargs)
+    def counted(real: Any) -> Any:
+        def load(*args: Any, **kwargs: Any) -> Any:
+            if kwargs.get("contacts", True):  # the people alone are kept by the index
+                whole.append(args)
+            return real(*args, **kwargs)
 
-    monkeypatch.setattr(reconnect_module, "load_graph", counted)
+        return load
+
+    monkeypatch.setattr(reconnect_module, "load_graph", counted(reconnect_module.load_graph))
+    monkeypatch.setattr(kept_module, "load_graph", counted(kept_module.load_graph))
+    real_interactions = d.index.interactions
+
+    def interactions(who: Any = None) -> Any:
+        people.append(who)
+        return real_interactions(who)
+
+    monkeypatch.setattr(d.index, "interactions", interactions)
     call = "Conversations/2026-11-22 Call with Bo.md"
     write_vault(d.vault, {call: '---\ndate: 2026-11-22\nwith: ["[[Bo]]"]\n---\nA call.\n'})
     line = d.step(Batch({call}), DAY, now=5.0)
     assert line is not None and line.startswith("1 note changed, Reconnect.md rewritten")
-    assert len(loads) == 1
+    assert whole == []
+    assert ["People/Bo.md"] in people and None not in people
     assert "2026-11-22" in reconnect(d)
-    # Each written alone now (a load each) changes nothing.
+    # Each written alone now (a whole load each) changes nothing.
     assert write_reconnect(d.index, d.vault, DAY) == ("Reconnect.md", False)
     assert write_report(d.index, d.vault, DAY) == ("Network report.md", False)
-    assert len(loads) == 3
+    assert len(whole) == 2
 
 
 def test_a_missed_event_is_healed_by_the_periodic_reconcile(
@@ -282,3 +297,96 @@ def test_after_every_kind_of_change_the_notes_equal_a_fresh_index(tmp_path: Path
             ours = (root / "Reconnect.md").read_text(), (root / "Network report.md").read_text()
             logged.append(str(i))
             assert ours == fresh(day), f"after change {i}"
+
+
+def _talk(day: str, name: str, intent: str = "catch-up") -> dict[str, str]:
+    text = f'---\nwith: ["[[{name}]]"]\ndate: {day}\nintent: {intent}\n---\n'
+    return {f"Conversations/{day} {name}.md": text + f"- [ ] write to {name}\n"}
+
+
+def test_every_list_of_the_report_follows_each_change_as_a_fresh_index_does(
+    tmp_path: Path,
+) -> None:
+    """The report's lists (fading, weak ties, asks without a give, met this year), its
+    counts, months and tags, kept person by person, after changes that move people onto
+    and off each list, and after a change another process applied to the index."""
+    files: dict[str, str | bytes] = {
+        ".vault/.keep": "",
+        "People/Bo.md": "---\ntags: [friend, founder]\n---\n",
+        "People/Dee.md": "",
+        "People/Eli.md": "",
+        "People/Hal.md": "---\ncadence: 1m\n---\n",
+        "People/Ivy.md": "---\ntags: [founder]\n---\n",
+        "People/Mo.md": "---\nmet: 2026-11-20\n---\n",
+    }
+    for day in ("2025-12-10", "2026-01-10", "2026-02-10", "2026-03-10", "2026-08-10"):
+        files.update(_talk(day, "Bo"))
+    files.update(_talk("2026-02-20", "Dee") | _talk("2026-03-20", "Dee"))
+    for day in ("2024-01-05", "2024-02-05", "2024-03-05"):
+        files.update(_talk(day, "Eli"))
+    files.update(_talk("2025-06-01", "Hal", "give"))
+    for day in ("2025-07-01", "2025-08-01", "2025-09-01"):
+        files.update(_talk(day, "Hal", "ask"))
+    files.update(_talk("2025-10-01", "Ivy", "ask") | _talk("2025-10-02", "Ivy", "ask"))
+    # More than the ten a list shows: when Hal leaves the asks, the eleventh comes in.
+    for n in range(1, 12):
+        files[f"People/Asker {n:02}.md"] = ""
+        files.update(_talk("2025-10-03", f"Asker {n:02}", "ask"))
+        files.update(_talk("2025-10-04", f"Asker {n:02}", "ask"))
+    root = write_vault(tmp_path / "vault", files)
+    runs = [0]
+
+    def fresh(day: dt.date) -> tuple[str, str]:
+        runs[0] += 1
+        env = {**os.environ, "VAULT_CRM_CACHE": str(tmp_path / f"fresh-{runs[0]}")}
+        env["VAULT_TODAY"] = day.isoformat()
+        for command in ("due", "report"):
+            subprocess.run(
+                [sys.executable, "-m", "vault_crm", "--vault", str(root), command],
+                env=env,
+                check=True,
+                capture_output=True,
+            )
+        return (root / "Reconnect.md").read_text(), (root / "Network report.md").read_text()
+
+    changes: list[tuple[dict[str, str | None], dt.date]] = [
+        (_talk("2026-11-01", "Hal", "give"), DAY),  # off asks without a give
+        (_talk("2026-11-10", "Eli"), DAY),  # off weak ties
+        (_talk("2026-10-01", "Dee") | _talk("2026-10-15", "Dee"), DAY),  # off fading
+        ({"People/Mo.md": "---\nmet: 2025-11-20\n---\n"}, DAY),  # off met this year
+        ({"People/Bo.md": "---\ntags: [investor]\n---\n"}, DAY),  # tags
+        ({"People/Ivy.md": None, "People/Ivy Ng.md": "---\naliases: [Ivy]\n---\n"}, DAY),
+        ({"Conversations/2026-11-10 Eli.md": None}, DAY),  # back on weak ties
+        (_talk("2026-12-01", "Dee") | _talk("2026-11-23", "Mo"), DAY),  # scheduled; today
+        ({"Daily/2026-11-23.md": "Coffee with [[Mo]] and [[Eli]].\n"}, DAY),  # the same day
+        ({}, dt.date(2027, 1, 5)),  # a new day, a new year
+    ]
+    with Index.open(load_settings(root)) as idx:
+        d = Daemon(idx, root, print)
+        d.start(DAY, now=0.0)
+        assert "[[Hal]]" in (root / "Network report.md").read_text()
+        assert "[[Asker 10]]" not in (root / "Network report.md").read_text()
+        for i, (change, day) in enumerate(changes):
+            for rel, text in change.items():
+                if text is None:
+                    (root / rel).unlink()
+                else:
+                    write_vault(root, {rel: text})
+            d.step(Batch(set(change)) if change else None, day, now=1.0 + i)
+            ours = (root / "Reconnect.md").read_text(), (root / "Network report.md").read_text()
+            assert ours == fresh(day), f"after change {i}"
+            if i == 0:
+                assert "[[Asker 09]]" in ours[1] and "[[Asker 10]]" in ours[1]
+        # Another process (a command run meanwhile) applies a change first: the daemon
+        # does not know which people it touched, and works everyone out again.
+        later = dt.date(2027, 1, 5)
+        asks = _talk("2027-01-01", "Hal", "ask") | _talk("2027-01-02", "Hal", "ask")
+        asks |= _talk("2027-01-03", "Hal", "ask")
+        write_vault(root, asks)
+        with Index.open(load_settings(root)) as other:
+            refresh_paths(other, list(asks))
+        write_vault(root, _talk("2027-01-03", "Dee"))
+        d.step(Batch({"Conversations/2027-01-03 Dee.md"}), later, now=20.0)
+        ours = (root / "Reconnect.md").read_text(), (root / "Network report.md").read_text()
+        assert ours == fresh(later)
+        assert "[[Hal]] · 3 asks since the last give" in ours[1]

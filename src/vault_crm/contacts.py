@@ -296,6 +296,14 @@ def _names_of(index: PeopleSource, people: list[Person]) -> dict[str, list[str]]
     return dict(found)
 
 
+def contacts_of(
+    rows: Iterable[tuple[str, str, str, str, str, str, str | None]], graph: Graph
+) -> dict[str, list[Contact]]:
+    """Contact rows (as `Index.contacts` gives them) -> each of `graph`'s people's
+    contacts, newest first."""
+    return _contacts(rows, graph)
+
+
 def load_contacts(index: PeopleSource, graph: Graph, person: str) -> list[Contact]:
     """All of one person's contacts (of `graph`'s people), newest first."""
     return _contacts(index.contacts(person=person), graph).get(person, [])

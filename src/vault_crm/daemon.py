@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 from vault_crm.errors import VaultError
+from vault_crm.kept import Kept
 from vault_crm.model import IndexStats
 from vault_crm.reconnect import sharing_graph, write_reconnect, write_report
 from vault_crm.refresh import refresh_index, refresh_paths
@@ -46,6 +47,8 @@ class Daemon:
     companions: Sequence[Companion] = ()
     day: dt.date | None = None
     last_reconcile: float = 0.0
+    # The graph and the report's per-person shares, kept between steps.
+    kept: Kept = field(default_factory=Kept)
 
     def start(self, today: dt.date, now: float) -> tuple[IndexStats, str]:
         """The first full reconcile and the notes; returns the stats and what was written."""
@@ -71,7 +74,7 @@ class Daemon:
             stats = refresh_index(self.index)
             self.last_reconcile = now
         else:
-            stats = refresh_paths(self.index, batch.paths if batch else ())
+            stats = refresh_paths(self.index, batch.paths if batch else (), counts=False)
         changed = stats.added + stats.updated + stats.removed
         if not changed and not new_day and not imported:
             return None
@@ -86,7 +89,7 @@ class Daemon:
         """The reconnect note, then the report note; a note that cannot be written is
         logged and does not stop the other. With commit, one commit for both."""
         written: list[str] = []
-        with sharing_graph():
+        with sharing_graph(self.kept):
             done = [self._write_one(w, today, written) for w in self.writers]
         if self.commit and written:
             from vault_crm.gitops import commit_files

@@ -8,6 +8,7 @@ import contextlib
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Protocol
 
 from vault_crm.contacts import Graph, load_followups, load_graph
 from vault_crm.dates import Cadence, parse_duration
@@ -39,24 +40,38 @@ def narrowing(within: Cadence | None, tag: str | None, limit: int | None) -> str
     return " ".join(parts)
 
 
+class Kept(Protocol):
+    """What the daemon keeps between saves (see vault_crm.kept): the graph and the report
+    of the index as it is now, worked out again only where the index changed."""
+
+    def update(self, index: Index, today: dt.date) -> Graph: ...
+
+    def report(self, index: Index, today: dt.date) -> Report: ...
+
+
 # While `sharing_graph` is active: (index, day) -> the graph loaded for it.
 _shared: dict[tuple[int, dt.date], Graph] | None = None
+_kept: Kept | None = None
 
 
 @contextlib.contextmanager
-def sharing_graph() -> Iterator[None]:
+def sharing_graph(kept: Kept | None = None) -> Iterator[None]:
     """Inside, the reconnect note and the report load people and contacts once for the
     same index and day (the daemon writes both after each change; what they write in
-    between is the tool's own notes, which the graph does not read)."""
-    global _shared
+    between is the tool's own notes, which the graph does not read). With `kept`, the
+    graph and the report come from what it keeps."""
+    global _shared, _kept
     outer, _shared = _shared, {}
+    outer_kept, _kept = _kept, kept
     try:
         yield
     finally:
-        _shared = outer
+        _shared, _kept = outer, outer_kept
 
 
 def _graph(index: Index, today: dt.date) -> Graph:
+    if _kept is not None:
+        return _kept.update(index, today)
     if _shared is None:
         return load_graph(index, today)
     key = (id(index), today)
@@ -112,12 +127,15 @@ def write_reconnect(
     check_inside(vault, vault / shown, f"'reconnect_note' ({shown})")
     changed = write_generated(vault / shown, text, "reconnect", shown)
     if changed:
-        refresh_paths(index, [shown])
+        refresh_paths(index, [shown], counts=False)
     return shown, changed
 
 
 def network_report(index: Index, today: dt.date) -> Report:
     """The report of the vault as the index holds it."""
+    if _kept is not None:
+        _kept.update(index, today)
+        return _kept.report(index, today)
     from vault_crm.insights.reciprocity import touches
     from vault_crm.insights.sources import contact_dates
 
@@ -143,5 +161,5 @@ def write_report(
     shown = report_path(index, today)
     changed = write_generated(vault / shown, text, "report", shown)
     if changed:
-        refresh_paths(index, [shown])  # our own write is in the index before we exit
+        refresh_paths(index, [shown], counts=False)  # in the index before we exit
     return shown, changed

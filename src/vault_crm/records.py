@@ -152,6 +152,11 @@ def search_body(note: Note) -> str:
 
 
 def to_record(note: Note, resolver: Resolver) -> IndexRecord:
+    prefetch = getattr(resolver, "prefetch", None)
+    if prefetch is not None and len(note.links) > 1:
+        # Resolved against the index (a refresh of a few notes): the titles a note with
+        # many links names (the reconnect note: hundreds) in one query, not one by one.
+        prefetch({link_key(ln.target) for ln in note.links if ln.target})
     props_text = _props_text(note.props)
     body = search_body(note)[:MAX_SEARCHED_CHARS]
     return IndexRecord(

@@ -87,9 +87,11 @@ def _stored_as_walked(
     return all(stored.get(f.path) == (f.mtime_ns, f.size) for f in changed)
 
 
-def refresh_paths(index: Index, rel_paths: Iterable[str]) -> IndexStats:
+def refresh_paths(index: Index, rel_paths: Iterable[str], *, counts: bool = True) -> IndexStats:
     """Re-stat just these vault-relative paths (as the file system spells them) and
-    apply what changed: the daemon's path for a batch of file events."""
+    apply what changed: the daemon's path for a batch of file events. Without `counts`,
+    only what changed is counted (the index's totals are 0): counting a large index's
+    links again after each save is most of a small refresh."""
     started = time.perf_counter()
     index.end_snapshot()
     ignored = ignore_matcher(index.settings)
@@ -121,7 +123,14 @@ def refresh_paths(index: Index, rel_paths: Iterable[str]) -> IndexStats:
             files.discard(nfc(rel))
     new_paths = {f.path for f in changed} - known.keys()
     return _apply_diff(
-        index, changed, gone, new_paths, None, started, files if files != stored else None
+        index,
+        changed,
+        gone,
+        new_paths,
+        None,
+        started,
+        files if files != stored else None,
+        counts=counts,
     )
 
 
@@ -133,9 +142,11 @@ def _apply_diff(
     progress: Progress | None,
     started: float,
     files: set[str] | None = None,
+    *,
+    counts: bool = True,
 ) -> IndexStats:
     if not changed and not removed and files is None:
-        return index.stats(started)
+        return index.stats(started) if counts else _changes(started)
     attachments = index.files() if files is None else files
     if len(changed) < PARALLEL_THRESHOLD:
         # A few notes: their links are resolved by looking up just the titles they name.
@@ -146,12 +157,18 @@ def _apply_diff(
         records = _read(index, changed, paths, progress, attachments)
     with contextlib.closing(records):
         index.apply(records, removed, new_paths=new_paths, files=files)
-    return index.stats(
+    return (index.stats if counts else _changes)(
         started,
         added=len(new_paths),
         updated=len(changed) - len(new_paths),
         removed=len(removed),
     )
+
+
+def _changes(started: float, added: int = 0, updated: int = 0, removed: int = 0) -> IndexStats:
+    """What a refresh changed, without the index's totals."""
+    seconds = round(time.perf_counter() - started, 3)
+    return IndexStats(0, 0, 0, 0, 0, 0, seconds, added, updated, removed)
 
 
 def _rebuild(index: Index, progress: Progress | None, started: float) -> IndexStats:

@@ -40,6 +40,10 @@ class Index(Queries):
         self.path = path
         self.conn = conn
         self._people = _People()
+        # The people whose contacts (participants rows) or whose own note changed since
+        # the holder last took them (`take_changed_people`); None: not known (everyone).
+        self._changed_people: set[str] | None = None
+        self._generation = -1  # the generation `_changed_people` is known up to
 
     # -- lifecycle --
 
@@ -56,6 +60,17 @@ class Index(Queries):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def take_changed_people(self) -> set[str] | None:
+        """The people whose contacts or whose note `apply` changed since the last call
+        (their paths, as they were and as they are); None when not known (the first call,
+        a rebuild): then count everyone as changed. What the daemon keeps per person is
+        worked out again for just these."""
+        current = self.generation()
+        changed, self._changed_people = self._changed_people, set()
+        known, self._generation = self._generation, current
+        # Another process (a command run meanwhile) applied changes: not known what.
+        return changed if known == current else None
 
     # -- writing --
 
@@ -169,6 +184,8 @@ class Index(Queries):
         conn = self.conn
         conn.execute("BEGIN IMMEDIATE")
         try:
+            if self.generation() != self._generation:
+                self._changed_people = None  # changed by another process since our last
             gone = [
                 (path, title, kind)
                 for path in removed
@@ -241,6 +258,10 @@ class Index(Queries):
                 self._update_graph(touched | self._naming(people, names), people=True)
             elif touched:
                 self._update_graph(touched)
+            if new_paths is None:
+                self._changed_people = None
+            elif "person" in graph_kinds and self._changed_people is not None:
+                self._changed_people |= people  # as they were and as they are
             # Every change counts: what was worked out from the index as it was (the
             # walk's mark, the counts) no longer holds.
             conn.execute(
@@ -248,6 +269,7 @@ class Index(Queries):
                 " DO UPDATE SET value = CAST(value AS INTEGER) + 1"
             )
             conn.execute("COMMIT")
+            self._generation = self.generation()
         except BaseException:
             conn.execute("ROLLBACK")
             raise
@@ -472,6 +494,8 @@ class Index(Queries):
             written = {r.path for r in rows}
             self._graph_problems([p for p in graph.problems if p.path in written])
         self._summarise(summarise)
+        if self._changed_people is not None:
+            self._changed_people |= summarise
         if people:
             c.execute(
                 "DELETE FROM graph_problems WHERE path IN (SELECT value FROM json_each(?))",

@@ -325,6 +325,9 @@ class Queries:
         """Conversations and daily notes: everything that can be a contact (of `paths`
         only, when given)."""
         only = "" if paths is None else " AND path IN (SELECT value FROM json_each(?))"
+        # Of a few paths: found by path (`+kind` keeps SQLite from scanning every
+        # conversation by kind first).
+        kind = "kind" if paths is None else "+kind"
         return [
             ConversationRow(
                 r[0],
@@ -339,8 +342,8 @@ class Queries:
             for r in self.conn.execute(
                 "SELECT path, title, kind, date, participant_names, has_participants, summary,"
                 " json_extract(props, '$.channel') FROM notes"
-                " WHERE kind IN ('conversation', 'daily') AND is_template = 0 AND is_generated = 0"
-                + only,
+                f" WHERE {kind} IN ('conversation', 'daily') AND is_template = 0"
+                " AND is_generated = 0" + only,
                 () if paths is None else (json.dumps(list(paths)),),
             )
         ]
@@ -378,12 +381,13 @@ class Queries:
         """The links of conversations and daily notes (participants and mentions); of
         `sources` only, when given."""
         only = "" if sources is None else " AND l.source IN (SELECT value FROM json_each(?))"
+        kind = "n.kind" if sources is None else "+n.kind"  # of a few: by source, not by kind
         return [
             LinkRow(*r)
             for r in self.conn.execute(
                 "SELECT l.source, l.target, l.resolved, l.line, l.place, l.prop FROM links l"
                 " JOIN notes n ON n.path = l.source"
-                " WHERE n.kind IN ('conversation', 'daily') AND n.is_template = 0"
+                f" WHERE {kind} IN ('conversation', 'daily') AND n.is_template = 0"
                 " AND n.is_generated = 0 AND l.attachment = 0" + only,
                 () if sources is None else (json.dumps(list(sources)),),
             )
