@@ -179,23 +179,16 @@ class Queries:
         # Per person, the latest contact (a conversation first on the same day), the
         # latest conversation (both on or before today) and the next scheduled one, each
         # as "date␟...␟path" so that max()/min() pick deterministically; then their
-        # details in a second query. person_summary holds the newest of any date: for
-        # everyone whose newest is on or before today, those are the answer and nothing
-        # is scheduled; only the others' participants rows are read.
+        # details in a second query. person_summary holds the newest of any date, with
+        # those notes' details: for everyone whose newest is on or before today, those are
+        # the answer and nothing is scheduled; only the others' participants rows are read.
         rows: list[tuple[str, str, str, str, str, str, str | None]] = []
         later: list[str] = []
-        # The summary's keys lead to the notes (the path is what follows the date and the
-        # flag; it may hold a \x1f itself): one query, each note found by its path.
-        details = (
-            "{n}.date, {n}.path, {n}.title, {n}.kind, {n}.summary,"
-            " json_extract({n}.props, '$.channel')"
-        )
         for person, last_date, *found in self.conn.execute(
-            f"SELECT s.person, s.last_date, {details.format(n='c')}, {details.format(n='v')}"
-            " FROM person_summary s LEFT JOIN notes c"
-            " ON c.path = substr(s.last_contact, instr(s.last_contact, char(31)) + 3)"
-            " LEFT JOIN notes v"
-            " ON v.path = substr(s.last_conversation, instr(s.last_conversation, char(31)) + 1)"
+            "SELECT person, last_date, contact_date, contact_path, contact_title, contact_kind,"
+            " contact_summary, contact_channel, conversation_date, conversation_path,"
+            " conversation_title, conversation_kind, conversation_summary, conversation_channel"
+            " FROM person_summary"
         ):
             if last_date > today:
                 later.append(person)
