@@ -14,7 +14,7 @@ import weakref
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from vault_crm.errors import NotFoundError
 from vault_crm.links import nfc
@@ -68,9 +68,9 @@ class Person:
         return shown.strip() if isinstance(shown, str) and shown.strip() else self.title
 
 
-@dataclass(frozen=True)
-class Contact:
-    """A dated touch point with a person: a conversation, or a daily note mentioning them."""
+class Contact(NamedTuple):
+    """A dated touch point with a person: a conversation, or a daily note mentioning them.
+    A NamedTuple rather than a dataclass: `vault due` makes one or two per person."""
 
     date: dt.date
     path: str
@@ -78,6 +78,10 @@ class Contact:
     kind: str  # "conversation" | "daily"
     summary: str
     channel: str | None
+
+
+# Contact from a tuple without the Python-level __new__.
+_contact = functools.partial(tuple.__new__, Contact)
 
 
 @dataclass
@@ -321,20 +325,24 @@ def _contacts(
     rows: Iterable[tuple[str, str, str, str, str, str, str | None]], graph: Graph
 ) -> dict[str, list[Contact]]:
     found: dict[str, list[Contact]] = defaultdict(list)
+    people = graph.people
     for who, date, path, title, kind, summary, channel in rows:
-        if who in graph.people:
+        if who in people:
             found[who].append(
-                Contact(
-                    dt.date.fromisoformat(date),
-                    path,
-                    title,
-                    kind,
-                    summary,
-                    channel if isinstance(channel, str) else None,
+                _contact(
+                    (
+                        dt.date.fromisoformat(date),
+                        path,
+                        title,
+                        kind,
+                        summary,
+                        channel if isinstance(channel, str) else None,
+                    )
                 )
             )
     for items in found.values():
-        items.sort(key=_contact_order, reverse=True)
+        if len(items) > 1:
+            items.sort(key=_contact_order, reverse=True)
     return dict(found)
 
 
