@@ -91,6 +91,15 @@ CHANGES: list[tuple[str, Change, list[str]]] = [
         ["Conversations/2026-11-15 Walk with Bo.md"],
     ),
     (
+        "conversation's summary and channel edited, its people the same",
+        write(
+            "Conversations/2026-11-15 Walk with Bo.md",
+            "---\ndate: 2026-11-15\nwith: [Bo Chen]\nchannel: video\n---\n"
+            "Bo is moving to Porto.\n- [ ] Book the trip\n",
+        ),
+        ["Conversations/2026-11-15 Walk with Bo.md"],
+    ),
+    (
         "conversation added naming its participant by a link to an alias",
         write(
             "Conversations/2026-11-12 Tea with Cy.md",

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import weakref
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from vault_crm.errors import NotFoundError
 from vault_crm.links import nfc
@@ -27,6 +28,8 @@ class PeopleSource(Protocol):
     """The index's named queries this module reads (see Index for what each returns)."""
 
     def person_notes(self, *, with_generated: bool = False) -> list[NoteRow]: ...
+
+    def person_records(self) -> list[tuple[str, str, dict[str, Any], list[str], list[str]]]: ...
 
     def people_mark(self) -> str | None: ...
 
@@ -65,9 +68,9 @@ class Person:
         return shown.strip() if isinstance(shown, str) and shown.strip() else self.title
 
 
-@dataclass(frozen=True)
-class Contact:
-    """A dated touch point with a person: a conversation, or a daily note mentioning them."""
+class Contact(NamedTuple):
+    """A dated touch point with a person: a conversation, or a daily note mentioning them.
+    A NamedTuple rather than a dataclass: `vault due` makes one or two per person."""
 
     date: dt.date
     path: str
@@ -77,13 +80,30 @@ class Contact:
     channel: str | None
 
 
+# Contact from a tuple without the Python-level __new__.
+_contact = functools.partial(tuple.__new__, Contact)
+
+
 @dataclass
 class Graph:
     people: dict[str, Person]
     participants: dict[str, list[str]] = field(default_factory=dict)
     contacts: dict[str, list[Contact]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
-    by_name: dict[str, list[str]] = field(default_factory=dict)  # title/alias key -> paths
+    # title/alias key -> paths: worked out by `names` when first asked (only finding a
+    # person by name needs it, and a large vault's table costs a tenth of a second)
+    names: dict[str, list[str]] | None = None
+    load_names: Callable[[], dict[str, list[str]]] | None = field(default=None, repr=False)
+
+    @property
+    def by_name(self) -> dict[str, list[str]]:
+        if self.names is None:
+            self.names = self.load_names() if self.load_names is not None else {}
+        return self.names
+
+    @by_name.setter
+    def by_name(self, value: dict[str, list[str]]) -> None:
+        self.names = value
 
     def sorted_people(self) -> list[Person]:
         return sorted(self.people.values(), key=lambda p: (name_key(p.title), p.path))
@@ -244,10 +264,10 @@ def load_people(index: PeopleSource) -> list[Person]:
         if kept is not None and kept[0] == mark:
             return list(kept[1])
     people = []
-    for r in index.person_notes():
-        shown = display_name(r.title, r.props)
-        stem = r.title if name_key(shown) != name_key(r.title) else ""
-        people.append(Person(r.path, shown, tuple(r.aliases), tuple(r.tags), r.props, stem))
+    for path, title, props, aliases, tags in index.person_records():
+        shown = display_name(title, props)
+        stem = title if shown != title and name_key(shown) != name_key(title) else ""
+        people.append(Person(path, shown, tuple(aliases), tuple(tags), props, stem))
     if mark is not None:
         with contextlib.suppress(TypeError):  # an object that cannot be weakly referenced
             _loaded[index] = (mark, list(people))
@@ -266,7 +286,7 @@ def load_graph(
     with `person`, all of that person's."""
     people = load_people(index)
     graph = Graph(people={p.path: p for p in people})
-    graph.by_name = _names_of(index, people)
+    graph.load_names = functools.partial(_names_of, index, people)
     if not contacts:
         return graph
     graph.contacts = _contacts(index.contacts(today.isoformat() if today else None, person), graph)
@@ -313,20 +333,24 @@ def _contacts(
     rows: Iterable[tuple[str, str, str, str, str, str, str | None]], graph: Graph
 ) -> dict[str, list[Contact]]:
     found: dict[str, list[Contact]] = defaultdict(list)
+    people = graph.people
     for who, date, path, title, kind, summary, channel in rows:
-        if who in graph.people:
+        if who in people:
             found[who].append(
-                Contact(
-                    dt.date.fromisoformat(date),
-                    path,
-                    title,
-                    kind,
-                    summary,
-                    channel if isinstance(channel, str) else None,
+                _contact(
+                    (
+                        dt.date.fromisoformat(date),
+                        path,
+                        title,
+                        kind,
+                        summary,
+                        channel if isinstance(channel, str) else None,
+                    )
                 )
             )
     for items in found.values():
-        items.sort(key=_contact_order, reverse=True)
+        if len(items) > 1:
+            items.sort(key=_contact_order, reverse=True)
     return dict(found)
 
 

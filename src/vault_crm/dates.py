@@ -35,12 +35,25 @@ _NONE = {"never", "none", ""}
 _AMOUNT = re.compile(r"^(\d+)\s*([a-z]*)$")
 
 
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def month_days(year: int, month: int) -> int:
+    """The days in a month (calendar.monthrange's second half, without the weekday it
+    also works out: this runs for every person on every due list)."""
+    if month == 2 and calendar.isleap(year):
+        return 29
+    return _MONTH_DAYS[month - 1]
+
+
 def add_months(start: dt.date, months: int) -> dt.date:
     """Calendar months with the day clamped: Jan 31 + 1 month = Feb 28 (or 29)."""
     index = start.year * 12 + start.month - 1 + months
     year, month = divmod(index, 12)
-    last = calendar.monthrange(year, month + 1)[1]
-    return dt.date(year, month + 1, min(start.day, last))
+    day = start.day
+    if day > 28:
+        day = min(day, month_days(year, month + 1))
+    return dt.date(year, month + 1, day)
 
 
 @dataclass(frozen=True)
@@ -199,7 +212,7 @@ def parse_birthday(value: object) -> MonthDay:
 
 def _on(year: int, md: MonthDay) -> dt.date:
     # Feb 29 falls on Feb 28 in years without one.
-    day = min(md.day, calendar.monthrange(year, md.month)[1])
+    day = min(md.day, month_days(year, md.month))
     return dt.date(year, md.month, day)
 
 

@@ -125,14 +125,16 @@ def _prop_date(person: Person, key: str) -> dt.date | None:
 
 def upcoming_dates(person: Person, today: dt.date, window: Cadence) -> list[Upcoming]:
     """Birthday and `dates` entries whose next occurrence falls within the window."""
-    end = window.add_to(today)
-    found: list[Upcoming] = []
     entries: list[tuple[str, Any]] = []
     if person.props.get("birthday") not in (None, ""):
         entries.append(("birthday", person.props["birthday"]))
     extra = person.props.get("dates")
     if isinstance(extra, dict):
         entries.extend((str(k), v) for k, v in extra.items() if v not in (None, ""))
+    if not entries:  # most people: nothing to work out
+        return []
+    end = window.add_to(today)
+    found: list[Upcoming] = []
     for label, value in entries:
         try:
             md: MonthDay = parse_birthday(value)
@@ -196,9 +198,10 @@ def _person_status(
     days_overdue: int | None = None
     if cadence is not None:
         start = last or today
-        cadence_days = cadence.cadence.days_from(start)
+        end = cadence.cadence.add_to(start)  # the due date, when there is a last contact
+        cadence_days = (end - start).days
         if last is not None:
-            due_date = cadence.cadence.add_to(last)
+            due_date = end
             snooze = _prop_date(person, "snooze_until")
             if snooze is not None and snooze > due_date:
                 due_date = snooze

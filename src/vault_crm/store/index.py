@@ -511,12 +511,17 @@ class Index(Queries):
 # --- helpers -------------------------------------------------------------------------
 
 # person_summary's rows from participants (of some people: `only`); the keys are those
-# Queries.contacts compares, so max() picks the same rows.
-_SUMMARISE = """INSERT INTO person_summary(person, last_date, last_contact, last_conversation)
-    SELECT person, max(date),
-        max(date || char(31) || (kind = 'conversation') || char(31) || source),
-        max(CASE WHEN kind = 'conversation' THEN date || char(31) || source END)
-    FROM participants WHERE date IS NOT NULL {only} GROUP BY person"""
+# Queries.contacts compares, so max() picks the same rows. The notes they name are found
+# by path: what follows the date and the flag (a path may hold a \x1f itself).
+_SUMMARISE = """INSERT INTO person_summary
+    SELECT s.*, c.date, c.path, c.title, c.kind, c.summary, json_extract(c.props, '$.channel'),
+        v.date, v.path, v.title, v.kind, v.summary, json_extract(v.props, '$.channel')
+    FROM (SELECT person, max(date) AS last_date,
+            max(date || char(31) || (kind = 'conversation') || char(31) || source) AS contact,
+            max(CASE WHEN kind = 'conversation' THEN date || char(31) || source END) AS talk
+        FROM participants WHERE date IS NOT NULL {only} GROUP BY person) s
+    LEFT JOIN notes c ON c.path = substr(s.contact, instr(s.contact, char(31)) + 3)
+    LEFT JOIN notes v ON v.path = substr(s.talk, instr(s.talk, char(31)) + 1)"""
 
 
 def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:

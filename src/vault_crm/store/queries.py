@@ -179,18 +179,26 @@ class Queries:
         # Per person, the latest contact (a conversation first on the same day), the
         # latest conversation (both on or before today) and the next scheduled one, each
         # as "date␟...␟path" so that max()/min() pick deterministically; then their
-        # details in a second query. person_summary holds the newest of any date: for
-        # everyone whose newest is on or before today, those are the answer and nothing
-        # is scheduled; only the others' participants rows are read.
-        picks: list[tuple[str, str | None, str | None, str | None]] = []
+        # details in a second query. person_summary holds the newest of any date, with
+        # those notes' details: for everyone whose newest is on or before today, those are
+        # the answer and nothing is scheduled; only the others' participants rows are read.
+        rows: list[tuple[str, str, str, str, str, str, str | None]] = []
         later: list[str] = []
-        for person, last_date, contact, conversation in self.conn.execute(
-            "SELECT person, last_date, last_contact, last_conversation FROM person_summary"
+        for person, last_date, *found in self.conn.execute(
+            "SELECT person, last_date, contact_date, contact_path, contact_title, contact_kind,"
+            " contact_summary, contact_channel, conversation_date, conversation_path,"
+            " conversation_title, conversation_kind, conversation_summary, conversation_channel"
+            " FROM person_summary"
         ):
-            if last_date <= today:
-                picks.append((person, contact, conversation, None))
-            else:
+            if last_date > today:
                 later.append(person)
+                continue
+            # On or before today: the newest contact and conversation, nothing scheduled.
+            if found[1] is not None:
+                rows.append((person, *found[:6]))
+            if found[7] is not None and found[7] != found[1]:
+                rows.append((person, *found[6:]))
+        picks: list[tuple[str, str | None, str | None, str | None]] = []
         sep = "char(31)"
         for part in _chunks(later, 500):
             picks += self.conn.execute(
@@ -214,7 +222,7 @@ class Queries:
             for key in (conversation, scheduled):
                 if key:
                     wanted.append((person, key.split("\x1f", 1)[1]))
-        details = {
+        notes = {
             r[0]: r
             for r in self.conn.execute(
                 "SELECT path, date, title, kind, summary, json_extract(props, '$.channel')"
@@ -222,9 +230,8 @@ class Queries:
                 (json.dumps(sorted({path for _p, path in wanted})),),
             )
         }
-        rows = []
         for person, path in dict.fromkeys(wanted):
-            d = details[path]
+            d = notes[path]
             rows.append((person, d[1], d[0], d[2], d[3], d[4], d[5]))
         return rows
 
@@ -277,6 +284,20 @@ class Queries:
         """The person notes (templates never; generated ones only if asked)."""
         where = "kind = 'person' AND is_template = 0"
         return self._notes(where if with_generated else where + " AND is_generated = 0")
+
+    def person_records(self) -> list[tuple[str, str, dict[str, Any], list[str], list[str]]]:
+        """(path, title, props, aliases, tags) of each person note (templates and generated
+        notes never): just what a Person holds, each column's JSON decoded in one call for
+        all rows (10,000 calls of json.loads cost three times as much)."""
+        rows = self.conn.execute(
+            "SELECT path, title, props, aliases, tags FROM notes"
+            " WHERE kind = 'person' AND is_template = 0 AND is_generated = 0"
+        ).fetchall()
+        if not rows:
+            return []
+        paths, titles, props, aliases, tags = zip(*rows, strict=True)
+        decoded = [json.loads("[" + ",".join(column) + "]") for column in (props, aliases, tags)]
+        return list(zip(paths, titles, *decoded, strict=True))
 
     def person_fspaths(self) -> dict[str, str]:
         """Each person note's vault path → its path as the file system spells it."""

@@ -18,7 +18,9 @@ from pathlib import Path
 from vault_crm.config import Settings
 from vault_crm.errors import IndexUnavailable
 
-SCHEMA_VERSION = 6  # 6: person_summary; 5: summaries join hard-wrapped lines; files table
+# 7: person_summary holds the notes' details; 6: person_summary;
+# 5: summaries join hard-wrapped lines; files table
+SCHEMA_VERSION = 7
 BUSY_TIMEOUT_MS = 15_000
 
 SCHEMA = """
@@ -82,12 +84,26 @@ CREATE TABLE participants(
 -- per person, the newest participants row of any date (scheduled ones included), as
 -- "date␟is_conversation␟source", and the newest conversation's "date␟source": for any
 -- today on or after that date they are the last contact and the last conversation, and
--- nothing is scheduled, so reads need no GROUP BY over participants (apply keeps them)
+-- nothing is scheduled, so reads need no GROUP BY over participants (apply keeps them);
+-- then those two notes' date, path, title, kind, summary and channel, so reads need not
+-- look each one up (a note written again summarises its participants again)
 CREATE TABLE person_summary(
     person TEXT PRIMARY KEY,
     last_date TEXT NOT NULL,
     last_contact TEXT NOT NULL,
-    last_conversation TEXT
+    last_conversation TEXT,
+    contact_date TEXT,
+    contact_path TEXT,
+    contact_title TEXT,
+    contact_kind TEXT,
+    contact_summary TEXT,
+    contact_channel,
+    conversation_date TEXT,
+    conversation_path TEXT,
+    conversation_title TEXT,
+    conversation_kind TEXT,
+    conversation_summary TEXT,
+    conversation_channel
 );
 CREATE TABLE graph_problems(
     path TEXT NOT NULL,
