@@ -646,20 +646,38 @@ class Queries:
         """(person, path, line) of each open follow-up that speaks of an introduction
         ("introduce", "intro"), once for each person it belongs to: the note's
         participants and the people linked on the task's line (as open_followups)."""
+        # From the few matching tasks outwards (CROSS JOIN keeps that order): started from
+        # the people or the conversations, SQLite would visit every one of them.
         return self.conn.execute(
-            """WITH t AS (SELECT t.path, t.line FROM tasks t JOIN notes n ON n.path = t.path
+            """WITH t AS MATERIALIZED (SELECT t.path, t.line FROM tasks t
+                CROSS JOIN notes n ON n.path = t.path
                 WHERE t.checked = 0 AND t.text LIKE '%intro%' AND n.kind = 'conversation'
                 AND n.is_template = 0 AND n.is_generated = 0)
-            SELECT p.person, t.path, t.line FROM t JOIN participants p ON p.source = t.path
+            SELECT p.person, t.path, t.line FROM t CROSS JOIN participants p ON p.source = t.path
             UNION
             SELECT l.resolved, t.path, t.line FROM t
-                JOIN links l ON l.source = t.path AND l.line = t.line AND l.place = 'body'
-                JOIN notes n ON n.path = l.resolved AND n.kind = 'person'"""
+                CROSS JOIN links l ON l.source = t.path AND l.line = t.line AND l.place = 'body'
+                CROSS JOIN notes n ON n.path = l.resolved AND n.kind = 'person'"""
         ).fetchall()
 
-    def connected_people(self) -> list[tuple[str, str]]:
+    def connected_people(self, people: Sequence[str] | None = None) -> list[tuple[str, str]]:
         """Pairs of people already connected: in one conversation together, or a link from
-        one's note to the other's (`introduced_by` included)."""
+        one's note to the other's (`introduced_by` included). With `people`, only the
+        pairs with one of them (found from them: no pass over every conversation)."""
+        if people is not None:
+            return self.conn.execute(
+                """WITH who AS (SELECT DISTINCT value AS person FROM json_each(:people))
+                SELECT a.person, b.person FROM who w
+                    CROSS JOIN participants a ON a.person = w.person
+                    CROSS JOIN participants b ON b.source = a.source AND b.person != a.person
+                    WHERE a.kind = 'conversation'
+                UNION
+                SELECT l.source, l.resolved FROM notes s CROSS JOIN links l ON l.source = s.path
+                    CROSS JOIN notes t ON t.path = l.resolved
+                    WHERE s.kind = 'person' AND t.kind = 'person' AND l.source != l.resolved
+                    AND (l.source IN who OR l.resolved IN who)""",
+                {"people": json.dumps(list(people))},
+            ).fetchall()
         return self.conn.execute(
             """SELECT DISTINCT a.person, b.person FROM participants a
                 JOIN participants b ON a.source = b.source AND a.person < b.person
