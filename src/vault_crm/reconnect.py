@@ -118,16 +118,15 @@ def write_reconnect(
 
 def network_report(index: Index, today: dt.date) -> Report:
     """The report of the vault as the index holds it."""
-    from vault_crm.insights.reciprocity import touches
-    from vault_crm.insights.sources import contact_dates
+    from vault_crm.insights.sources import report_history
 
     graph = _graph(index, today)
     entries = [
         person_status(p, graph.contacts.get(p.path, []), index.settings, today)
         for p in graph.sorted_people()
     ]
-    rows = index.interactions()
-    return build_report(entries, contact_dates(rows), touches(rows, today), today)
+    contacts, conversations = report_history(index, today)
+    return build_report(entries, contacts, conversations, today)
 
 
 def write_report(
