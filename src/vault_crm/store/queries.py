@@ -18,7 +18,8 @@ from vault_crm.links import LookupResolver, nfc
 from vault_crm.model import ConversationRow, IndexStats, LinkRow, NoteRow, Problem
 from vault_crm.records import plain_snippet
 
-# The person properties `vault who` and `vault intros` read, one FTS row each.
+# The person properties `vault who` and `vault intros` read, one row each of the index's
+# `profile` table (kept by `Index.apply`).
 PROFILE_FIELDS = ("known_for", "working_on", "needs", "role", "company", "tags")
 # FTS5's snippet() is quadratic in the matches within one note: larger notes get a snippet
 # cut here, in one linear pass.
@@ -540,51 +541,23 @@ class Queries:
 
     # -- what the relationship insights need (vault who / intros / report) --
 
-    def _profiles(self) -> None:
-        """A temporary FTS5 table of people's profile properties, one row per (person,
-        property), built afresh for each question (a few milliseconds for a thousand
-        people; the daemon's index moves on between questions): bm25 and snippets per
-        property for `vault who`, and the stemmed words of each property for `vault
-        intros`. In the temp schema, so a reader never writes to the shared index."""
-        c = self.conn
-        c.execute("DROP TABLE IF EXISTS temp.profile")
-        c.execute("DROP TABLE IF EXISTS temp.profile_words")
-        c.execute(
-            "CREATE VIRTUAL TABLE temp.profile USING fts5(path UNINDEXED, field UNINDEXED,"
-            " text, tokenize = 'porter unicode61 remove_diacritics 2')"
-        )
-        c.execute(
-            "CREATE VIRTUAL TABLE temp.profile_words USING fts5vocab(temp, profile, instance)"
-        )
-        c.execute(
-            """INSERT INTO temp.profile(path, field, text)
-            SELECT n.path, k.value, group_concat(j.value, ', ')
-            FROM notes n JOIN json_each(:fields) k
-            JOIN json_each(CASE k.value WHEN 'tags' THEN n.tags ELSE n.props END,
-                CASE k.value WHEN 'tags' THEN '$' ELSE '$."' || k.value || '"' END) j
-            WHERE n.kind = 'person' AND n.is_template = 0 AND n.is_generated = 0
-                AND j.type NOT IN ('object', 'array', 'null') AND trim(j.value) != ''
-            GROUP BY n.path, k.value""",
-            {"fields": json.dumps(list(PROFILE_FIELDS))},
-        )
-
     @_fts_query
     def profile_hits(self, match: str) -> list[tuple[str, str, float, str]]:
         """(person path, property, score, snippet) of each profile property matching the
         FTS5 expression `match`; score is -bm25, higher is better."""
-        self._profiles()
         return self.conn.execute(
             "SELECT path, field, -bm25(profile), snippet(profile, 2, char(2), char(3), '…', 12)"
-            " FROM temp.profile WHERE profile MATCH ? ORDER BY path, field",
+            " FROM profile WHERE profile MATCH ? ORDER BY path, field",
             (match,),
         ).fetchall()
 
     @_fts_query
-    def note_hits(self, match: str) -> list[tuple[str, str, str, str | None, float, str]]:
-        """(path, kind, title, date, score, participants as JSON) of the person notes whose
-        body and the conversations whose title or body match `match`; score is -bm25.
-        No snippets: a common word matches thousands of notes, and only the few shown
-        need one (see `snippets`)."""
+    def note_hits(self, match: str) -> list[tuple[str, str, str, str | None, float, str | None]]:
+        """(path, kind, title, date, score, participants) of the person notes whose body
+        and the conversations whose title or body match `match`; score is -bm25, the
+        participants' paths are joined by NUL (no path holds one; None: nobody). No
+        snippets: a common word matches thousands of notes, and only the few shown need
+        one (see `snippets`)."""
         # MATERIALIZED: the full-text match runs once; joined the other way round,
         # SQLite would run it again for every note.
         rows = self.conn.execute(
@@ -594,12 +567,13 @@ class Queries:
             conversation AS MATERIALIZED (
                 SELECT rowid AS id, -bm25(fts, 2.0, 0.0, 0.0, 1.0) AS score FROM fts
                 WHERE fts MATCH :conversation)
-            SELECT n.path, n.kind, n.title, n.date, h.score, '[]' FROM person h
+            SELECT n.path, n.kind, n.title, n.date, h.score, NULL FROM person h
                 JOIN notes n ON n.id = h.id
                 WHERE n.kind = 'person' AND n.is_template = 0 AND n.is_generated = 0
             UNION ALL
             SELECT n.path, n.kind, n.title, n.date, h.score,
-                (SELECT json_group_array(p.person) FROM participants p WHERE p.source = n.path)
+                (SELECT group_concat(p.person, char(0)) FROM participants p
+                    WHERE p.source = n.path)
                 FROM conversation h JOIN notes n ON n.id = h.id
                 WHERE n.kind = 'conversation' AND n.is_template = 0 AND n.is_generated = 0""",
             {
@@ -627,10 +601,9 @@ class Queries:
         """(person path, property, stemmed word, position, property text) for each word of
         each profile property, stemmed by the index's own tokenizer (so 'designer' and
         'design' meet), in order."""
-        self._profiles()
         return self.conn.execute(
-            "SELECT p.path, p.field, w.term, w.offset, p.text FROM temp.profile_words w"
-            " JOIN temp.profile p ON p.rowid = w.doc ORDER BY p.path, p.field, w.offset"
+            "SELECT p.path, p.field, w.term, w.offset, p.text FROM profile_words w"
+            " JOIN profile p ON p.rowid = w.doc ORDER BY p.path, p.field, w.offset"
         ).fetchall()
 
     def person_titles(self) -> dict[str, str]:
