@@ -47,12 +47,16 @@ def report_history(
     talks: dict[str, list[tuple[dt.date, str, object, object]]] = {}
     parsed: dict[str, dt.date] = {}  # a few thousand days, each met many times
     until = today.isoformat()  # ISO dates compare as text
-    for person, date, path, kind, intent, side in index.interactions():
+    with index.snapshot():  # the two reads see the same index
+        rows = index.contact_rows()
+        exchanges = index.exchanges()
+    for person, date, path, kind in rows:
         day = parsed.get(date)
         if day is None:
             day = parsed[date] = dt.date.fromisoformat(date)
         dates.setdefault(person, []).append(day)
         if kind == "conversation" and date <= until:
+            intent, side = exchanges.get(path, (None, None))
             talks.setdefault(person, []).append((day, path, intent, side))
     conversations: dict[str, list[Touch]] = {}
     for person, items in talks.items():

@@ -673,6 +673,25 @@ class Queries:
             },
         ).fetchall()
 
+    def contact_rows(self) -> list[tuple[str, str, str, str]]:
+        """(person, date, path, kind) of every dated conversation and daily-note mention,
+        in no particular order: `interactions` without the notes' properties."""
+        return self.conn.execute(
+            "SELECT person, date, source, kind FROM participants WHERE date IS NOT NULL"
+        ).fetchall()
+
+    def exchanges(self) -> dict[str, tuple[Any, Any]]:
+        """Each dated conversation's path → its (intent, initiated_by) as written. Read
+        once per note, not once per participant."""
+        return {
+            path: (intent, side)
+            for path, intent, side in self.conn.execute(
+                "SELECT path, json_extract(props, '$.intent'),"
+                " json_extract(props, '$.initiated_by') FROM notes"
+                " WHERE kind = 'conversation' AND date IS NOT NULL"
+            )
+        }
+
     def interactions(
         self, people: Sequence[str] | None = None
     ) -> list[tuple[str, str, str, str, Any, Any]]:
