@@ -136,16 +136,15 @@ def network_report(index: Index, today: dt.date) -> Report:
     if _kept is not None:
         _kept.update(index, today)
         return _kept.report(index, today)
-    from vault_crm.insights.reciprocity import touches
-    from vault_crm.insights.sources import contact_dates
+    from vault_crm.insights.sources import report_history
 
     graph = _graph(index, today)
     entries = [
         person_status(p, graph.contacts.get(p.path, []), index.settings, today)
         for p in graph.sorted_people()
     ]
-    rows = index.interactions()
-    return build_report(entries, contact_dates(rows), touches(rows, today), today)
+    contacts, conversations = report_history(index, today)
+    return build_report(entries, contacts, conversations, today)
 
 
 def write_report(

@@ -39,6 +39,7 @@ STOPWORDS = frozenset(
 _WORD = re.compile(r"[^\W_]+")
 # A candidate before it is written out: (score, A's path, B's path, B's property).
 Found = tuple[float, str, str, str]
+_ORDER = {field: i for i, field in enumerate(OFFERS)}
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,8 @@ def suggest(
     needing: Iterable[str] | None = None,
 ) -> tuple[list[Intro], int]:
     """Introductions worth making, best first, one per pair of people; at most `limit`,
-    with how many there are in all. `needing`: only for these people's needs."""
+    with how many there are in all. `needing`: only for these people's needs. `connected`
+    needs only the pairs with someone who has a need."""
     pairs = {(min(a, b), max(a, b)) for a, b in connected}
     # Each person's offered words by property, and how many people offer each word: a
     # rare word says more than a common one.
@@ -132,7 +134,6 @@ def suggest(
                     offered_by.setdefault(t, set()).add(path)
     total = max(1, len(words))
     idf = {t: math.log(1 + total / (1 + len(by))) for t, by in offered_by.items()}
-    keys = {path: name_key(title) for path, title in people.items()}
     wanted = set(needing) if needing is not None else None
 
     # term -> the (person offering it, property) pairs; the word's weight is idf[term]
@@ -143,72 +144,54 @@ def suggest(
         for field, offered_terms in offered_fields.items():
             for t in offered_terms:
                 postings.setdefault(t, []).append((b_path, field))
-    order = {field: i for i, field in enumerate(OFFERS)}
 
     linked: dict[str, set[str]] = {}
     for a, b in pairs:
         linked.setdefault(a, set()).add(b)
         linked.setdefault(b, set()).add(a)
     needers = {a for a in words if a in people and "needs" in words[a]}
-    # Candidates, sorted at the end. With a limit only the best are kept: each pair comes
-    # at most twice (both directions), so the best 2 × limit hold the first `limit` pairs;
-    # a candidate scoring below the worst of those kept can never be shown.
-    keep = None if limit is None else 2 * limit
-    cutoff = -math.inf
-    results: list[tuple[float, str, str, str, str, str]] = []
-    # How many pairs in all: candidates, less those found in both directions.
-    candidates = 0
-    both_ways = 0
-    waiting: set[tuple[str, str]] = set()  # (a, b): b's needs come later, and may find a
-    for a_path in sorted(words):
-        if a_path not in needers:
-            continue
+    # People who need the same words share who can help them: each distinct need is
+    # matched once, however many people have it.
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for a_path in sorted(needers):
         if wanted is not None and a_path not in wanted:
             continue
-        need_terms = sorted({w.term for w in words[a_path]["needs"][1]})
-        if not need_terms:
-            continue
-        # A word nobody offers still counts in the need's weight.
-        need_weight = sum(idf.get(t, math.log(1 + total)) for t in need_terms)
-        matches: dict[tuple[str, str], float] = {}
-        for t in need_terms:
-            found = postings.get(t)
-            if found:
-                value = idf[t]
-                for key in found:
-                    matches[key] = matches.get(key, 0.0) + value
-        # A match covers at least MIN_COVER of the need (a single common word in a
-        # long need is a coincidence, not an introduction).
-        enough = MIN_COVER * need_weight
-        by_person: dict[str, tuple[float, int, str]] = {}
-        for (b_path, field), covered in matches.items():
-            if covered < enough:
-                continue
-            mine = (OFFERS[field][0] * covered, -order[field], field)
-            if b_path not in by_person or mine > by_person[b_path]:
-                by_person[b_path] = mine
-        skip = linked.get(a_path, set())
-        a_close = close.get(a_path, 0.0)
-        a_key = keys[a_path]
-        for b_path, (value, _o, field) in by_person.items():
-            if b_path == a_path or b_path in skip:
-                continue
-            candidates += 1
-            if b_path < a_path:
-                both_ways += (b_path, a_path) in waiting
-            elif b_path in needers:
-                waiting.add((a_path, b_path))
-            b_close = close.get(b_path, 0.0)
-            weaker = a_close if a_close < b_close else b_close
-            score = round(value / need_weight * (1 + weaker) / 2, 4)
-            if score < cutoff:
-                continue
-            results.append((-score, a_key, keys[b_path], a_path, b_path, field))
-            if keep is not None and len(results) > 4 * keep + 1000:
-                results.sort()
-                del results[keep:]
-                cutoff = -results[-1][0]
-    results.sort()
+        need_terms = tuple(sorted({w.term for w in words[a_path]["needs"][1]}))
+        if need_terms:
+            groups.setdefault(need_terms, []).append(a_path)
+    helpers = [_helpers(need, postings, idf, total) for need in groups]
+    group_of = {a: g for g, members in enumerate(groups.values()) for a in members}
+
+    # How many pairs in all: each person's candidates (those who cover their need, less
+    # themselves and those already connected), less the pairs found in both directions.
+    candidates = 0
+    for g, members in enumerate(groups.values()):
+        found = helpers[g][1]
+        for a_path in members:
+            skip = linked.get(a_path, ())
+            candidates -= (a_path in found) + sum(b in found for b in skip)
+        candidates += len(found) * len(members)
+    # Both ways: a helps b's need and b helps a's. Counted per two needs: how many with
+    # the first need help the second, times how many with the second help the first.
+    helping: dict[tuple[int, int], int] = {}
+    for h, (_w, found) in enumerate(helpers):
+        for b_path in found:
+            if b_path in group_of:
+                k = (group_of[b_path], h)
+                helping[k] = helping.get(k, 0) + 1
+    both_ways = 0
+    for (g, h), n in helping.items():
+        both_ways += n * helping.get((h, g), 0)
+    for g in range(len(helpers)):
+        both_ways -= helping.get((g, g), 0)  # a person with their own need among its helpers
+    for a, b in pairs:
+        needy = a in group_of and b in group_of
+        if needy and b in helpers[group_of[a]][1] and a in helpers[group_of[b]][1]:
+            both_ways -= 2
+    both_ways //= 2  # each such pair was counted from both sides
+
+    keys = {path: name_key(title) for path, title in people.items()}
+    results = _ranked_candidates(groups, helpers, linked, close, keys, limit)
     # One suggestion per pair: the better of the two directions (the first, once sorted).
     seen: set[tuple[str, str]] = set()
     ranked: list[Found] = []
@@ -219,6 +202,100 @@ def suggest(
             ranked.append((-neg, a_path, b_path, field))
     shown = ranked[:limit] if limit is not None else ranked
     return [_intro(f, people, words) for f in shown], candidates - both_ways
+
+
+# The people who can help with one need: the need's weight, and per helper (what their
+# best property is worth, -its order, the property).
+Helpers = tuple[float, dict[str, tuple[float, int, str]]]
+
+
+def _helpers(
+    need_terms: tuple[str, ...],
+    postings: Mapping[str, list[tuple[str, str]]],
+    idf: Mapping[str, float],
+    total: int,
+) -> Helpers:
+    # A word nobody offers still counts in the need's weight.
+    need_weight = sum(idf.get(t, math.log(1 + total)) for t in need_terms)
+    matches: dict[tuple[str, str], float] = {}
+    for t in need_terms:
+        found = postings.get(t)
+        if found:
+            value = idf[t]
+            for key in found:
+                matches[key] = matches.get(key, 0.0) + value
+    # A match covers at least MIN_COVER of the need (a single common word in a long
+    # need is a coincidence, not an introduction).
+    enough = MIN_COVER * need_weight
+    order = _ORDER
+    by_person: dict[str, tuple[float, int, str]] = {}
+    for (b_path, field), covered in matches.items():
+        if covered < enough:
+            continue
+        mine = (OFFERS[field][0] * covered, -order[field], field)
+        if b_path not in by_person or mine > by_person[b_path]:
+            by_person[b_path] = mine
+    return need_weight, by_person
+
+
+def _ranked_candidates(
+    groups: Mapping[tuple[str, ...], list[str]],
+    helpers: list[Helpers],
+    linked: Mapping[str, set[str]],
+    close: Mapping[str, float],
+    keys: Mapping[str, str],
+    limit: int | None,
+) -> list[tuple[float, str, str, str, str, str]]:
+    """Candidates as (-score, A's name key, B's, A's path, B's, B's property), sorted:
+    all of them, or with a limit at least the first 2 × limit (each pair comes at most
+    twice, both directions, so those hold the first `limit` pairs). A pair scores at most
+    what its need's best helper is worth times the closeness of either of the two: the
+    people likeliest to score best go first, and once `2 × limit` are kept, anyone who
+    cannot reach the worst of them is never looked at."""
+    keep = None if limit is None else 2 * limit
+    cutoff = -math.inf
+    results: list[tuple[float, str, str, str, str, str]] = []
+    tops: list[list[tuple[float, str]]] = []  # per need: (bound, helper), best first
+    work: list[tuple[float, str, int]] = []  # (bound, person with the need, need)
+    for g, ((need_weight, found), members) in enumerate(zip(helpers, groups.values(), strict=True)):
+        tops.append(
+            sorted(
+                (
+                    (value / need_weight * (1 + close.get(b_path, 0.0)) / 2, b_path)
+                    for b_path, (value, _o, _f) in found.items()
+                ),
+                reverse=True,
+            )
+        )
+        best = max((value for value, _o, _f in found.values()), default=0.0)
+        work.extend((best / need_weight * (1 + close.get(a, 0.0)) / 2, a, g) for a in members)
+    if keep is not None:
+        work.sort(key=lambda w: -w[0])
+    for bound, a_path, g in work:
+        if round(bound, 4) < cutoff:
+            break
+        need_weight, found = helpers[g]
+        skip = linked.get(a_path, ())
+        a_close = close.get(a_path, 0.0)
+        a_key = keys[a_path]
+        for b_bound, b_path in tops[g]:
+            if round(b_bound, 4) < cutoff:
+                break
+            if b_path == a_path or b_path in skip:
+                continue
+            value, _o, field = found[b_path]
+            b_close = close.get(b_path, 0.0)
+            weaker = a_close if a_close < b_close else b_close
+            score = round(value / need_weight * (1 + weaker) / 2, 4)
+            if score < cutoff:
+                continue
+            results.append((-score, a_key, keys[b_path], a_path, b_path, field))
+        if keep is not None and len(results) > keep:
+            results.sort()
+            del results[keep:]
+            cutoff = -results[-1][0]
+    results.sort()
+    return results
 
 
 def _intro(

@@ -66,7 +66,7 @@ def build_report(
 ) -> Report:
     """`entries`: every person's due state (person_status); `contacts`: each person's
     contact dates (conversations and daily-note mentions); `conversations`: each
-    person's past conversations, newest first."""
+    person's past conversations, newest first (back to the newest give at least)."""
     past = {p: sorted(d for d in ds if d <= today) for p, ds in contacts.items()}
 
     def within(entry: DueEntry, days: int) -> bool:

@@ -9,7 +9,15 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from vault_crm.insights.intros import Intro, closeness, profile_words, suggest
-from vault_crm.insights.reciprocity import Reciprocity, reciprocity, something_to_give, touches
+from vault_crm.insights.reciprocity import (
+    Reciprocity,
+    Touch,
+    normalise_intent,
+    normalise_side,
+    reciprocity,
+    something_to_give,
+    touches,
+)
 
 if TYPE_CHECKING:
     from vault_crm.due import DueEntry
@@ -26,6 +34,39 @@ def contact_dates(
     for person, date, *_rest in rows:
         out.setdefault(person, []).append(dt.date.fromisoformat(date))
     return out
+
+
+def report_history(
+    index: Index, today: dt.date
+) -> tuple[dict[str, list[dt.date]], dict[str, list[Touch]]]:
+    """What `vault report` reads of everyone's history: each person's contact dates (as
+    `contact_dates`), and their past conversations newest first back to the newest give
+    (the report counts the asks since then: older conversations change nothing, and a
+    large vault holds a hundred thousand of them)."""
+    dates: dict[str, list[dt.date]] = {}
+    talks: dict[str, list[tuple[dt.date, str, object, object]]] = {}
+    parsed: dict[str, dt.date] = {}  # a few thousand days, each met many times
+    until = today.isoformat()  # ISO dates compare as text
+    with index.snapshot():  # the two reads see the same index
+        rows = index.contact_rows()
+        exchanges = index.exchanges()
+    for person, date, path, kind in rows:
+        day = parsed.get(date)
+        if day is None:
+            day = parsed[date] = dt.date.fromisoformat(date)
+        dates.setdefault(person, []).append(day)
+        if kind == "conversation" and date <= until:
+            intent, side = exchanges.get(path, (None, None))
+            talks.setdefault(person, []).append((day, path, intent, side))
+    conversations: dict[str, list[Touch]] = {}
+    for person, items in talks.items():
+        items.sort(key=lambda t: (t[0], t[1]), reverse=True)
+        shown = conversations[person] = []
+        for day, path, intent, side in items:
+            shown.append(Touch(day, path, normalise_intent(intent), normalise_side(side)))
+            if shown[-1].intent == "give":
+                break
+    return dates, conversations
 
 
 def introduction_pairs(index: Index) -> list[tuple[str, str]]:
@@ -47,9 +88,11 @@ def load_intros(
     """Introductions worth making (at most `limit`; only for the needs of `needing` when
     given), and how many there are in all."""
     people = index.person_titles()
-    connected = index.connected_people() + introduction_pairs(index)
-    close = closeness(index.contact_summary(today), today)
     words = profile_words(index.profile_words())
+    # Only the connections of people with a need can stop an introduction.
+    needers = sorted(p for p, fields in words.items() if "needs" in fields and p in people)
+    connected = index.connected_people(needers) + introduction_pairs(index)
+    close = closeness(index.contact_summary(today), today)
     return suggest(people, words, connected, close, limit, needing)
 
 

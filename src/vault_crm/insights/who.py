@@ -9,7 +9,6 @@ tier of a person's strongest evidence decides before any score does.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import NamedTuple
@@ -62,9 +61,10 @@ class NoteHit(NamedTuple):
     snippet: str = ""  # filled in later, for the notes shown
 
 
-def note_hit(row: tuple[str, str, str, str | None, float, str]) -> NoteHit:
+def note_hit(row: tuple[str, str, str, str | None, float, str | None]) -> NoteHit:
+    """An index row (its participants' paths joined by NUL) as a NoteHit."""
     path, kind, title, date, score, people = row
-    return NoteHit(path, kind, title, date, score, tuple(json.loads(people)))
+    return NoteHit(path, kind, title, date, score, tuple(people.split("\0")) if people else ())
 
 
 def needs_snippets(experts: Iterable[Expert]) -> list[str]:
@@ -99,34 +99,43 @@ def rank_people(
     shared among its participants (one of two people in a coffee knows more of what was
     said than one of twelve in a meeting)."""
     # (field, weight, path, snippet, date) per person: plain tuples, because a common
-    # word matches thousands of conversations and only the people shown need records.
+    # word matches thousands of conversations and only the people shown need records;
+    # beside them each person's weights (in the same order) and strongest tier.
     found: dict[str, list[tuple[str, float, str, str, str | None]]] = {}
+    weights: dict[str, list[float]] = {}
+    tiers: dict[str, int] = {}
     profile = [h for h in profile_hits if h[0] in people and h[1] in WEIGHTS]
     best = max((h[2] for h in profile), default=0.0)
     for path, field, score, snippet in profile:
         weight = WEIGHTS[field] * (1 + _relative(score, best))
         found.setdefault(path, []).append((field, weight, path, snippet, None))
+        weights.setdefault(path, []).append(weight)
+        tiers[path] = max(tiers.get(path, 0), TIERS.get(field, 0))
     notes = list(note_hits)
     for kind, field in (("person", "body"), ("conversation", "conversation")):
         hits = [h for h in notes if h.kind == kind]
         best = max((h.score for h in hits), default=0.0)
+        base = WEIGHTS[field]
         for h in hits:
-            weight = WEIGHTS[field] * (1 + _relative(h.score, best))
-            credited = [h.path] if kind == "person" else list(dict.fromkeys(h.participants))
-            credited = [p for p in credited if p in people]
+            weight = base * (1 + (h.score / best if best > 0 else 0.0))
+            if kind == "person":
+                credited = [h.path] if h.path in people else []
+            elif len(h.participants) == 1:
+                credited = [h.participants[0]] if h.participants[0] in people else []
+            else:
+                credited = [p for p in dict.fromkeys(h.participants) if p in people]
             for person in credited:
                 share = weight / len(credited)
-                found.setdefault(person, []).append((field, share, h.path, h.snippet, h.date))
+                evidence = (field, share, h.path, h.snippet, h.date)
+                if person in found:
+                    found[person].append(evidence)
+                    weights[person].append(share)
+                else:
+                    found[person] = [evidence]
+                    weights[person] = [share]
     ranked = sorted(
-        (
-            (
-                -max(TIERS.get(e[0], 0) for e in evidence),
-                -round(sum(e[1] for e in evidence), 3),
-                name_key(people[path]),
-                path,
-            )
-            for path, evidence in found.items()
-        )
+        (-tiers.get(path, 0), -round(sum(ws), 3), name_key(people[path]), path)
+        for path, ws in weights.items()
     )
     experts = []
     for neg_tier, neg_score, _key, path in ranked[:limit] if limit is not None else ranked:

@@ -23,7 +23,7 @@ from vault_crm.links import LookupResolver, file_key, nfc
 from vault_crm.model import ConversationRow, IndexRecord, IndexStats, LinkRow, Problem
 from vault_crm.records import link_kind
 from vault_crm.store import schema
-from vault_crm.store.queries import Queries
+from vault_crm.store.queries import PROFILE_FIELDS, Queries
 
 if TYPE_CHECKING:
     from vault_crm.contacts import Person
@@ -294,6 +294,11 @@ class Index(Queries):
             c.execute(
                 f"DELETE FROM fts WHERE rowid IN (SELECT id FROM notes WHERE path IN {inside})", arg
             )
+            c.execute(
+                "DELETE FROM profile WHERE rowid IN (SELECT n.id * 8 + k.key FROM notes n"
+                f" JOIN json_each(?) k WHERE n.path IN {inside})",
+                (json.dumps(PROFILE_FIELDS), *arg),
+            )
             c.execute(f"DELETE FROM notes WHERE path IN {inside}", arg)
             for table, col in (
                 ("links", "source"),
@@ -334,6 +339,8 @@ class Index(Queries):
                 for i, r in zip(ids, batch, strict=True)
             ],
         )
+        if "person" in {r.kind for r in batch}:
+            c.execute(_PROFILE, (json.dumps(PROFILE_FIELDS), first_id, first_id + len(batch)))
         c.executemany(
             "INSERT INTO links(source, target, target_key, resolved, line, place, prop, subpath,"
             " display, embed, attachment) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
@@ -509,6 +516,19 @@ class Index(Queries):
 
 
 # --- helpers -------------------------------------------------------------------------
+
+# The profile rows of the person notes with ids in [?2, ?3): each property's values (a
+# list's items joined by ", "), as `vault who` and `vault intros` read them.
+_PROFILE = """INSERT INTO profile(rowid, path, field, text)
+    SELECT n.id * 8 + k.key, n.path, k.value, group_concat(j.value, ', ')
+    FROM notes n JOIN json_each(?1) k
+    JOIN json_each(CASE k.value WHEN 'tags' THEN n.tags ELSE n.props END,
+        CASE k.value WHEN 'tags' THEN '$' ELSE '$."' || k.value || '"' END) j
+    WHERE n.id >= ?2 AND n.id < ?3
+        AND n.kind = 'person' AND n.is_template = 0 AND n.is_generated = 0
+        AND j.type NOT IN ('object', 'array', 'null') AND trim(j.value) != ''
+    GROUP BY n.path, k.value"""
+
 
 # person_summary's rows from participants (of some people: `only`); the keys are those
 # Queries.contacts compares, so max() picks the same rows. The notes they name are found

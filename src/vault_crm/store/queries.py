@@ -18,7 +18,8 @@ from vault_crm.links import LookupResolver, nfc
 from vault_crm.model import ConversationRow, IndexStats, LinkRow, NoteRow, Problem
 from vault_crm.records import plain_snippet
 
-# The person properties `vault who` and `vault intros` read, one FTS row each.
+# The person properties `vault who` and `vault intros` read, one row each of the index's
+# `profile` table (kept by `Index.apply`).
 PROFILE_FIELDS = ("known_for", "working_on", "needs", "role", "company", "tags")
 # FTS5's snippet() is quadratic in the matches within one note: larger notes get a snippet
 # cut here, in one linear pass.
@@ -565,51 +566,23 @@ class Queries:
 
     # -- what the relationship insights need (vault who / intros / report) --
 
-    def _profiles(self) -> None:
-        """A temporary FTS5 table of people's profile properties, one row per (person,
-        property), built afresh for each question (a few milliseconds for a thousand
-        people; the daemon's index moves on between questions): bm25 and snippets per
-        property for `vault who`, and the stemmed words of each property for `vault
-        intros`. In the temp schema, so a reader never writes to the shared index."""
-        c = self.conn
-        c.execute("DROP TABLE IF EXISTS temp.profile")
-        c.execute("DROP TABLE IF EXISTS temp.profile_words")
-        c.execute(
-            "CREATE VIRTUAL TABLE temp.profile USING fts5(path UNINDEXED, field UNINDEXED,"
-            " text, tokenize = 'porter unicode61 remove_diacritics 2')"
-        )
-        c.execute(
-            "CREATE VIRTUAL TABLE temp.profile_words USING fts5vocab(temp, profile, instance)"
-        )
-        c.execute(
-            """INSERT INTO temp.profile(path, field, text)
-            SELECT n.path, k.value, group_concat(j.value, ', ')
-            FROM notes n JOIN json_each(:fields) k
-            JOIN json_each(CASE k.value WHEN 'tags' THEN n.tags ELSE n.props END,
-                CASE k.value WHEN 'tags' THEN '$' ELSE '$."' || k.value || '"' END) j
-            WHERE n.kind = 'person' AND n.is_template = 0 AND n.is_generated = 0
-                AND j.type NOT IN ('object', 'array', 'null') AND trim(j.value) != ''
-            GROUP BY n.path, k.value""",
-            {"fields": json.dumps(list(PROFILE_FIELDS))},
-        )
-
     @_fts_query
     def profile_hits(self, match: str) -> list[tuple[str, str, float, str]]:
         """(person path, property, score, snippet) of each profile property matching the
         FTS5 expression `match`; score is -bm25, higher is better."""
-        self._profiles()
         return self.conn.execute(
             "SELECT path, field, -bm25(profile), snippet(profile, 2, char(2), char(3), '…', 12)"
-            " FROM temp.profile WHERE profile MATCH ? ORDER BY path, field",
+            " FROM profile WHERE profile MATCH ? ORDER BY path, field",
             (match,),
         ).fetchall()
 
     @_fts_query
-    def note_hits(self, match: str) -> list[tuple[str, str, str, str | None, float, str]]:
-        """(path, kind, title, date, score, participants as JSON) of the person notes whose
-        body and the conversations whose title or body match `match`; score is -bm25.
-        No snippets: a common word matches thousands of notes, and only the few shown
-        need one (see `snippets`)."""
+    def note_hits(self, match: str) -> list[tuple[str, str, str, str | None, float, str | None]]:
+        """(path, kind, title, date, score, participants) of the person notes whose body
+        and the conversations whose title or body match `match`; score is -bm25, the
+        participants' paths are joined by NUL (no path holds one; None: nobody). No
+        snippets: a common word matches thousands of notes, and only the few shown need
+        one (see `snippets`)."""
         # MATERIALIZED: the full-text match runs once; joined the other way round,
         # SQLite would run it again for every note.
         rows = self.conn.execute(
@@ -619,12 +592,13 @@ class Queries:
             conversation AS MATERIALIZED (
                 SELECT rowid AS id, -bm25(fts, 2.0, 0.0, 0.0, 1.0) AS score FROM fts
                 WHERE fts MATCH :conversation)
-            SELECT n.path, n.kind, n.title, n.date, h.score, '[]' FROM person h
+            SELECT n.path, n.kind, n.title, n.date, h.score, NULL FROM person h
                 JOIN notes n ON n.id = h.id
                 WHERE n.kind = 'person' AND n.is_template = 0 AND n.is_generated = 0
             UNION ALL
             SELECT n.path, n.kind, n.title, n.date, h.score,
-                (SELECT json_group_array(p.person) FROM participants p WHERE p.source = n.path)
+                (SELECT group_concat(p.person, char(0)) FROM participants p
+                    WHERE p.source = n.path)
                 FROM conversation h JOIN notes n ON n.id = h.id
                 WHERE n.kind = 'conversation' AND n.is_template = 0 AND n.is_generated = 0""",
             {
@@ -652,10 +626,9 @@ class Queries:
         """(person path, property, stemmed word, position, property text) for each word of
         each profile property, stemmed by the index's own tokenizer (so 'designer' and
         'design' meet), in order."""
-        self._profiles()
         return self.conn.execute(
-            "SELECT p.path, p.field, w.term, w.offset, p.text FROM temp.profile_words w"
-            " JOIN temp.profile p ON p.rowid = w.doc ORDER BY p.path, p.field, w.offset"
+            "SELECT p.path, p.field, w.term, w.offset, p.text FROM profile_words w"
+            " JOIN profile p ON p.rowid = w.doc ORDER BY p.path, p.field, w.offset"
         ).fetchall()
 
     def person_titles(self) -> dict[str, str]:
@@ -671,20 +644,38 @@ class Queries:
         """(person, path, line) of each open follow-up that speaks of an introduction
         ("introduce", "intro"), once for each person it belongs to: the note's
         participants and the people linked on the task's line (as open_followups)."""
+        # From the few matching tasks outwards (CROSS JOIN keeps that order): started from
+        # the people or the conversations, SQLite would visit every one of them.
         return self.conn.execute(
-            """WITH t AS (SELECT t.path, t.line FROM tasks t JOIN notes n ON n.path = t.path
+            """WITH t AS MATERIALIZED (SELECT t.path, t.line FROM tasks t
+                CROSS JOIN notes n ON n.path = t.path
                 WHERE t.checked = 0 AND t.text LIKE '%intro%' AND n.kind = 'conversation'
                 AND n.is_template = 0 AND n.is_generated = 0)
-            SELECT p.person, t.path, t.line FROM t JOIN participants p ON p.source = t.path
+            SELECT p.person, t.path, t.line FROM t CROSS JOIN participants p ON p.source = t.path
             UNION
             SELECT l.resolved, t.path, t.line FROM t
-                JOIN links l ON l.source = t.path AND l.line = t.line AND l.place = 'body'
-                JOIN notes n ON n.path = l.resolved AND n.kind = 'person'"""
+                CROSS JOIN links l ON l.source = t.path AND l.line = t.line AND l.place = 'body'
+                CROSS JOIN notes n ON n.path = l.resolved AND n.kind = 'person'"""
         ).fetchall()
 
-    def connected_people(self) -> list[tuple[str, str]]:
+    def connected_people(self, people: Sequence[str] | None = None) -> list[tuple[str, str]]:
         """Pairs of people already connected: in one conversation together, or a link from
-        one's note to the other's (`introduced_by` included)."""
+        one's note to the other's (`introduced_by` included). With `people`, only the
+        pairs with one of them (found from them: no pass over every conversation)."""
+        if people is not None:
+            return self.conn.execute(
+                """WITH who AS (SELECT DISTINCT value AS person FROM json_each(:people))
+                SELECT a.person, b.person FROM who w
+                    CROSS JOIN participants a ON a.person = w.person
+                    CROSS JOIN participants b ON b.source = a.source AND b.person != a.person
+                    WHERE a.kind = 'conversation'
+                UNION
+                SELECT l.source, l.resolved FROM notes s CROSS JOIN links l ON l.source = s.path
+                    CROSS JOIN notes t ON t.path = l.resolved
+                    WHERE s.kind = 'person' AND t.kind = 'person' AND l.source != l.resolved
+                    AND (l.source IN who OR l.resolved IN who)""",
+                {"people": json.dumps(list(people))},
+            ).fetchall()
         return self.conn.execute(
             """SELECT DISTINCT a.person, b.person FROM participants a
                 JOIN participants b ON a.source = b.source AND a.person < b.person
@@ -706,6 +697,25 @@ class Queries:
                 "year_ago": (today - dt.timedelta(days=365)).isoformat(),
             },
         ).fetchall()
+
+    def contact_rows(self) -> list[tuple[str, str, str, str]]:
+        """(person, date, path, kind) of every dated conversation and daily-note mention,
+        in no particular order: `interactions` without the notes' properties."""
+        return self.conn.execute(
+            "SELECT person, date, source, kind FROM participants WHERE date IS NOT NULL"
+        ).fetchall()
+
+    def exchanges(self) -> dict[str, tuple[Any, Any]]:
+        """Each dated conversation's path → its (intent, initiated_by) as written. Read
+        once per note, not once per participant."""
+        return {
+            path: (intent, side)
+            for path, intent, side in self.conn.execute(
+                "SELECT path, json_extract(props, '$.intent'),"
+                " json_extract(props, '$.initiated_by') FROM notes"
+                " WHERE kind = 'conversation' AND date IS NOT NULL"
+            )
+        }
 
     def interactions(
         self, people: Sequence[str] | None = None

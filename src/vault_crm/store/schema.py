@@ -18,9 +18,9 @@ from pathlib import Path
 from vault_crm.config import Settings
 from vault_crm.errors import IndexUnavailable
 
-# 7: person_summary holds the notes' details; 6: person_summary;
+# 8: profile; 7: person_summary holds the notes' details; 6: person_summary;
 # 5: summaries join hard-wrapped lines; files table
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 BUSY_TIMEOUT_MS = 15_000
 
 SCHEMA = """
@@ -105,6 +105,13 @@ CREATE TABLE person_summary(
     conversation_summary TEXT,
     conversation_channel
 );
+-- people's profile properties (PROFILE_FIELDS: known_for, working_on, needs, role,
+-- company, tags), one row per person and property, kept by apply: bm25 and snippets per
+-- property for `vault who`, and through profile_words each property's stemmed words for
+-- `vault intros`. rowid = the note's id × 8 + the property's place in PROFILE_FIELDS.
+CREATE VIRTUAL TABLE profile USING fts5(path UNINDEXED, field UNINDEXED,
+    text, tokenize = 'porter unicode61 remove_diacritics 2');
+CREATE VIRTUAL TABLE profile_words USING fts5vocab(profile, instance);
 CREATE TABLE graph_problems(
     path TEXT NOT NULL,
     line INTEGER,

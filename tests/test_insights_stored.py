@@ -1,0 +1,156 @@
+"""What `vault who` and `vault intros` read of people's profiles is kept in the index by
+each refresh: after every kind of change it equals what a full rebuild of the same vault
+holds, and the answers are the same."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from vault_crm.config import load_settings
+from vault_crm.refresh import refresh_index, refresh_paths
+from vault_crm.store import Index
+
+from conftest import Vault, write_vault
+
+START = {
+    "People/Ana Lima.md": (
+        "---\ntype: person\naliases: [Ana]\nneeds: pricing advice for her studio\n---\n"
+    ),
+    "People/Bo Chen.md": (
+        "---\ntype: person\nknown_for: pricing strategy\nrole: designer\ntags: [mentor]\n---\n"
+    ),
+    "People/Cy Dias.md": "---\ntype: person\nneeds: a designer\ncompany: Pricing Labs\n---\n",
+    "People/Dee Fox.md": "---\ntype: person\nworking_on: [hiring, pricing]\n---\n",
+    "Conversations/2026-10-01 Coffee with Ana.md": (
+        "---\ndate: 2026-10-01\nwith: [Ana]\n---\nWe spoke about pricing.\n"
+    ),
+}
+
+
+def write(rel: str, text: str) -> Callable[[Path], None]:
+    return lambda root: (
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        or ((root / rel).write_text(text, encoding="utf-8"))
+    )
+
+
+def delete(rel: str) -> Callable[[Path], None]:
+    return lambda root: (root / rel).unlink()
+
+
+def rename(old: str, new: str) -> Callable[[Path], None]:
+    return lambda root: shutil.move(root / old, root / new)
+
+
+# Applied in order, each on the vault the previous ones left.
+CHANGES: list[tuple[str, Callable[[Path], None], list[str]]] = [
+    (
+        "person edited (a need changed)",
+        write(
+            "People/Ana Lima.md",
+            "---\ntype: person\naliases: [Ana]\nneeds: a pricing designer\n---\n",
+        ),
+        ["People/Ana Lima.md"],
+    ),
+    (
+        "alias changed",
+        write(
+            "People/Ana Lima.md",
+            "---\ntype: person\naliases: [Annie]\nneeds: a pricing designer\n---\n",
+        ),
+        ["People/Ana Lima.md"],
+    ),
+    (
+        "person added",
+        write("People/Eve Park.md", "---\ntype: person\nknown_for: design systems\n---\n"),
+        ["People/Eve Park.md"],
+    ),
+    (
+        "conversation added",
+        write(
+            "Conversations/2026-11-02 Lunch with Bo and Eve.md",
+            "---\ndate: 2026-11-02\nwith: [Bo Chen, Eve Park]\n---\nPricing, mostly.\n",
+        ),
+        ["Conversations/2026-11-02 Lunch with Bo and Eve.md"],
+    ),
+    (
+        "daily note edited",
+        write("Daily/2026-11-10.md", "Saw [[Cy Dias]] at the market; pricing again.\n"),
+        ["Daily/2026-11-10.md"],
+    ),
+    (
+        "person renamed",
+        rename("People/Bo Chen.md", "People/Bo Chen Wu.md"),
+        ["People/Bo Chen.md", "People/Bo Chen Wu.md"],
+    ),
+    (
+        "a person's profile emptied",
+        write("People/Dee Fox.md", "---\ntype: person\n---\nNothing stated.\n"),
+        ["People/Dee Fox.md"],
+    ),
+    (
+        "person deleted",
+        delete("People/Cy Dias.md"),
+        ["People/Cy Dias.md"],
+    ),
+]
+
+
+def stored(idx: Index) -> dict[str, Any]:
+    return {
+        "words": idx.profile_words(),
+        "pricing": idx.profile_hits("pricing"),
+        "design": idx.profile_hits("design*"),
+    }
+
+
+def answers(root: Path, cache: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    monkeypatch.setenv("VAULT_CRM_CACHE", str(cache))
+    v = Vault(root)
+    return v.json("who", "pricing"), v.json("who", "designer"), v.json("intros")
+
+
+@pytest.mark.parametrize("how", ["walk", "paths"])
+def test_every_change_keeps_the_profiles_a_rebuild_holds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    root = write_vault(tmp_path / "vault", START)
+    settings = load_settings(root)
+    live_cache = tmp_path / "live"
+    with Index.open(settings, live_cache) as live:
+        refresh_index(live)
+        assert [r[:2] for r in live.profile_hits("pricing")] == [
+            ("People/Ana Lima.md", "needs"),
+            ("People/Bo Chen.md", "known_for"),
+            ("People/Cy Dias.md", "company"),
+            ("People/Dee Fox.md", "working_on"),
+        ]
+        for step, (what, change, paths) in enumerate(CHANGES):
+            change(root)
+            for rel in paths:  # a distinct mtime even on a coarse clock
+                if (root / rel).exists():
+                    os.utime(root / rel, ns=(step + 1, step + 1))
+            if how == "walk":
+                refresh_index(live)
+            else:
+                refresh_paths(live, paths)
+            fresh_cache = tmp_path / f"fresh{step}"
+            with Index.open(settings, fresh_cache) as fresh:
+                refresh_index(fresh, rebuild=True)
+                expected = stored(fresh)
+            assert stored(live) == expected, what
+            live.end_snapshot()
+            got = answers(root, live_cache, monkeypatch)
+            assert got == answers(root, fresh_cache, monkeypatch), what
+    # The last state: Cy is gone, Dee states nothing, Ana needs a pricing designer whom
+    # Bo (renamed) and Eve can help with.
+    who, _designer, intros = got
+    assert "People/Cy Dias.md" not in {x["path"] for x in who}
+    assert not any(w[0] == "People/Dee Fox.md" for w in expected["words"])
+    assert {(i["a"], i["b"]) for i in intros} >= {("Ana Lima", "Bo Chen Wu")}
