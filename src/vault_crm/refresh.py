@@ -45,9 +45,11 @@ def refresh_index(
         stats = index.stats(started)
     else:
         known = index.note_stats()
-        if known is None:
-            # Corrupt beyond the header check at open: start again from nothing.
-            return _rebuild(index, progress, started)
+        if known is None or (not known and walked):
+            # Corrupt beyond the header check at open, or a new index (first run, or one
+            # started again after a schema change): build it whole, which is several times
+            # faster than applying every note as a change.
+            return _rebuild(index, progress, started, (walked, others, skipped, stale))
         d = diff(iter(walked), known)
         files = set(others)
         if d.empty and files == index.files():
@@ -171,11 +173,18 @@ def _changes(started: float, added: int = 0, updated: int = 0, removed: int = 0)
     return IndexStats(0, 0, 0, 0, 0, 0, seconds, added, updated, removed)
 
 
-def _rebuild(index: Index, progress: Progress | None, started: float) -> IndexStats:
-    others: list[str] = []
-    skipped: list[tuple[str, str, str]] = []
-    stale: list[str] = []
-    walked = list(walk(index.settings.vault, index.settings, others, skipped, stale))
+_Walked = tuple[list[FileStat], list[str], list[tuple[str, str, str]], list[str]]
+
+
+def _rebuild(
+    index: Index, progress: Progress | None, started: float, done: _Walked | None = None
+) -> IndexStats:
+    """Build the index whole in a temporary file; `done` is a walk already made (its
+    notes, other files, skipped and stale paths)."""
+    if done is None:
+        done = ([], [], [], [])
+        done[0].extend(walk(index.settings.vault, index.settings, done[1], done[2], done[3]))
+    walked, others, skipped, stale = done
     files = _unique(walked)
     _remove_stale(stale)
     with index.rebuilding():
