@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from vault_crm.importing.ics_chunks import MAX_CHUNKS, MIN_CHUNK_EVENTS, PARALLEL_EVENTS, split
 from vault_crm.importing.plan import Known, Step, email_key, safe_title, strings
 from vault_crm.links import nfc
 
@@ -200,6 +201,13 @@ def read_calendar(
     import x_wr_timezone
 
     mine = frozenset(a for a in (address(e) for e in my_emails) if a)
+    start = dt.datetime.combine(window.start or dt.date(1900, 1, 1), dt.time())
+    stop = dt.datetime.combine(window.end + dt.timedelta(days=1), dt.time())
+    # A large file is read on every core (the same occurrences, in the same order).
+    found = read_parallel(data.removeprefix(_BOM), file, start, stop, mine, progress)
+    if found is not None:
+        yield from found
+        return
     try:
         calendars = icalendar.Calendar.from_ical(data.removeprefix(_BOM), multiple=True)
     except Exception as exc:  # a third-party parser on arbitrary bytes: any failure is "unreadable"
@@ -208,8 +216,6 @@ def read_calendar(
     if not calendars:
         yield Broken(file, None, "not a calendar (no BEGIN:VCALENDAR)")
         return
-    start = dt.datetime.combine(window.start or dt.date(1900, 1, 1), dt.time())
-    stop = dt.datetime.combine(window.end + dt.timedelta(days=1), dt.time())
     for raw in calendars:
         try:
             cal = x_wr_timezone.to_standard(raw)
@@ -219,10 +225,13 @@ def read_calendar(
         by_uid: dict[str, list[Any]] = {}
         for component in cal.walk("VEVENT"):
             by_uid.setdefault(_uid_of(component), []).append(component)
-        yield from _expand(cal, by_uid, file, start, stop, mine, recurring_ical_events, progress)
+        for _uid, items in _series(
+            cal, by_uid, file, start, stop, mine, recurring_ical_events, progress
+        ):
+            yield from items
 
 
-def _expand(
+def _series(
     cal: Any,
     by_uid: dict[str, list[Any]],
     file: str,
@@ -231,11 +240,11 @@ def _expand(
     mine: frozenset[str],
     library: Any,
     progress: Callable[[int], None] | None = None,
-) -> Iterator[Occurrence | Broken]:
-    """The occurrences of every series in which someone was met, series by series in the
-    order of the file. All of them are expanded in one pass of the library; only when that
-    pass fails is each series expanded on its own, so the broken one is reported and the
-    rest still import."""
+) -> Iterator[tuple[str, list[Occurrence | Broken]]]:
+    """The occurrences of every series in which someone was met (or the problem reading
+    it), series by series in the order of the file, each with its UID. All of them are
+    expanded in one pass of the library; only when that pass fails is each series
+    expanded on its own, so the broken one is reported and the rest still import."""
     import icalendar
 
     people = _Participants(mine)
@@ -278,11 +287,9 @@ def _expand(
             items = [_occurrence(c, uid, recurring, file, people) for c in expanded]
         except Exception as exc:  # expansion of one broken series: report it, go on
             summary = _text(components[0].get("SUMMARY")).strip()
-            yield Broken(file, uid, _reason(exc), summary)
+            yield uid, [Broken(file, uid, _reason(exc), summary)]
             continue
-        for item in items:
-            if item is not None:
-                yield item
+        yield uid, [item for item in items if item is not None]
 
 
 class _Participants:
@@ -326,6 +333,117 @@ def _occurrence(
         attendees=people,
         file=file,
     )
+
+
+# --- a large file on every core ---------------------------------------------------------
+
+# (the file position of a series' first event, its UID, what reading it gave)
+_Series = tuple[int, str, list[Occurrence | Broken]]
+
+
+def read_chunk(
+    job: tuple[bytes, list[int], str, Any, frozenset[str]],
+) -> tuple[list[str], list[_Series]] | None:
+    """Every UID in one chunk, and its series with what reading them gave; None when the
+    chunk cannot be read on its own (the file is then read whole)."""
+    import gc
+
+    # A chunk makes little garbage, and a collection would walk every object the worker
+    # inherited from the command: none while the chunk is read.
+    gc.disable()
+    try:
+        return _read_chunk(job)
+    finally:
+        gc.enable()
+
+
+def _read_chunk(
+    job: tuple[bytes, list[int], str, Any, frozenset[str]],
+) -> tuple[list[str], list[_Series]] | None:
+    import icalendar
+    import recurring_ical_events
+    import x_wr_timezone
+
+    data, positions, file, window, mine = job
+    try:
+        calendars = icalendar.Calendar.from_ical(data, multiple=True)
+        if len(calendars) != 1:
+            return None
+        cal = x_wr_timezone.to_standard(calendars[0])
+    except Exception:  # the whole file is read again, and says what is wrong with it
+        return None
+    components = list(cal.walk("VEVENT"))
+    if len(components) != len(positions):
+        return None
+    by_uid: dict[str, list[Any]] = {}
+    first: dict[str, int] = {}
+    for component, position in zip(components, positions, strict=True):
+        uid = _uid_of(component)
+        by_uid.setdefault(uid, []).append(component)
+        first.setdefault(uid, position)
+    start, stop = window
+    return list(by_uid), [
+        (first[uid], uid, items)
+        for uid, items in _series(cal, by_uid, file, start, stop, mine, recurring_ical_events)
+    ]
+
+
+def read_parallel(
+    data: bytes,
+    file: str,
+    start: dt.datetime,
+    stop: dt.datetime,
+    mine: frozenset[str],
+    progress: Callable[[int], None] | None = None,
+    *,
+    at_least: int = PARALLEL_EVENTS,
+    parts: int | None = None,
+) -> list[Occurrence | Broken] | None:
+    """What `read_calendar` yields for this (one-calendar, BOM-less) file, read in worker
+    processes, a chunk each (`ics_chunks.split`), the series put back in file order; None
+    when the file has fewer than `at_least` events, the machine has one core, or the
+    file cannot be cut (then read it whole). `parts`: how many chunks at most (default:
+    one per MIN_CHUNK_EVENTS events, up to MAX_CHUNKS)."""
+    import os
+
+    workers = min(os.cpu_count() or 1, 8)
+    events = data.count(b"BEGIN:VEVENT")
+    if workers < 2 or events < at_least:
+        return None
+    chunks = split(data, parts or min(MAX_CHUNKS, max(2, events // MIN_CHUNK_EVENTS)))
+    if chunks is None or len(chunks) < 2:
+        return None
+    import multiprocessing
+
+    # The libraries are loaded once here, so that forked workers start with them.
+    import icalendar  # noqa: F401
+    import recurring_ical_events  # noqa: F401
+    import x_wr_timezone  # noqa: F401
+
+    jobs = [(chunk, positions, file, (start, stop), mine) for chunk, positions in chunks]
+    found: list[_Series] = []
+    uids: list[str] = []
+    done = 0
+    pool = multiprocessing.Pool(min(workers, len(jobs)))
+    try:
+        pending = [pool.apply_async(read_chunk, (job,)) for job in jobs]
+        for result, (_, positions) in zip(pending, chunks, strict=True):
+            read = result.get()
+            if read is None:
+                return None
+            uids.extend(read[0])
+            found.extend(read[1])
+            done += len(positions)
+            if progress is not None:
+                progress(done)
+    finally:
+        # Done, given up, an error or Ctrl-C: nothing more is wanted from the workers.
+        pool.terminate()
+        pool.join()
+    if len(set(uids)) != len(uids):
+        return None  # one UID read in two chunks: only reading it whole is right
+    found.sort(key=lambda s: s[0])
+    return [item for _, _, items in found for item in items]
 
 
 # --- planning -------------------------------------------------------------------------
