@@ -195,7 +195,7 @@ class Index(Queries):
             batch: list[IndexRecord] = []
             # A bulk load keeps the links that decide who took part in what as the
             # records bring them (already resolved), so the graph need not read them back.
-            held: dict[str, list[tuple[Any, ...]]] | None = {} if new_paths is None else None
+            held: dict[str, tuple[tuple[Any, ...], ...]] | None = {} if new_paths is None else None
             for rec in records:
                 touched.add(rec.path)
                 batch.append(rec)
@@ -339,7 +339,9 @@ class Index(Queries):
         )
         return kinds
 
-    def _hold_contact_links(self, rec: IndexRecord, held: dict[str, list[tuple[Any, ...]]]) -> None:
+    def _hold_contact_links(
+        self, rec: IndexRecord, held: dict[str, tuple[tuple[Any, ...], ...]]
+    ) -> None:
         """Keep the links of this record that `build_graph` may use (contact_links'
         rows, less those it would pass over), as (target, resolved, line, place, prop);
         the names and paths they repeat are kept once."""
@@ -358,13 +360,13 @@ class Index(Queries):
             keep = [ln for ln in rec.links if ln[4] == "body" and ln[2] is not None and not ln[9]]
         if keep:
             intern = sys.intern
-            held[rec.path] = [
+            held[rec.path] = tuple(
                 (intern(ln[0]), None if ln[2] is None else intern(ln[2]), ln[3], ln[4], ln[5])
                 for ln in keep
-            ]
+            )
 
     def _rebuild_graph(
-        self, size: int = GRAPH_SLICE, held: dict[str, list[tuple[Any, ...]]] | None = None
+        self, size: int = GRAPH_SLICE, held: dict[str, tuple[tuple[Any, ...], ...]] | None = None
     ) -> None:
         """Who took part in each conversation (and which people a daily note mentions),
         and the problems only the whole vault shows: stored, so reads need not redo it.
