@@ -13,10 +13,11 @@ import contextlib
 import json
 import os
 import sqlite3
+import sys
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from vault_crm.config import Settings
 from vault_crm.links import LookupResolver, file_key, nfc
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
 
 # Conversations whose participants a rebuild works out at once (see Index._rebuild_graph).
 GRAPH_SLICE = 10_000
+# The notes whose participants (or mentions) are worked out.
+_CONTACT_KINDS = frozenset({"conversation", "daily"})
 
 
 class Index(Queries):
@@ -207,9 +210,14 @@ class Index(Queries):
             # each one with a link resolved again below.
             touched = {g[0] for g in gone}
             batch: list[IndexRecord] = []
+            # A bulk load keeps the links that decide who took part in what as the
+            # records bring them (already resolved), so the graph need not read them back.
+            held: dict[str, tuple[tuple[Any, ...], ...]] | None = {} if new_paths is None else None
             for rec in records:
                 touched.add(rec.path)
                 batch.append(rec)
+                if held is not None:
+                    self._hold_contact_links(rec, held)
                 if len(batch) >= 500:
                     if new_paths is not None:
                         self._people_names([r.path for r in batch], people, names)
@@ -250,7 +258,7 @@ class Index(Queries):
             if new_paths is None or "person" in graph_kinds:
                 _People.changed(conn)
             if new_paths is None:
-                self._rebuild_graph()
+                self._rebuild_graph(held=held)
             elif "person" in graph_kinds:
                 # People came, went or changed (names, aliases): the conversations that
                 # named them, by path or by any name they had or have, are worked out again.
@@ -360,11 +368,40 @@ class Index(Queries):
         )
         return kinds
 
-    def _rebuild_graph(self, size: int = GRAPH_SLICE) -> None:
+    def _hold_contact_links(
+        self, rec: IndexRecord, held: dict[str, tuple[tuple[Any, ...], ...]]
+    ) -> None:
+        """Keep the links of this record that `build_graph` may use (contact_links'
+        rows, less those it would pass over), as (target, resolved, line, place, prop);
+        the names and paths they repeat are kept once."""
+        if rec.kind not in _CONTACT_KINDS or rec.is_template or rec.is_generated:
+            return
+        if rec.kind == "daily":
+            if not self.settings.daily_notes_count:
+                return
+            keep = [ln for ln in rec.links if ln[2] is not None and not ln[9]]
+        elif rec.has_participants:
+            props = self.settings.participant_properties
+            keep = [
+                ln for ln in rec.links if ln[4] == "frontmatter" and ln[5] in props and not ln[9]
+            ]
+        else:
+            keep = [ln for ln in rec.links if ln[4] == "body" and ln[2] is not None and not ln[9]]
+        if keep:
+            intern = sys.intern
+            held[rec.path] = tuple(
+                (intern(ln[0]), None if ln[2] is None else intern(ln[2]), ln[3], ln[4], ln[5])
+                for ln in keep
+            )
+
+    def _rebuild_graph(
+        self, size: int = GRAPH_SLICE, held: dict[str, tuple[tuple[Any, ...], ...]] | None = None
+    ) -> None:
         """Who took part in each conversation (and which people a daily note mentions),
         and the problems only the whole vault shows: stored, so reads need not redo it.
         Worked out `size` conversations at a time, so a large vault's conversations
-        and their links are never all in memory at once (the rebuild's peak)."""
+        are never all in memory at once (the rebuild's peak). `held`: the contact links
+        the bulk load kept (see `_hold_contact_links`), instead of reading them back."""
         from vault_crm.contacts import build_graph, load_people
 
         c = self.conn
@@ -377,7 +414,10 @@ class Index(Queries):
         # Each slice reads its own notes' links: by source, so that index is built now.
         c.execute("CREATE INDEX IF NOT EXISTS links_source ON links(source)")
         for rows in self.conversation_slices(size):
-            links = self.contact_links([r.path for r in rows])
+            if held is None:
+                links = self.contact_links([r.path for r in rows])
+            else:
+                links = [LinkRow(r.path, *ln) for r in rows for ln in held.pop(r.path, ())]
             graph = build_graph(people, rows, links, self.settings)
             self._participants(rows, graph.participants)
             self._graph_problems(graph.problems[len(shared) :])
