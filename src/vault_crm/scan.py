@@ -157,7 +157,7 @@ def walk_columns(
     while stack:
         folder, prefix = stack.pop()
         try:
-            entries = list(os.scandir(folder))
+            entries = os.scandir(folder)
         except FileNotFoundError:
             continue
         except OSError as exc:
@@ -169,63 +169,89 @@ def walk_columns(
                 )
             )
             continue
-        for entry in entries:
-            name = entry.name
-            if name[0] == ".":
-                if temp_files is not None and name.endswith(".tmp") and TEMP_NAME.match(name):
-                    temp_files.append(entry.path)
-                continue
-            rel = prefix + name
-            try:
-                if plain_only and name.endswith(".md") and rel.isascii():
-                    st = entry.stat(follow_symlinks=False)
-                    mode = st.st_mode
-                    if S_ISREG(mode):
+        # Entry by entry as the folder is listed (not listed first: a big folder's entries
+        # are never all held at once).
+        try:
+            with entries:
+                for entry in entries:
+                    name = entry.name
+                    if name[0] == ".":
+                        if (
+                            temp_files is not None
+                            and name.endswith(".tmp")
+                            and TEMP_NAME.match(name)
+                        ):
+                            temp_files.append(entry.path)
+                        continue
+                    rel = prefix + name
+                    try:
+                        if plain_only and name.endswith(".md") and rel.isascii():
+                            st = entry.stat(follow_symlinks=False)
+                            mode = st.st_mode
+                            if S_ISREG(mode):
+                                add_path(rel)
+                                add_mtime(st.st_mtime_ns)
+                                add_size(st.st_size)
+                                continue
+                            if not S_ISLNK(mode):
+                                if S_ISDIR(mode):
+                                    stack.append((entry.path, rel + "/"))
+                                continue  # a pipe or a device named *.md: not a note
+                        if entry.is_dir(follow_symlinks=False):
+                            if ignored is not None and ignored.match(nfc(rel)):
+                                continue
+                            stack.append((entry.path, rel + "/"))
+                            continue
+                        if not name.endswith(".md"):
+                            if (
+                                others is not None
+                                and _utf8(rel)
+                                and (ignored is None or not ignored.match(nfc(rel)))
+                            ):
+                                others.append(rel if rel.isascii() else nfc(rel))
+                            continue
+                        plain = rel.isascii()
+                        if ignored is not None and ignored.match(rel if plain else nfc(rel)):
+                            continue
+                        if not plain and not _utf8(rel):
+                            note(
+                                (
+                                    shown_name(rel),
+                                    "error",
+                                    "name is not valid UTF-8; not read (rename it)",
+                                )
+                            )
+                            continue
+                        st = entry.stat()  # follows a symlinked file; a loop raises OSError
+                        if entry.is_symlink():
+                            real_root = real_root or os.path.realpath(root)
+                            target = os.path.realpath(entry.path)
+                            if not target.startswith(real_root.rstrip(os.sep) + os.sep):
+                                note(
+                                    (
+                                        rel,
+                                        "warning",
+                                        "a symlink to a file outside the vault; not read",
+                                    )
+                                )
+                                continue
+                    except OSError as exc:
+                        # A file that vanished mid-walk, a dangling link or a link loop: not a note.
+                        if exc.errno not in (errno.ENOENT, errno.ELOOP):
+                            note((shown_name(rel), "error", f"not read ({exc.strerror})"))
+                        continue
+                    if S_ISREG(st.st_mode):
                         add_path(rel)
                         add_mtime(st.st_mtime_ns)
                         add_size(st.st_size)
-                        continue
-                    if not S_ISLNK(mode):
-                        if S_ISDIR(mode):
-                            stack.append((entry.path, rel + "/"))
-                        continue  # a pipe or a device named *.md: not a note
-                if entry.is_dir(follow_symlinks=False):
-                    if ignored is not None and ignored.match(nfc(rel)):
-                        continue
-                    stack.append((entry.path, rel + "/"))
-                    continue
-                if not name.endswith(".md"):
-                    if (
-                        others is not None
-                        and _utf8(rel)
-                        and (ignored is None or not ignored.match(nfc(rel)))
-                    ):
-                        others.append(rel if rel.isascii() else nfc(rel))
-                    continue
-                plain = rel.isascii()
-                if ignored is not None and ignored.match(rel if plain else nfc(rel)):
-                    continue
-                if not plain and not _utf8(rel):
-                    note(
-                        (shown_name(rel), "error", "name is not valid UTF-8; not read (rename it)")
-                    )
-                    continue
-                st = entry.stat()  # follows a symlinked file; a loop raises OSError
-                if entry.is_symlink():
-                    real_root = real_root or os.path.realpath(root)
-                    target = os.path.realpath(entry.path)
-                    if not target.startswith(real_root.rstrip(os.sep) + os.sep):
-                        note((rel, "warning", "a symlink to a file outside the vault; not read"))
-                        continue
-            except OSError as exc:
-                # A file that vanished mid-walk, a dangling link or a link loop: not a note.
-                if exc.errno not in (errno.ENOENT, errno.ELOOP):
-                    note((shown_name(rel), "error", f"not read ({exc.strerror})"))
-                continue
-            if S_ISREG(st.st_mode):
-                add_path(rel)
-                add_mtime(st.st_mtime_ns)
-                add_size(st.st_size)
+        except OSError as exc:  # the listing failed part-way
+            note(
+                (
+                    shown_name(prefix.rstrip("/") or "."),
+                    "error",
+                    f"folder not read ({exc.strerror})",
+                )
+            )
     return Walk(fspaths, mtimes, sizes)
 
 
