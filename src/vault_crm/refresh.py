@@ -14,14 +14,22 @@ import contextlib
 import hashlib
 import os
 import time
-from array import array
 from collections.abc import Generator, Iterable, Sequence
 from stat import S_ISREG
 
 from vault_crm.links import nfc
 from vault_crm.model import IndexRecord, IndexStats
 from vault_crm.records import PARALLEL_THRESHOLD, Progress, read_records
-from vault_crm.scan import FileStat, diff, ignore_matcher, inside, is_candidate, walk
+from vault_crm.scan import (
+    FileStat,
+    Walk,
+    diff,
+    ignore_matcher,
+    inside,
+    is_candidate,
+    walk,
+    walk_columns,
+)
 from vault_crm.store import Index
 
 
@@ -37,7 +45,7 @@ def refresh_index(
     others: list[str] = []
     skipped: list[tuple[str, str, str]] = []
     stale: list[str] = []
-    walked = list(walk(index.settings.vault, index.settings, others, skipped, stale))
+    walked = walk_columns(index.settings.vault, index.settings, others, skipped, stale)
     digest = _digest(walked, others)
     if kept == f"{generation}:{digest}":
         # The same files with the same (mtime, size) as when the index last matched the
@@ -45,12 +53,13 @@ def refresh_index(
         stats = index.stats(started)
     else:
         known = index.note_stats()
-        if known is None or (not known and walked):
+        if known is None or (not known and walked.fspaths):
             # Corrupt beyond the header check at open, or a new index (first run, or one
             # started again after a schema change): build it whole, which is several times
             # faster than applying every note as a change.
-            return _rebuild(index, progress, started, (walked, others, skipped, stale))
-        d = diff(iter(walked), known)
+            done = (walked.files(), others, skipped, stale)
+            return _rebuild(index, progress, started, done)
+        d = diff(iter(walked.files()), known)
         files = set(others)
         if d.empty and files == index.files():
             stats = index.stats(started)
@@ -67,14 +76,16 @@ def refresh_index(
     return stats
 
 
-def _digest(walked: Sequence[FileStat], others: Sequence[str]) -> str:
+def _digest(walked: Walk | Sequence[FileStat], others: Sequence[str]) -> str:
     """One digest of a walk: every note's path, mtime and size, in the order walked (a
     different order only costs one full comparison), and every other file's path."""
+    if not isinstance(walked, Walk):
+        walked = Walk.of(walked)
     digest = hashlib.blake2b(digest_size=16)
     # Column by column: one string, two arrays of integers (no text per note).
-    digest.update("\0".join([f[1] for f in walked]).encode("utf-8", "surrogateescape"))
-    digest.update(array("q", [f[2] for f in walked]).tobytes())
-    digest.update(array("q", [f[3] for f in walked]).tobytes())
+    digest.update("\0".join(walked.fspaths).encode("utf-8", "surrogateescape"))
+    digest.update(walked.mtimes.tobytes())
+    digest.update(walked.sizes.tobytes())
     digest.update("\0".join(["", *others]).encode("utf-8", "surrogateescape"))
     return digest.hexdigest()
 

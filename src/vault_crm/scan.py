@@ -7,10 +7,11 @@ import fnmatch
 import functools
 import os
 import re
-from collections.abc import Iterator, Mapping
+from array import array
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from stat import S_ISREG
+from stat import S_ISDIR, S_ISLNK, S_ISREG
 from typing import NamedTuple
 
 from vault_crm.config import Settings
@@ -30,6 +31,31 @@ class FileStat(NamedTuple):
 
 # FileStat from a tuple without the Python-level __new__ (once per note per refresh).
 _file_stat = functools.partial(tuple.__new__, FileStat)
+
+
+class Walk(NamedTuple):
+    """A walk's notes column by column, in the order walked: each path as the file system
+    spells it, its mtime_ns and its size. A refresh with nothing changed only hashes these
+    columns; the per-note records are made when something did change."""
+
+    fspaths: list[str]
+    mtimes: array[int]
+    sizes: array[int]
+
+    def files(self) -> list[FileStat]:
+        return [
+            _file_stat((rel if rel.isascii() else nfc(rel), rel, mtime, size))
+            for rel, mtime, size in zip(self.fspaths, self.mtimes, self.sizes, strict=True)
+        ]
+
+    @classmethod
+    def of(cls, files: Iterable[FileStat]) -> Walk:
+        listed = list(files)
+        return cls(
+            [f.fspath for f in listed],
+            array("q", [f.mtime_ns for f in listed]),
+            array("q", [f.size for f in listed]),
+        )
 
 
 @dataclass(frozen=True)
@@ -95,6 +121,17 @@ def walk(
     skipped: list[tuple[str, str, str]] | None = None,
     temp_files: list[str] | None = None,
 ) -> Iterator[FileStat]:
+    """Every note below the vault, as records: see `walk_columns`."""
+    yield from walk_columns(vault, settings, others, skipped, temp_files).files()
+
+
+def walk_columns(
+    vault: Path,
+    settings: Settings,
+    others: list[str] | None = None,
+    skipped: list[tuple[str, str, str]] | None = None,
+    temp_files: list[str] | None = None,
+) -> Walk:
     """Every note below the vault: hidden and tool folders skipped, symlinked folders not
     followed, a symlinked file followed only when its target lies inside the vault. With
     `others`, the vault paths of every other file (attachments) are added to it. What is
@@ -108,12 +145,19 @@ def walk(
     real_root: str | None = None
     note = skipped.append if skipped is not None else (lambda _item: None)
     stack: list[tuple[str, str]] = [(root, "")]
+    fspaths: list[str] = []
+    mtimes: array[int] = array("q")
+    sizes: array[int] = array("q")
+    add_path, add_mtime, add_size = fspaths.append, mtimes.append, sizes.append
+    plain_only = ignored is None
     # The loop below runs once per file of the vault on every refresh: the common case (a
-    # note with an ASCII name, no ignore globs) takes the fewest steps.
+    # regular file named *.md, an ASCII path, no ignore globs) is one lstat and three
+    # appends; anything else (a symlink, a non-ASCII name, ignore globs, an attachment)
+    # takes the general path below it.
     while stack:
         folder, prefix = stack.pop()
         try:
-            entries = list(os.scandir(folder))
+            entries = os.scandir(folder)
         except FileNotFoundError:
             continue
         except OSError as exc:
@@ -125,49 +169,90 @@ def walk(
                 )
             )
             continue
-        for entry in entries:
-            name = entry.name
-            if name[0] == ".":
-                if temp_files is not None and name.endswith(".tmp") and TEMP_NAME.match(name):
-                    temp_files.append(entry.path)
-                continue
-            rel = prefix + name
-            try:
-                if entry.is_dir(follow_symlinks=False):
-                    if ignored is not None and ignored.match(nfc(rel)):
+        # Entry by entry as the folder is listed (not listed first: a big folder's entries
+        # are never all held at once).
+        try:
+            with entries:
+                for entry in entries:
+                    name = entry.name
+                    if name[0] == ".":
+                        if (
+                            temp_files is not None
+                            and name.endswith(".tmp")
+                            and TEMP_NAME.match(name)
+                        ):
+                            temp_files.append(entry.path)
                         continue
-                    stack.append((entry.path, rel + "/"))
-                    continue
-                if not name.endswith(".md"):
-                    if (
-                        others is not None
-                        and _utf8(rel)
-                        and (ignored is None or not ignored.match(nfc(rel)))
-                    ):
-                        others.append(rel if rel.isascii() else nfc(rel))
-                    continue
-                plain = rel.isascii()
-                if ignored is not None and ignored.match(rel if plain else nfc(rel)):
-                    continue
-                if not plain and not _utf8(rel):
-                    note(
-                        (shown_name(rel), "error", "name is not valid UTF-8; not read (rename it)")
-                    )
-                    continue
-                st = entry.stat()  # follows a symlinked file; a loop raises OSError
-                if entry.is_symlink():
-                    real_root = real_root or os.path.realpath(root)
-                    target = os.path.realpath(entry.path)
-                    if not target.startswith(real_root.rstrip(os.sep) + os.sep):
-                        note((rel, "warning", "a symlink to a file outside the vault; not read"))
+                    rel = prefix + name
+                    try:
+                        if plain_only and name.endswith(".md") and rel.isascii():
+                            st = entry.stat(follow_symlinks=False)
+                            mode = st.st_mode
+                            if S_ISREG(mode):
+                                add_path(rel)
+                                add_mtime(st.st_mtime_ns)
+                                add_size(st.st_size)
+                                continue
+                            if not S_ISLNK(mode):
+                                if S_ISDIR(mode):
+                                    stack.append((entry.path, rel + "/"))
+                                continue  # a pipe or a device named *.md: not a note
+                        if entry.is_dir(follow_symlinks=False):
+                            if ignored is not None and ignored.match(nfc(rel)):
+                                continue
+                            stack.append((entry.path, rel + "/"))
+                            continue
+                        if not name.endswith(".md"):
+                            if (
+                                others is not None
+                                and _utf8(rel)
+                                and (ignored is None or not ignored.match(nfc(rel)))
+                            ):
+                                others.append(rel if rel.isascii() else nfc(rel))
+                            continue
+                        plain = rel.isascii()
+                        if ignored is not None and ignored.match(rel if plain else nfc(rel)):
+                            continue
+                        if not plain and not _utf8(rel):
+                            note(
+                                (
+                                    shown_name(rel),
+                                    "error",
+                                    "name is not valid UTF-8; not read (rename it)",
+                                )
+                            )
+                            continue
+                        st = entry.stat()  # follows a symlinked file; a loop raises OSError
+                        if entry.is_symlink():
+                            real_root = real_root or os.path.realpath(root)
+                            target = os.path.realpath(entry.path)
+                            if not target.startswith(real_root.rstrip(os.sep) + os.sep):
+                                note(
+                                    (
+                                        rel,
+                                        "warning",
+                                        "a symlink to a file outside the vault; not read",
+                                    )
+                                )
+                                continue
+                    except OSError as exc:
+                        # A file that vanished mid-walk, a dangling link or a link loop: not a note.
+                        if exc.errno not in (errno.ENOENT, errno.ELOOP):
+                            note((shown_name(rel), "error", f"not read ({exc.strerror})"))
                         continue
-            except OSError as exc:
-                # A file that vanished mid-walk, a dangling link or a link loop: not a note.
-                if exc.errno not in (errno.ENOENT, errno.ELOOP):
-                    note((shown_name(rel), "error", f"not read ({exc.strerror})"))
-                continue
-            if S_ISREG(st.st_mode):
-                yield _file_stat((rel if plain else nfc(rel), rel, st.st_mtime_ns, st.st_size))
+                    if S_ISREG(st.st_mode):
+                        add_path(rel)
+                        add_mtime(st.st_mtime_ns)
+                        add_size(st.st_size)
+        except OSError as exc:  # the listing failed part-way
+            note(
+                (
+                    shown_name(prefix.rstrip("/") or "."),
+                    "error",
+                    f"folder not read ({exc.strerror})",
+                )
+            )
+    return Walk(fspaths, mtimes, sizes)
 
 
 def inside(vault: Path | str, fspath: str) -> bool:
