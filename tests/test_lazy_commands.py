@@ -49,12 +49,14 @@ RUN = (
 )
 
 
-def run_fresh(tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+def run_fresh(
+    tmp_path: Path, *args: str, env: dict[str, str] | None = None
+) -> tuple[subprocess.CompletedProcess[str], set[str]]:
     """`vault ARGS` in a new interpreter; its result and every module it had imported."""
     loaded = tmp_path / "modules.json"
     done = subprocess.run(
         [sys.executable, "-c", RUN, str(loaded), *args],
-        capture_output=True, text=True, env={**os.environ, "COLUMNS": "80"},
+        capture_output=True, text=True, env={**os.environ, "COLUMNS": "80", **(env or {})},
     )  # fmt: skip
     return done, set(json.loads(loaded.read_text()))
 
@@ -107,14 +109,33 @@ def test_help_lists_every_command_without_importing_one(tmp_path: Path) -> None:
     command_modules = {entry.split(":")[0] for entry, _ in COMMANDS.values()}
     assert not command_modules & modules
     # The same listing as with every command loaded (here, in the test process).
-    ctx = click.Context(cli)
-    for name in COMMANDS:
-        cli.get_command(ctx, name)
+    load_all()
     loaded = CliRunner().invoke(cli, ["--help"], prog_name="vault", terminal_width=78)
     assert loaded.exit_code == 0
     assert done.stdout == loaded.stdout
     for name in COMMANDS:
         assert f"\n  {name} " in done.stdout
+
+
+def load_all() -> None:
+    ctx = click.Context(cli)
+    for name in COMMANDS:
+        assert cli.get_command(ctx, name) is not None
+
+
+@pytest.mark.parametrize("typed", ["", "s", "im"])
+def test_completing_a_command_name_imports_no_command(tmp_path: Path, typed: str) -> None:
+    ask = {"_VAULT_COMPLETE": "zsh_complete", "COMP_WORDS": f"vault {typed}", "COMP_CWORD": "1"}
+    done, modules = run_fresh(tmp_path, env=ask)
+    assert done.returncode == 0, done.stderr
+    command_modules = {entry.split(":")[0] for entry, _ in COMMANDS.values()}
+    assert not command_modules & modules
+    offered = done.stdout.splitlines()[1::3]
+    assert offered == sorted(n for n in COMMANDS if n.startswith(typed))
+    # The names and their help as with every command loaded (here, in the test process).
+    load_all()
+    loaded = CliRunner().invoke(cli, [], prog_name="vault", env=ask)
+    assert done.stdout == loaded.stdout
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))

@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 
 import click
+from click.shell_completion import CompletionItem
 
 from vault_crm import __version__
 from vault_crm.cli import completion
@@ -43,19 +44,31 @@ class LazyGroup(click.Group):
             self.add_command(command, cmd_name)
         return super().get_command(ctx, cmd_name)
 
+    def listed(self, name: str) -> click.Command:
+        """The command if it is loaded, else a stand-in holding its registry summary as
+        help (so click shortens it exactly as it shortens the command's own help)."""
+        return self.commands.get(name) or click.Command(name, help=self.lazy[name][1])
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         names = self.list_commands(ctx)
         limit = formatter.width - 6 - max(len(name) for name in names)
-        rows = []
-        for name in names:
-            loaded = self.commands.get(name)
-            if loaded is None:
-                # Shortened exactly as click shortens a loaded command's help.
-                loaded = click.Command(name, help=self.lazy[name][1])
-            if not loaded.hidden:
-                rows.append((name, loaded.get_short_help_str(limit)))
+        rows = [
+            (name, command.get_short_help_str(limit))
+            for name in names
+            if not (command := self.listed(name)).hidden
+        ]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
+
+    def shell_complete(self, ctx: click.Context, incomplete: str) -> list[CompletionItem]:
+        # `vault <Tab>` offers the commands from the registry, importing none of them.
+        results = [
+            CompletionItem(name, help=command.get_short_help_str())
+            for name in self.list_commands(ctx)
+            if name.startswith(incomplete) and not (command := self.listed(name)).hidden
+        ]
+        results.extend(super(click.Group, self).shell_complete(ctx, incomplete))
+        return results
 
 
 @click.group(cls=LazyGroup, lazy=COMMANDS, context_settings=CONTEXT_SETTINGS)
