@@ -24,7 +24,10 @@ def all_commands() -> list[tuple[str, click.Command]]:
     def walk(prefix: str, command: click.Command) -> None:
         found.append((prefix, command))
         if isinstance(command, click.Group):
-            for name, sub in command.commands.items():
+            ctx = click.Context(command)
+            for name in command.list_commands(ctx):
+                sub = command.get_command(ctx, name)
+                assert sub is not None, f"`vault {prefix} {name}` is listed but cannot load"
                 walk(f"{prefix} {name}".strip(), sub)
 
     walk("", cli)

@@ -6,13 +6,17 @@ Exit codes: 0 success; 1 an error the user can fix; 2 bad usage; 3 an unexpected
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Sequence
 
 import click
+from click.shell_completion import CompletionItem
 
 from vault_crm import __version__
+from vault_crm.cli import completion
 from vault_crm.cli.app import App, checked, no_color
+from vault_crm.cli.commands import COMMANDS
 from vault_crm.dates import parse_date
 from vault_crm.errors import VaultError
 from vault_crm.records import Terminated
@@ -20,7 +24,54 @@ from vault_crm.records import Terminated
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-@click.group(context_settings=CONTEXT_SETTINGS)
+class LazyGroup(click.Group):
+    """A group whose commands are imported when one is asked for (click's documented lazy
+    loading): `vault show` imports the show command's module, not the importers, the
+    daemon or the insights. `vault --help` lists the registry's summaries without
+    importing any command."""
+
+    def __init__(self, *args: object, lazy: dict[str, tuple[str, str]], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.lazy = lazy
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in self.lazy:
+            module, _, attr = self.lazy[cmd_name][0].partition(":")
+            command = getattr(importlib.import_module(module), attr)
+            self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def listed(self, name: str) -> click.Command:
+        """The command if it is loaded, else a stand-in holding its registry summary as
+        help (so click shortens it exactly as it shortens the command's own help)."""
+        return self.commands.get(name) or click.Command(name, help=self.lazy[name][1])
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = [
+            (name, command.get_short_help_str(limit))
+            for name in names
+            if not (command := self.listed(name)).hidden
+        ]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+    def shell_complete(self, ctx: click.Context, incomplete: str) -> list[CompletionItem]:
+        # `vault <Tab>` offers the commands from the registry, importing none of them.
+        results = [
+            CompletionItem(name, help=command.get_short_help_str())
+            for name in self.list_commands(ctx)
+            if name.startswith(incomplete) and not (command := self.listed(name)).hidden
+        ]
+        results.extend(super(click.Group, self).shell_complete(ctx, incomplete))
+        return results
+
+
+@click.group(cls=LazyGroup, lazy=COMMANDS, context_settings=CONTEXT_SETTINGS)
 @click.option(
     "--vault",
     "vault",
@@ -64,18 +115,9 @@ def cli(
     ctx.call_on_close(app.close)
 
 
-def _register() -> None:
-    # Command modules register themselves on `cli`; importing them here keeps the import
-    # graph one-way (they never import this module).
-    from vault_crm.cli import completion
-    from vault_crm.cli.commands import ALL
-
-    for command in ALL:
-        cli.add_command(command)
-    completion.register()
-
-
-_register()
+# The shells' completion scripts and replies (completing a person's name needs only the
+# command being completed, which `get_command` imports).
+completion.register()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
