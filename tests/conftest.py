@@ -128,3 +128,17 @@ def run_on_a_terminal(
     os.close(master)
     assert forked.wait(pid, timeout=300) == 0
     return b"".join(chunks)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The long tests start first: those that spawn processes (marked slow) and the property
+    tests (hypothesis). The suite runs on every core with work stealing, so a worker that
+    finishes early takes the other's remaining short tests instead of idling while one long
+    test, started last, runs alone. The order is stable (every worker sorts alike)."""
+
+    def long_first(item: pytest.Item) -> int:
+        test = getattr(item, "obj", None)
+        long = item.get_closest_marker("slow") or getattr(test, "is_hypothesis_test", False)
+        return 0 if long else 1
+
+    items.sort(key=long_first)

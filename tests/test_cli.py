@@ -110,6 +110,7 @@ def test_completion_scripts(shell: str) -> None:
     assert "_VAULT_COMPLETE" in result.output
 
 
+@pytest.mark.slow
 def test_a_reader_leaving_the_pipe_is_not_an_error(tmp_path: Path) -> None:
     root = tmp_path / "v"
     for i in range(3000):

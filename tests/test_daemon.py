@@ -244,6 +244,7 @@ CHAT = '---\ndate: 2026-11-20\nwith: ["[[Ana]]"]\n---\n'
 RENAMED = "---\ncadence: 10d\naliases: [Ana]\n---\n"
 
 
+@pytest.mark.slow
 def test_after_every_kind_of_change_the_notes_equal_a_fresh_index(tmp_path: Path) -> None:
     """The daemon keeps the people and each person's due status between saves; after each
     kind of change both notes say exactly what `vault due` and `vault report` write from
@@ -304,6 +305,7 @@ def _talk(day: str, name: str, intent: str = "catch-up") -> dict[str, str]:
     return {f"Conversations/{day} {name}.md": text + f"- [ ] write to {name}\n"}
 
 
+@pytest.mark.slow
 def test_every_list_of_the_report_follows_each_change_as_a_fresh_index_does(
     tmp_path: Path,
 ) -> None:

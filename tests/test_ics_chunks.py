@@ -152,6 +152,7 @@ def test_one_uid_written_two_ways_in_two_chunks_is_read_whole() -> None:
 CORPUS_ICS = sorted(CORPUS.glob("ics-*/*.ics"))
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not CORPUS_ICS, reason="shared corpus not present")
 def test_every_corpus_calendar_read_in_small_chunks_is_the_calendar_read_whole() -> None:
     cut = 0

@@ -296,6 +296,7 @@ def test_a_folder_of_one_event_files_as_vdirsyncer_keeps_it(vault: Vault, tmp_pa
 CORPUS_ICS = sorted(CORPUS.glob("ics-*/*.ics"))
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not CORPUS_ICS, reason="shared corpus not present")
 def test_every_corpus_calendar_imports_without_a_traceback(
     make_vault: MakeVault, tmp_path: Path

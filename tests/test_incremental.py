@@ -237,6 +237,7 @@ def due(root: Path, cache: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     return Vault(root).json("due", "--no-write")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("how", ["walk", "paths"])
 def test_every_change_ends_where_a_rebuild_ends(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str

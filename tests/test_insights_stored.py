@@ -116,6 +116,7 @@ def answers(root: Path, cache: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     return v.json("who", "pricing"), v.json("who", "designer"), v.json("intros")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("how", ["walk", "paths"])
 def test_every_change_keeps_the_profiles_a_rebuild_holds(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str

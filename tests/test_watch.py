@@ -105,11 +105,26 @@ def vault(tmp_path: Path) -> Iterator[Path]:
     yield root
 
 
+_stopping: list[Daemon] = []
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _reap_stopped_daemons() -> Iterator[None]:
+    """Each test's daemon stops (SIGTERM) while the next test runs, and must have exited
+    cleanly by the end of the module: the tests do not wait for each stop in turn."""
+    yield
+    codes = [(d.root, d.stop()) for d in _stopping]
+    _stopping.clear()
+    assert all(code == 0 for _, code in codes), codes
+
+
 @pytest.fixture
 def daemon(vault: Path) -> Iterator[Daemon]:
     d = Daemon(vault)
     yield d
-    d.stop()
+    if d.proc.poll() is None:
+        d.proc.send_signal(signal.SIGTERM)
+    _stopping.append(d)
 
 
 def test_start_writes_the_note_and_a_new_note_is_indexed(vault: Path, daemon: Daemon) -> None:
