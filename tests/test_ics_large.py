@@ -108,29 +108,3 @@ def test_a_large_import_then_a_re_import_changes_no_byte(tmp_path: Path) -> None
     assert again.exit_code == 0, again.stderr
     assert {p.name: p.read_bytes() for p in (root / "Meetings").glob("*.md")} == notes
     assert f"{len(notes)} skip" in again.stderr
-
-
-@pytest.mark.slow
-def test_notes_made_in_worker_processes_are_byte_for_byte_the_notes_made_in_one(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from bench_calendar import calendar as bench_calendar
-    from bench_calendar import make_vault
-
-    import vault_crm.importing.texts as texts
-
-    ics = tmp_path / "cal.ics"
-    ics.write_text(bench_calendar(300), encoding="utf-8", newline="")
-    seen = {}
-    # Workers from the first new note on, in chunks of 40; then no workers at all.
-    for name, at_least in (("workers", 1), ("one", 10**9)):
-        monkeypatch.setattr(texts, "PARALLEL_NOTES", at_least)
-        monkeypatch.setattr(texts, "CHUNK_NOTES", 40)
-        root = tmp_path / name
-        make_vault(root)
-        result = Vault(root, today="2026-11-23").run("import", "ics", str(ics), "--json")
-        assert result.exit_code == 0, result.stderr
-        notes = {p.name: p.read_bytes() for p in (root / "Meetings").glob("*.md")}
-        seen[name] = (notes, result.stdout, result.stderr)
-    assert len(seen["workers"][0]) > 500
-    assert seen["workers"] == seen["one"]

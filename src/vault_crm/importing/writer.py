@@ -8,10 +8,9 @@ one per note); merges through the surgical front-matter edit, one atomic write p
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,7 +20,6 @@ from vault_crm.importing.plan import Step
 
 if TYPE_CHECKING:
     from vault_crm.edit import NewNotes
-    from vault_crm.importing.texts import Made
     from vault_crm.writing import ReadBack
 
 
@@ -101,24 +99,6 @@ def note_text(
     )
 
 
-def made_texts(vault: Path, steps: Sequence[Step], today: dt.date) -> list[Made]:
-    """The text of each of these new notes (or why it is refused), their front-matter
-    read back as one batch."""
-    from vault_crm.edit import yaml_frontmatter
-    from vault_crm.writing import ReadBack
-
-    blocks = [yaml_frontmatter(front_matter(s.props)) for s in steps]
-    read_back = ReadBack()
-    read_back.learn(blocks)
-    made: list[Made] = []
-    for step, block in zip(steps, blocks, strict=True):
-        try:
-            made.append((note_text(vault, step, today, read_back, block), None))
-        except WriteRefusedError as exc:
-            made.append((None, str(exc)))
-    return made
-
-
 def apply_plan(
     vault: Path,
     steps: Iterable[Step],
@@ -129,64 +109,30 @@ def apply_plan(
     """Write the plan's creates and merges. `fspaths` maps a vault path to its path on
     disk (they differ only in Unicode normalisation)."""
     from vault_crm.edit import NewNotes, yaml_frontmatter
-    from vault_crm.importing.texts import made_in_workers
     from vault_crm.writing import ReadBack
 
     todo = [s for s in steps if s.action in ("create", "merge") and s.path]
-    # Many new notes: their texts are made in worker processes (see importing.texts).
-    made = made_in_workers(made_texts, vault, [s for s in todo if s.action == "create"], today)
-    blocks: dict[int, str] = {}
+    # Every new note's front-matter is checked to read back as planned; read the lines
+    # they share once for the whole batch. Each front-matter is written once, here.
+    blocks = {id(s): yaml_frontmatter(front_matter(s.props)) for s in todo if s.action == "create"}
     read_back = ReadBack()
-    if made is None:
-        # Every new note's front-matter is checked to read back as planned; read the lines
-        # they share once for the whole batch. Each front-matter is written once, here.
-        blocks = {
-            id(s): yaml_frontmatter(front_matter(s.props)) for s in todo if s.action == "create"
-        }
-        read_back.learn(blocks.values())
+    read_back.learn(blocks.values())
     created: list[str] = []
     merged: list[str] = []
     refused: list[str] = []
     # New notes are counted as created once they are in place (see NewNotes); leaving the
     # block puts the last batch in place and syncs each folder once, also after an error.
-    with (
-        contextlib.closing(made) if made is not None else contextlib.nullcontext(),
-        NewNotes(
-            on_created=created.append, on_refused=lambda exc: refused.append(str(exc))
-        ) as notes,
-    ):
+    with NewNotes(
+        on_created=created.append, on_refused=lambda exc: refused.append(str(exc))
+    ) as notes:
         for done, step in enumerate(todo, start=1):
             try:
-                if made is not None and step.action == "create":
-                    text, refusal = next(made)
-                    if refusal is not None:
-                        refused.append(refusal)
-                    else:
-                        _create(vault, step, text or "", notes)
-                else:
-                    _apply(
-                        vault, step, today, fspaths, notes, merged, read_back, blocks.get(id(step))
-                    )
+                _apply(vault, step, today, fspaths, notes, merged, read_back, blocks.get(id(step)))
             except WriteRefusedError as exc:
                 refused.append(str(exc))
             if progress is not None:
                 progress(done, len(todo))
     return Applied(created, merged, refused)
-
-
-def _create(vault: Path, step: Step, text: str, notes: NewNotes) -> None:
-    """Queue a new note whose text is made."""
-    assert step.path is not None
-    folder, _, name = step.path.rpartition("/")
-    notes.add(
-        vault / folder,
-        name.removesuffix(".md"),
-        text,
-        folder,
-        key=step.path,
-        vault=vault,
-        what=f"the folder {folder}",
-    )
 
 
 def _apply(
@@ -203,7 +149,17 @@ def _apply(
 
     assert step.path is not None
     if step.action == "create":
-        _create(vault, step, note_text(vault, step, today, read_back, block), notes)
+        folder, _, name = step.path.rpartition("/")
+        text = note_text(vault, step, today, read_back, block)
+        notes.add(
+            vault / folder,
+            name.removesuffix(".md"),
+            text,
+            folder,
+            key=step.path,
+            vault=vault,
+            what=f"the folder {folder}",
+        )
     else:
         target = vault / fspaths.get(step.path, step.path)
         check_inside(vault, target, step.path)
