@@ -16,6 +16,8 @@ from click.testing import CliRunner, Result
 from hypothesis import settings
 
 from vault_crm.cli import cli
+from vault_crm.refresh import refresh_index, refresh_paths
+from vault_crm.store import Index
 
 # CI must never fail by chance: there, hypothesis draws the same examples on every run
 # (derandomized, no deadline on a shared machine). Locally it keeps exploring new ones.
@@ -149,3 +151,24 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     kills, terminals), so a third worker on two cores uses the time they spend waiting; on
     this 2-core machine, idle, the suite took 51 s with two workers and 44 s with three."""
     return (os.cpu_count() or 1) + 1
+
+
+def apply_change(
+    root: Path,
+    index: Index,
+    step: int,
+    change: Callable[[Path], object],
+    paths: list[str],
+    how: str = "walk",
+) -> None:
+    """Make one change to the vault, then refresh the index: by walking the vault, or
+    (`how="paths"`) by the changed paths as the daemon does. Each changed file gets an
+    mtime of its own for the step, even on a file system with a coarse clock."""
+    change(root)
+    for rel in paths:
+        if (root / rel).exists():
+            os.utime(root / rel, ns=(step + 1, step + 1))
+    if how == "walk":
+        refresh_index(index)
+    else:
+        refresh_paths(index, paths)

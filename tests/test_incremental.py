@@ -5,7 +5,6 @@ links and `vault due`, after every kind of change a user makes."""
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,10 +12,10 @@ from typing import Any
 import pytest
 
 from vault_crm.config import load_settings
-from vault_crm.refresh import refresh_index, refresh_paths
+from vault_crm.refresh import refresh_index
 from vault_crm.store import Index
 
-from conftest import Vault, write_vault
+from conftest import Vault, apply_change, write_vault
 
 START = {
     "People/Ana Lima.md": (
@@ -248,14 +247,7 @@ def test_every_change_ends_where_a_rebuild_ends(
     with Index.open(settings, live_cache) as live:
         refresh_index(live)
         for step, (what, change, paths) in enumerate(CHANGES):
-            change(root)
-            for rel in paths:  # a distinct mtime even on a coarse clock
-                if (root / rel).exists():
-                    os.utime(root / rel, ns=(step + 1, step + 1))
-            if how == "walk":
-                refresh_index(live)
-            else:
-                refresh_paths(live, paths)
+            apply_change(root, live, step, change, paths, how)
             fresh_cache = tmp_path / f"fresh{step}"
             with Index.open(settings, fresh_cache) as fresh:
                 refresh_index(fresh, rebuild=True)
@@ -295,11 +287,7 @@ def test_no_change_after_the_first_load_works_out_the_whole_vault_again(
 
         monkeypatch.setattr(Index, "_rebuild_graph", whole_vault)
         for step, (_what, change, paths) in enumerate(CHANGES):
-            change(root)
-            for rel in paths:
-                if (root / rel).exists():
-                    os.utime(root / rel, ns=(step + 1, step + 1))
-            refresh_index(idx)
+            apply_change(root, idx, step, change, paths)
         assert idx.conn.execute("SELECT count(*) FROM participants").fetchone()[0] >= 4
 
 
@@ -320,14 +308,7 @@ def test_a_few_changed_notes_never_read_every_path(
         monkeypatch.setattr(Index, "all_paths", every_path)
         monkeypatch.setattr("vault_crm.records.Resolver", every_path)
         for step, (_what, change, paths) in enumerate(CHANGES):
-            change(root)
-            for rel in paths:
-                if (root / rel).exists():
-                    os.utime(root / rel, ns=(step + 1, step + 1))
-            if how == "walk":
-                refresh_index(idx)
-            else:
-                refresh_paths(idx, paths)
+            apply_change(root, idx, step, change, paths, how)
         resolved = dict(
             idx.conn.execute("SELECT target, resolved FROM links WHERE source = ?", ("Ideas.md",))
         )
@@ -368,11 +349,7 @@ def test_stored_summaries_answer_for_any_today(tmp_path: Path) -> None:
         refresh_index(idx)
         for step, (what, change, paths) in enumerate([("start", None, []), *CHANGES]):
             if change is not None:
-                change(root)
-            for rel in paths:
-                if (root / rel).exists():
-                    os.utime(root / rel, ns=(step + 1, step + 1))
-            refresh_index(idx)
+                apply_change(root, idx, step, change, paths)
             every = idx.contacts()
             for today in TODAYS:
                 got = sorted(idx.contacts(today=today), key=repr)

@@ -4,7 +4,6 @@ holds, and the answers are the same."""
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -13,10 +12,10 @@ from typing import Any
 import pytest
 
 from vault_crm.config import load_settings
-from vault_crm.refresh import refresh_index, refresh_paths
+from vault_crm.refresh import refresh_index
 from vault_crm.store import Index
 
-from conftest import Vault, write_vault
+from conftest import Vault, apply_change, write_vault
 
 START = {
     "People/Ana Lima.md": (
@@ -133,14 +132,7 @@ def test_every_change_keeps_the_profiles_a_rebuild_holds(
             ("People/Dee Fox.md", "working_on"),
         ]
         for step, (what, change, paths) in enumerate(CHANGES):
-            change(root)
-            for rel in paths:  # a distinct mtime even on a coarse clock
-                if (root / rel).exists():
-                    os.utime(root / rel, ns=(step + 1, step + 1))
-            if how == "walk":
-                refresh_index(live)
-            else:
-                refresh_paths(live, paths)
+            apply_change(root, live, step, change, paths, how)
             fresh_cache = tmp_path / f"fresh{step}"
             with Index.open(settings, fresh_cache) as fresh:
                 refresh_index(fresh, rebuild=True)
