@@ -244,6 +244,30 @@ CHAT = '---\ndate: 2026-11-20\nwith: ["[[Ana]]"]\n---\n'
 RENAMED = "---\ncadence: 10d\naliases: [Ana]\n---\n"
 
 
+def _change(root: Path, files: dict[str, str | None]) -> None:
+    """Write each file of `files`, or delete it where its text is None."""
+    for rel, text in files.items():
+        if text is None:
+            (root / rel).unlink()
+        else:
+            write_vault(root, {rel: text})
+
+
+def _notes(root: Path) -> tuple[str, str]:
+    return (root / "Reconnect.md").read_text(), (root / "Network report.md").read_text()
+
+
+def _from_scratch(root: Path, day: dt.date, cache: Path) -> tuple[str, str]:
+    """`vault due` and `vault report` on an index built from scratch in `cache` (each
+    rewrites its note only where it differs from the daemon's): both notes."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("VAULT_CRM_CACHE", str(cache))
+        for command in ("due", "report"):
+            result = Vault(root, day.isoformat()).run(command)
+            assert result.exit_code == 0, result.output
+    return _notes(root)
+
+
 @pytest.mark.slow
 def test_after_every_kind_of_change_the_notes_equal_a_fresh_index(tmp_path: Path) -> None:
     """The daemon keeps the people and each person's due status between saves; after each
@@ -264,16 +288,6 @@ def test_after_every_kind_of_change_the_notes_equal_a_fresh_index(tmp_path: Path
     )
     logged: list[str] = []
 
-    def fresh(day: dt.date) -> tuple[str, str]:
-        # `vault due` and `vault report` on an index built from scratch (a cache of their
-        # own): each rewrites its note only where it differs from the daemon's.
-        with pytest.MonkeyPatch.context() as mp:
-            mp.setenv("VAULT_CRM_CACHE", str(tmp_path / f"fresh-{len(logged)}"))
-            for command in ("due", "report"):
-                result = Vault(root, day.isoformat()).run(command)
-                assert result.exit_code == 0, result.output
-        return (root / "Reconnect.md").read_text(), (root / "Network report.md").read_text()
-
     call = "Conversations/2026-10-01 Call.md"
     changes: list[tuple[dict[str, str | None], dt.date]] = [
         ({"People/Bo.md": "---\ncadence: 60d\n---\n"}, DAY),  # a person edited
@@ -289,15 +303,11 @@ def test_after_every_kind_of_change_the_notes_equal_a_fresh_index(tmp_path: Path
         d = Daemon(idx, root, logged.append)
         d.start(DAY, now=0.0)
         for i, (files, day) in enumerate(changes):
-            for rel, text in files.items():
-                if text is None:
-                    (root / rel).unlink()
-                else:
-                    write_vault(root, {rel: text})
+            _change(root, files)
             d.step(Batch(set(files)) if files else None, day, now=1.0 + i)
-            ours = (root / "Reconnect.md").read_text(), (root / "Network report.md").read_text()
             logged.append(str(i))
-            assert ours == fresh(day), f"after change {i}"
+            ours = _notes(root)  # read before the commands from scratch rewrite them
+            assert ours == _from_scratch(root, day, tmp_path / f"fresh-{i}"), f"after change {i}"
 
 
 def _talk(day: str, name: str, intent: str = "catch-up") -> dict[str, str]:
@@ -336,18 +346,6 @@ def test_every_list_of_the_report_follows_each_change_as_a_fresh_index_does(
         files.update(_talk("2025-10-03", f"Asker {n:02}", "ask"))
         files.update(_talk("2025-10-04", f"Asker {n:02}", "ask"))
     root = write_vault(tmp_path / "vault", files)
-    runs = [0]
-
-    def fresh(day: dt.date) -> tuple[str, str]:
-        # `vault due` and `vault report` on an index built from scratch (a cache of their
-        # own): each rewrites its note only where it differs from the daemon's.
-        runs[0] += 1
-        with pytest.MonkeyPatch.context() as mp:
-            mp.setenv("VAULT_CRM_CACHE", str(tmp_path / f"fresh-{runs[0]}"))
-            for command in ("due", "report"):
-                result = Vault(root, day.isoformat()).run(command)
-                assert result.exit_code == 0, result.output
-        return (root / "Reconnect.md").read_text(), (root / "Network report.md").read_text()
 
     changes: list[tuple[dict[str, str | None], dt.date]] = [
         (_talk("2026-11-01", "Hal", "give"), DAY),  # off asks without a give
@@ -367,14 +365,10 @@ def test_every_list_of_the_report_follows_each_change_as_a_fresh_index_does(
         assert "[[Hal]]" in (root / "Network report.md").read_text()
         assert "[[Asker 10]]" not in (root / "Network report.md").read_text()
         for i, (change, day) in enumerate(changes):
-            for rel, text in change.items():
-                if text is None:
-                    (root / rel).unlink()
-                else:
-                    write_vault(root, {rel: text})
+            _change(root, change)
             d.step(Batch(set(change)) if change else None, day, now=1.0 + i)
-            ours = (root / "Reconnect.md").read_text(), (root / "Network report.md").read_text()
-            assert ours == fresh(day), f"after change {i}"
+            ours = _notes(root)
+            assert ours == _from_scratch(root, day, tmp_path / f"fresh-{i}"), f"after change {i}"
             if i == 0:
                 assert "[[Asker 09]]" in ours[1] and "[[Asker 10]]" in ours[1]
         # Another process (a command run meanwhile) applies a change first: the daemon
@@ -387,6 +381,6 @@ def test_every_list_of_the_report_follows_each_change_as_a_fresh_index_does(
             refresh_paths(other, list(asks))
         write_vault(root, _talk("2027-01-03", "Dee"))
         d.step(Batch({"Conversations/2027-01-03 Dee.md"}), later, now=20.0)
-        ours = (root / "Reconnect.md").read_text(), (root / "Network report.md").read_text()
-        assert ours == fresh(later)
+        ours = _notes(root)
+        assert ours == _from_scratch(root, later, tmp_path / "fresh-later")
         assert "[[Hal]] · 3 asks since the last give" in ours[1]
