@@ -128,3 +128,24 @@ def test_followups_command_oldest_first(make_vault: MakeVault) -> None:
     assert set(items[0]) == {"person", "text", "path", "line", "date"}
     only = v.json("followups", "gus")
     assert [i["text"] for i in only] == ["Introduce [[Ana Lima]] to Gus"]
+
+
+def test_cadences_that_compare_equal_are_told_apart(make_vault: MakeVault) -> None:
+    # 1, "1", true and 1.0 compare or hash alike in places; only the first two are
+    # readable cadences, whatever order the people are worked out in.
+    files = {
+        f"People/{name}.md": f"---\ncadence: {cadence}\nlast_contact: 2026-11-01\ntags: [x]\n---\n"
+        for name, cadence in (
+            ("Yes", "true"),
+            ("One", "1"),
+            ("Float", "1.0"),
+            ("Text", '"1"'),
+            ("Again", "true"),
+        )
+    }
+    data = Vault(make_vault(files)).json("due", "--no-write")
+    assert sorted((e["person"], e["cadence"], e["due_date"]) for e in data["due"]) == [
+        ("One", "1", "2026-11-02"),
+        ("Text", "1", "2026-11-02"),
+    ]
+    assert data["coming_up"] == [] and data["never_contacted"] == []

@@ -70,12 +70,38 @@ class DueReport:
         return self.due + self.coming_up + self.never_contacted + self.upcoming_only
 
 
+# The effective cadence of each (own cadence as written, tags) for one settings object and
+# day: a large vault's people share a few dozen of them, each worked out once.
+_cadence_memo: dict[tuple[Any, ...], EffectiveCadence | None] = {}
+_memo_settings: list[Settings] = []
+
+
 def effective_cadence(
     person: Person, settings: Settings, today: dt.date
 ) -> EffectiveCadence | None:
     """The person's own cadence, else the shortest of their tags' cadences, else the default.
     An unreadable own cadence means no cadence (`vault check` reports it)."""
     own = person.props.get("cadence")
+    if own is not None and not isinstance(own, (str, int, float)):
+        return _effective_cadence(own, person.tags, settings, today)
+    if not _memo_settings or _memo_settings[0] is not settings:
+        _cadence_memo.clear()
+        _memo_settings[:] = [settings]
+    # The type too: True == 1 as a key, but a cadence of `true` is unreadable.
+    key = (type(own), own, person.tags, today)
+    try:
+        return _cadence_memo[key]
+    except KeyError:
+        pass
+    if len(_cadence_memo) > 4096:
+        _cadence_memo.clear()
+    found = _cadence_memo[key] = _effective_cadence(own, person.tags, settings, today)
+    return found
+
+
+def _effective_cadence(
+    own: Any, tags: tuple[str, ...], settings: Settings, today: dt.date
+) -> EffectiveCadence | None:
     if own not in (None, "", []):
         try:
             parsed = parse_cadence(own)
@@ -83,7 +109,7 @@ def effective_cadence(
             return None
         return EffectiveCadence(parsed, "note") if parsed else None
     best: tuple[int, str, Cadence] | None = None
-    for tag in person.tags:
+    for tag in tags:
         key = nfc(tag).casefold().lstrip("#")
         for candidate in _tag_and_parents(key):
             text = settings.cadence_tags.get(candidate)
@@ -241,15 +267,17 @@ def compute_due(
     never: list[DueEntry] = []
     dated: list[DueEntry] = []
     wanted = nfc(tag).casefold().lstrip("#") if tag else None
+    contacts = graph.contacts
     for person in graph.people.values():
         if wanted is not None and not has_tag(person, wanted):
             continue
+        mine = by_person.get(person.path)
         entry = person_status(
             person,
-            graph.contacts.get(person.path, []),
+            contacts.get(person.path, []),
             settings,
             today,
-            sorted(by_person.get(person.path, []), key=followup_order),
+            sorted(mine, key=followup_order) if mine else (),
         )
         if entry.cadence is None or entry.scheduled is not None:
             if entry.upcoming:

@@ -245,14 +245,16 @@ class Queries:
         if people is not None:
             # From the people to their notes (participants by person, links by target):
             # the few tasks of the people asked about, not every open task of the vault.
+            # A participants row holds its note's date and kind (and only conversations
+            # and daily notes that are neither templates nor generated have any): the
+            # note itself is read for its title, for the notes with open tasks only.
             return self.conn.execute(
                 """WITH asked AS (SELECT DISTINCT value AS person FROM json_each(:people))
-                SELECT p.person, t.path, t.line, t.text, n.date, n.title FROM asked a
+                SELECT p.person, t.path, t.line, t.text, p.date, n.title FROM asked a
                     CROSS JOIN participants p ON p.person = a.person
-                    CROSS JOIN notes n ON n.path = p.source
                     CROSS JOIN tasks t ON t.path = p.source
-                    WHERE t.checked = 0 AND n.kind = 'conversation' AND n.is_template = 0
-                    AND n.is_generated = 0
+                    CROSS JOIN notes n ON n.path = p.source
+                    WHERE t.checked = 0 AND p.kind = 'conversation'
                 UNION
                 SELECT l.resolved, t.path, t.line, t.text, n.date, n.title FROM asked a
                     CROSS JOIN links l ON l.resolved = a.person

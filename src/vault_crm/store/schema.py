@@ -18,9 +18,10 @@ from pathlib import Path
 from vault_crm.config import Settings
 from vault_crm.errors import IndexUnavailable
 
-# 8: profile; 7: person_summary holds the notes' details; 6: person_summary;
-# 5: summaries join hard-wrapped lines; files table
-SCHEMA_VERSION = 8
+# 9: participants_person covers date, kind and source; 8: profile; 7: person_summary
+# holds the notes' details; 6: person_summary; 5: summaries join hard-wrapped lines;
+# files table
+SCHEMA_VERSION = 9
 BUSY_TIMEOUT_MS = 15_000
 
 SCHEMA = """
@@ -139,7 +140,8 @@ CREATE INDEX IF NOT EXISTS tags_tag ON tags(tag);
 CREATE INDEX IF NOT EXISTS tasks_path ON tasks(path);
 CREATE INDEX IF NOT EXISTS problems_path ON problems(path);
 CREATE INDEX IF NOT EXISTS participants_source ON participants(source);
-CREATE INDEX IF NOT EXISTS participants_person ON participants(person, date);
+-- covering: a person's contacts (their dates, kinds and notes) are read from the index alone
+CREATE INDEX IF NOT EXISTS participants_person ON participants(person, date, kind, source);
 """
 
 
