@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -211,10 +212,20 @@ def _person_status(
     followups: tuple[FollowUp, ...],
 ) -> DueEntry:
     cadence = effective_cadence(person, settings, today)
-    past = [c for c in contacts if c.date <= today]
-    future = [c for c in contacts if c.date > today and c.kind == "conversation"]
-    last = past[0].date if past else None
-    last_conversation = next((c for c in past if c.kind == "conversation"), None)
+    # Contacts come newest first: the first on or before today is the last contact.
+    last: dt.date | None = None
+    last_conversation: Contact | None = None
+    future: list[Contact] = []
+    for c in contacts:
+        if c.date > today:
+            if c.kind == "conversation":
+                future.append(c)
+        else:
+            if last is None:
+                last = c.date
+            if c.kind == "conversation":
+                last_conversation = c
+                break
     override = _prop_date(person, "last_contact")
     if override is not None and override <= today and (last is None or override > last):
         last = override
@@ -232,7 +243,7 @@ def _person_status(
             if snooze is not None and snooze > due_date:
                 due_date = snooze
             days_overdue = (today - due_date).days
-    window = parse_duration(settings.dates_window)
+    window = _window(settings.dates_window)
     return DueEntry(
         person=person,
         cadence=cadence,
@@ -242,9 +253,14 @@ def _person_status(
         due_date=due_date,
         days_overdue=days_overdue,
         scheduled=scheduled,
-        followups=tuple(followups),
+        followups=followups,
         upcoming=tuple(upcoming_dates(person, today, window)),
     )
+
+
+@functools.lru_cache(maxsize=8)
+def _window(text: str) -> Cadence:
+    return parse_duration(text)
 
 
 def compute_due(
