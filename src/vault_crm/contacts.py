@@ -29,7 +29,11 @@ class PeopleSource(Protocol):
 
     def person_notes(self, *, with_generated: bool = False) -> list[NoteRow]: ...
 
-    def person_records(self) -> list[tuple[str, str, dict[str, Any], list[str], list[str]]]: ...
+    def person_records(
+        self, paths: Sequence[str] | None = None
+    ) -> list[tuple[str, str, dict[str, Any], list[str], list[str]]]: ...
+
+    def person_directory(self) -> list[tuple[str, str, str | None, list[str], list[str]]]: ...
 
     def people_mark(self) -> str | None: ...
 
@@ -272,6 +276,30 @@ def load_people(index: PeopleSource) -> list[Person]:
         with contextlib.suppress(TypeError):  # an object that cannot be weakly referenced
             _loaded[index] = (mark, list(people))
     return people
+
+
+def _person(path: str, title: str, props: dict[str, Any], aliases: Any, tags: Any) -> Person:
+    shown = display_name(title, props)
+    stem = title if shown != title and name_key(shown) != name_key(title) else ""
+    return Person(path, shown, tuple(aliases), tuple(tags), props, stem)
+
+
+def load_directory(index: PeopleSource) -> Graph:
+    """The people as finding one by name needs them (display name, file title, aliases,
+    tags), without their other properties (see `load_person`); no contacts."""
+    people = [
+        _person(path, title, {} if name is None else {"name": name}, aliases, tags)
+        for path, title, name, aliases, tags in index.person_directory()
+    ]
+    graph = Graph(people={p.path: p for p in people})
+    graph.load_names = functools.partial(_names_of, index, people)
+    return graph
+
+
+def load_person(index: PeopleSource, path: str) -> Person:
+    """One person with all their properties."""
+    (record,) = index.person_records([path])
+    return _person(*record)
 
 
 def load_graph(

@@ -8,7 +8,7 @@ import click
 
 from vault_crm.cli.app import App, parsed, pass_app, print_json, warn
 from vault_crm.cli.params import person_arg
-from vault_crm.contacts import load_followups, load_graph
+from vault_crm.contacts import load_directory, load_followups, load_graph
 from vault_crm.dates import Cadence, parse_duration
 from vault_crm.due import DueEntry, DueReport, followup_order
 from vault_crm.errors import VaultError
@@ -175,7 +175,7 @@ def followups(app: App, person: str | None, as_json: bool) -> None:
       vault followups "Ana Lima" --json
     """
     idx = app.index()
-    graph = load_graph(idx, contacts=False)
+    graph = load_directory(idx)
     items = load_followups(idx, [graph.find(person).path] if person else None)
     items.sort(key=lambda f: (*followup_order(f), graph.people[f.person].title.casefold()))
     if as_json:

@@ -9,7 +9,15 @@ import click
 
 from vault_crm.cli.app import App, pass_app, print_json
 from vault_crm.cli.params import PERSON
-from vault_crm.contacts import has_tag, load_contacts, load_followups, load_graph, name_key
+from vault_crm.contacts import (
+    has_tag,
+    load_contacts,
+    load_directory,
+    load_followups,
+    load_graph,
+    load_person,
+    name_key,
+)
 from vault_crm.dates import format_overdue
 from vault_crm.due import DueEntry, followup_order, person_status
 from vault_crm.errors import NotFoundError
@@ -114,8 +122,8 @@ def show(app: App, person: str, as_json: bool) -> None:
       vault show ana --json
     """
     idx = app.index()
-    graph = load_graph(idx, contacts=False)
-    p = graph.find(person)
+    graph = load_directory(idx)
+    p = load_person(idx, graph.find(person).path)
     contacts = load_contacts(idx, graph, p.path)
     today = app.today
     followups = sorted(load_followups(idx, [p.path]), key=followup_order)

@@ -8,7 +8,7 @@ import sys
 import click
 
 from vault_crm.cli.app import App, colour_on, parsed, pass_app, print_json
-from vault_crm.contacts import load_graph
+from vault_crm.contacts import load_directory
 from vault_crm.dates import parse_date
 from vault_crm.errors import QueryError, VaultError
 from vault_crm.query import parse_query
@@ -80,7 +80,7 @@ def search(
     people: list[str] = []
     names = ([with_] if with_ else []) + parsed.filters.get("with", [])
     if names:
-        graph = load_graph(idx, contacts=False)
+        graph = load_directory(idx)
         people = [graph.find(name).path for name in names]
     tag_keys = [t.lstrip("#").casefold() for t in (*tags, *parsed.filters.get("tag", []))]
     try:

@@ -288,19 +288,39 @@ class Queries:
         where = "kind = 'person' AND is_template = 0"
         return self._notes(where if with_generated else where + " AND is_generated = 0")
 
-    def person_records(self) -> list[tuple[str, str, dict[str, Any], list[str], list[str]]]:
+    def person_records(
+        self, paths: Sequence[str] | None = None
+    ) -> list[tuple[str, str, dict[str, Any], list[str], list[str]]]:
         """(path, title, props, aliases, tags) of each person note (templates and generated
-        notes never): just what a Person holds, each column's JSON decoded in one call for
-        all rows (10,000 calls of json.loads cost three times as much)."""
+        notes never; of `paths` only, when given): just what a Person holds, each column's
+        JSON decoded in one call for all rows (10,000 calls of json.loads cost three times
+        as much)."""
+        only = "" if paths is None else " AND path IN (SELECT value FROM json_each(?))"
         rows = self.conn.execute(
             "SELECT path, title, props, aliases, tags FROM notes"
-            " WHERE kind = 'person' AND is_template = 0 AND is_generated = 0"
+            " WHERE kind = 'person' AND is_template = 0 AND is_generated = 0" + only,
+            () if paths is None else (json.dumps(list(paths)),),
         ).fetchall()
         if not rows:
             return []
         paths, titles, props, aliases, tags = zip(*rows, strict=True)
         decoded = [json.loads("[" + ",".join(column) + "]") for column in (props, aliases, tags)]
         return list(zip(paths, titles, *decoded, strict=True))
+
+    def person_directory(self) -> list[tuple[str, str, str | None, list[str], list[str]]]:
+        """(path, title, `name` property or None, aliases, tags) of each person note, as
+        `person_records` without the other properties: enough to find a person by name.
+        Only the properties that may hold a `name` are decoded."""
+        rows = self.conn.execute(
+            "SELECT path, title, CASE WHEN instr(props, '\"name\"') THEN props END, aliases,"
+            " tags FROM notes WHERE kind = 'person' AND is_template = 0 AND is_generated = 0"
+        ).fetchall()
+        if not rows:
+            return []
+        paths, titles, props, aliases, tags = zip(*rows, strict=True)
+        names = [None if p is None else json.loads(p).get("name") for p in props]
+        decoded = [json.loads("[" + ",".join(column) + "]") for column in (aliases, tags)]
+        return list(zip(paths, titles, names, *decoded, strict=True))
 
     def person_fspaths(self) -> dict[str, str]:
         """Each person note's vault path → its path as the file system spells it."""
