@@ -246,17 +246,16 @@ class Queries:
             # From the people to their notes (participants by person, links by target):
             # the few tasks of the people asked about, not every open task of the vault.
             # A participants row holds its note's date and kind (and only conversations
-            # and daily notes that are neither templates nor generated have any): the
-            # note itself is read for its title, for the notes with open tasks only.
-            return self.conn.execute(
+            # and daily notes that are neither templates nor generated have any), and a
+            # note's title is its file name: the note itself need not be read.
+            rows = self.conn.execute(
                 """WITH asked AS (SELECT DISTINCT value AS person FROM json_each(:people))
-                SELECT p.person, t.path, t.line, t.text, p.date, n.title FROM asked a
+                SELECT p.person, t.path, t.line, t.text, p.date FROM asked a
                     CROSS JOIN participants p ON p.person = a.person
                     CROSS JOIN tasks t ON t.path = p.source
-                    CROSS JOIN notes n ON n.path = p.source
                     WHERE t.checked = 0 AND p.kind = 'conversation'
                 UNION
-                SELECT l.resolved, t.path, t.line, t.text, n.date, n.title FROM asked a
+                SELECT l.resolved, t.path, t.line, t.text, n.date FROM asked a
                     CROSS JOIN links l ON l.resolved = a.person
                     CROSS JOIN tasks t ON t.path = l.source AND t.line = l.line
                     CROSS JOIN notes n ON n.path = t.path
@@ -264,6 +263,7 @@ class Queries:
                     AND n.is_template = 0 AND n.is_generated = 0""",
                 {"people": json.dumps(list(people))},
             ).fetchall()
+            return [(*r, note_title(r[1])) for r in rows]
         keep = (
             "IN (SELECT value FROM json_each(:people))"
             if people is not None
@@ -757,6 +757,13 @@ class Queries:
 
 
 # --- helpers -------------------------------------------------------------------------
+
+
+def note_title(path: str) -> str:
+    """A note's title as the index stores it: its file name without `.md` (see
+    notes.parse_note)."""
+    name = path.rsplit("/", 1)[-1]
+    return name[:-3] if name.endswith(".md") else name
 
 
 def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
