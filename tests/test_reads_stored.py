@@ -151,3 +151,28 @@ def test_the_title_the_index_stores_is_the_file_name(tmp_path: Path) -> None:
     assert {title for _path, title in rows} >= {"Ana Lima", "2026-01-02 Notes.md", "a b"}
     for path, title in rows:
         assert note_title(path) == title
+
+
+def test_due_without_writing_imports_no_report_or_templates(tmp_path: Path) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    root = write_vault(tmp_path / "vault", START)
+    loaded = tmp_path / "modules.json"
+    code = (
+        "import json, sys\nfrom vault_crm.cli import main\ncode = main(sys.argv[2:])\n"
+        "open(sys.argv[1], 'w').write(json.dumps(sorted(sys.modules)))\nsys.exit(code)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(loaded), "--vault", str(root), "due", "--no-write"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "VAULT_CRM_CACHE": str(tmp_path / "cache")},
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Ana Lima" in done.stdout
+    modules = set(json.loads(loaded.read_text()))
+    assert "vault_crm.due" in modules
+    assert not modules & {"vault_crm.insights.report", "vault_crm.render", "jinja2"}

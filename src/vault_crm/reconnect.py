@@ -8,15 +8,17 @@ import contextlib
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from vault_crm.contacts import Graph, load_followups, load_graph
 from vault_crm.dates import Cadence, parse_duration
 from vault_crm.due import DueReport, compute_due, person_status, with_followups
-from vault_crm.insights.report import Report, build_report, report_context
 from vault_crm.refresh import refresh_paths
 from vault_crm.store import Index
 from vault_crm.views import Linker, reconnect_context
+
+if TYPE_CHECKING:  # the report's module is imported by what writes or shows the report
+    from vault_crm.insights.report import Report
 
 
 def reconnect_path(index: Index, today: dt.date) -> str:
@@ -136,6 +138,7 @@ def network_report(index: Index, today: dt.date) -> Report:
     if _kept is not None:
         _kept.update(index, today)
         return _kept.report(index, today)
+    from vault_crm.insights.report import build_report
     from vault_crm.insights.sources import report_history
 
     graph = _graph(index, today)
@@ -152,6 +155,7 @@ def write_report(
 ) -> tuple[str, bool]:
     """Render and write the report note; returns (vault path, changed)."""
     from vault_crm.edit import write_generated
+    from vault_crm.insights.report import report_context
     from vault_crm.render import render
 
     report = report or network_report(index, today)
