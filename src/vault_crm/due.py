@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -177,8 +178,21 @@ def upcoming_dates(person: Person, today: dt.date, window: Cadence) -> list[Upco
 # A person's path -> the inputs and the entry last worked out for them. The daemon asks
 # again after every save with the same Person objects (see load_people): only the people
 # whose contacts, follow-ups or note changed, or everyone on a new day, are worked out anew.
+# Kept only inside `keeping_statuses` (the daemon's steps): a single command asks once per
+# person, and keeping would cost it a copy of each one's contacts.
 _Kept = tuple[Person, list[Contact], "Settings", dt.date, tuple[FollowUp, ...], "DueEntry"]
 _statuses: dict[str, _Kept] = {}
+_keeping: list[bool] = []
+
+
+@contextlib.contextmanager
+def keeping_statuses() -> Iterator[None]:
+    """Inside, person_status keeps each entry it works out for the next call."""
+    _keeping.append(True)
+    try:
+        yield
+    finally:
+        _keeping.pop()
 
 
 def person_status(
@@ -189,6 +203,8 @@ def person_status(
     followups: Iterable[FollowUp] = (),
 ) -> DueEntry:
     followups = tuple(followups)
+    if not _keeping:
+        return _person_status(person, contacts, settings, today, followups)
     kept = _statuses.get(person.path)
     if (
         kept is not None

@@ -12,7 +12,13 @@ from typing import TYPE_CHECKING, Protocol
 
 from vault_crm.contacts import Graph, load_followups, load_graph
 from vault_crm.dates import Cadence, parse_duration
-from vault_crm.due import DueReport, compute_due, person_status, with_followups
+from vault_crm.due import (
+    DueReport,
+    compute_due,
+    keeping_statuses,
+    person_status,
+    with_followups,
+)
 from vault_crm.refresh import refresh_paths
 from vault_crm.store import Index
 from vault_crm.views import Linker, reconnect_context
@@ -66,7 +72,11 @@ def sharing_graph(kept: Kept | None = None) -> Iterator[None]:
     outer, _shared = _shared, {}
     outer_kept, _kept = _kept, kept
     try:
-        yield
+        if kept is None:
+            yield
+        else:
+            with keeping_statuses():
+                yield
     finally:
         _shared, _kept = outer, outer_kept
 
