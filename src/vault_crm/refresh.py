@@ -27,7 +27,6 @@ from vault_crm.scan import (
     ignore_matcher,
     inside,
     is_candidate,
-    walk,
     walk_columns,
 )
 from vault_crm.store import Index
@@ -52,14 +51,24 @@ def refresh_index(
         # vault, and nothing applied since: no note needs reading, and no table either.
         stats = index.stats(started)
     else:
-        known = index.note_stats()
-        if known is None or (not known and walked.fspaths):
-            # Corrupt beyond the header check at open, or a new index (first run, or one
-            # started again after a schema change): build it whole, which is several times
-            # faster than applying every note as a change.
-            done = (walked.files(), others, skipped, stale)
-            return _rebuild(index, progress, started, done)
-        d = diff(iter(walked.files()), known)
+        parts = _parts(walked)
+        stored = index.walk_parts()
+        part = None
+        if stored is not None and kept is not None and kept.split(":", 1)[0] == str(generation):
+            # Nothing applied since that walk: only the parts of it whose digest changed
+            # can hold a change, and only theirs are compared.
+            part = _changed_parts(index, walked, parts, stored)
+        if part is not None:
+            now, known = part
+        else:
+            maybe = index.note_stats()
+            if maybe is None or (not maybe and walked.fspaths):
+                # Corrupt beyond the header check at open, or a new index (first run, or
+                # one started again after a schema change): build it whole, which is
+                # several times faster than applying every note as a change.
+                return _rebuild(index, progress, started, (walked, others, skipped, stale))
+            now, known = walked.files(), maybe
+        d = diff(iter(now), known)
         files = set(others)
         if d.empty and files == index.files():
             stats = index.stats(started)
@@ -70,7 +79,7 @@ def refresh_index(
             generation = index.generation()
             matches = _stored_as_walked(index, d.changed)
         if matches:
-            index.keep_walk_mark(f"{generation}:{digest}")
+            _keep_mark(index, f"{generation}:{digest}", walked, parts, stored or {})
     index.store_skipped(skipped)
     _remove_stale(stale)
     return stats
@@ -88,6 +97,98 @@ def _digest(walked: Walk | Sequence[FileStat], others: Sequence[str]) -> str:
     digest.update(walked.sizes.tobytes())
     digest.update("\0".join(["", *others]).encode("utf-8", "surrogateescape"))
     return digest.hexdigest()
+
+
+# A part of a walk (see `_parts`) by its key: its digest, and the range of its notes in
+# the walk's columns.
+_Parts = dict[str, tuple[bytes, int, int]]
+# A folder's notes are kept in parts of this many, in the order walked: an edit changes
+# one part, and only that part is read back.
+PART_SIZE = 1024
+
+
+def _parts(walked: Walk) -> _Parts:
+    """The walk in parts, each keyed `folder#n` with the digest of its notes' paths,
+    mtimes and sizes in the order walked. A folder with two names that normalise alike
+    is one part: which of them is the note is decided in its folder."""
+    fspaths = walked.fspaths
+    mtimes, sizes = memoryview(walked.mtimes), memoryview(walked.sizes)
+    found: _Parts = {}
+    for folder, start, end in walked.folders:
+        step = PART_SIZE if _distinct(fspaths[start:end]) else end - start
+        for n, first in enumerate(range(start, end, step)):
+            last = min(first + step, end)
+            digest = hashlib.blake2b(digest_size=16)
+            digest.update("\0".join(fspaths[first:last]).encode("utf-8", "surrogateescape"))
+            digest.update(mtimes[first:last])
+            digest.update(sizes[first:last])
+            found[f"{folder}#{n}"] = (digest.digest(), first, last)
+    return found
+
+
+def _distinct(names: list[str]) -> bool:
+    """Do these names stay distinct once normalised (NFC), as vault paths are?"""
+    if "".join(names).isascii():
+        return True
+    odd = [n for n in names if not n.isascii()]
+    forms = {nfc(n) for n in odd}
+    if len(forms) < len(odd):
+        return False
+    plain = {f for f in forms if f.isascii()}  # KELVIN SIGN K normalises to K
+    return not plain or plain.isdisjoint(names)
+
+
+def _changed_parts(
+    index: Index, walked: Walk, parts: _Parts, stored: dict[str, bytes]
+) -> tuple[list[FileStat], dict[str, tuple[int, int]]] | None:
+    """The notes of the parts whose digest differs from the stored walk's, and what the
+    index holds of those parts (vault path → (mtime_ns, size)). A part with the same
+    digest holds the same notes as stored, so comparing the rest with the rest gives what
+    comparing the whole walk with the whole index gives. None when it may not (two
+    folders whose names normalise alike) or the stored walk cannot be read."""
+    changed = [k for k, (digest, _s, _e) in parts.items() if stored.get(k) != digest]
+    changed += [k for k in stored if k not in parts]
+    folders = {k.rsplit("#", 1)[0] for k in parts.keys() | stored.keys()}
+    if not all(f.isascii() for f in folders) and len({nfc(f) for f in folders}) != len(folders):
+        return None
+    rows = index.walk_part_stats(changed) if changed else []
+    if rows is None:
+        return None
+    known: dict[str, tuple[int, int]] = {}
+    for fspaths, mtimes, sizes in rows:
+        listed = fspaths.split("\0")
+        if not len(listed) == len(mtimes) == len(sizes):
+            return None
+        for rel, mtime, size in zip(listed, mtimes, sizes, strict=True):
+            known.setdefault(rel if rel.isascii() else nfc(rel), (mtime, size))
+    now: list[FileStat] = []
+    for k in changed:
+        if k in parts:
+            _, start, end = parts[k]
+            part = Walk(
+                walked.fspaths[start:end], walked.mtimes[start:end], walked.sizes[start:end], []
+            )
+            now += part.files()
+    return now, known
+
+
+def _keep_mark(
+    index: Index, mark: str, walked: Walk, parts: _Parts, stored: dict[str, bytes]
+) -> None:
+    """Keep the mark of a walk the index now matches, and the parts of it that differ
+    from those stored."""
+    rows = [
+        (
+            f,
+            digest,
+            "\0".join(walked.fspaths[start:end]),
+            walked.mtimes[start:end].tobytes(),
+            walked.sizes[start:end].tobytes(),
+        )
+        for f, (digest, start, end) in parts.items()
+        if stored.get(f) != digest
+    ]
+    index.keep_walk_mark(mark, rows, [f for f in stored if f not in parts])
 
 
 def _stored_as_walked(
@@ -184,7 +285,7 @@ def _changes(started: float, added: int = 0, updated: int = 0, removed: int = 0)
     return IndexStats(0, 0, 0, 0, 0, 0, seconds, added, updated, removed)
 
 
-_Walked = tuple[list[FileStat], list[str], list[tuple[str, str, str]], list[str]]
+_Walked = tuple[Walk, list[str], list[tuple[str, str, str]], list[str]]
 
 
 def _rebuild(
@@ -193,10 +294,13 @@ def _rebuild(
     """Build the index whole in a temporary file; `done` is a walk already made (its
     notes, other files, skipped and stale paths)."""
     if done is None:
-        done = ([], [], [], [])
-        done[0].extend(walk(index.settings.vault, index.settings, done[1], done[2], done[3]))
-    walked, others, skipped, stale = done
-    files = _unique(walked)
+        others: list[str] = []
+        skipped: list[tuple[str, str, str]] = []
+        stale: list[str] = []
+        walked = walk_columns(index.settings.vault, index.settings, others, skipped, stale)
+    else:
+        walked, others, skipped, stale = done
+    files = _unique(walked.files())
     _remove_stale(stale)
     with index.rebuilding():
         paths = [f.path for f in files]
@@ -207,7 +311,8 @@ def _rebuild(
     index.store_skipped(skipped)
     known = index.note_stats() or {}
     if len(known) == len(files) and _stored_as_walked(index, files, known):
-        index.keep_walk_mark(f"{index.generation()}:{_digest(walked, others)}")
+        mark = f"{index.generation()}:{_digest(walked, others)}"
+        _keep_mark(index, mark, walked, _parts(walked), {})
     return index.stats(started, added=len(files))
 
 

@@ -41,6 +41,10 @@ class Walk(NamedTuple):
     fspaths: list[str]
     mtimes: array[int]
     sizes: array[int]
+    # Each folder holding notes, as (its path as on disk with a trailing "/", or "" for
+    # the vault itself; the range of its notes in the columns): a folder's notes are
+    # listed together.
+    folders: list[tuple[str, int, int]]
 
     def files(self) -> list[FileStat]:
         return [
@@ -51,10 +55,18 @@ class Walk(NamedTuple):
     @classmethod
     def of(cls, files: Iterable[FileStat]) -> Walk:
         listed = list(files)
+        folders: list[tuple[str, int, int]] = []
+        for i, f in enumerate(listed):
+            prefix = f.fspath[: f.fspath.rfind("/") + 1]
+            if folders and folders[-1][0] == prefix and folders[-1][2] == i:
+                folders[-1] = (prefix, folders[-1][1], i + 1)
+            else:
+                folders.append((prefix, i, i + 1))
         return cls(
             [f.fspath for f in listed],
             array("q", [f.mtime_ns for f in listed]),
             array("q", [f.size for f in listed]),
+            folders,
         )
 
 
@@ -148,6 +160,7 @@ def walk_columns(
     fspaths: list[str] = []
     mtimes: array[int] = array("q")
     sizes: array[int] = array("q")
+    folders: list[tuple[str, int, int]] = []
     add_path, add_mtime, add_size = fspaths.append, mtimes.append, sizes.append
     plain_only = ignored is None
     # The loop below runs once per file of the vault on every refresh: the common case (a
@@ -171,6 +184,7 @@ def walk_columns(
             continue
         # Entry by entry as the folder is listed (not listed first: a big folder's entries
         # are never all held at once).
+        start = len(fspaths)
         try:
             with entries:
                 for entry in entries:
@@ -252,7 +266,9 @@ def walk_columns(
                     f"folder not read ({exc.strerror})",
                 )
             )
-    return Walk(fspaths, mtimes, sizes)
+        if len(fspaths) > start:
+            folders.append((prefix, start, len(fspaths)))
+    return Walk(fspaths, mtimes, sizes, folders)
 
 
 def inside(vault: Path | str, fspath: str) -> bool:
