@@ -220,3 +220,27 @@ def test_names_in_one_folder_that_normalise_alike_are_compared_together(
             with Index.open(settings, tmp_path / f"fresh{step}") as fresh:
                 refresh_index(fresh, rebuild=True)
                 assert notes(idx) == notes(fresh), step
+
+
+def test_a_read_commands_refresh_counts_only_what_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Totals are counted for `vault index`, which prints them; a read command's refresh
+    after a change counts only what changed (counting every link again is a tenth of a
+    second in a large vault), and the next `vault index` prints the right totals."""
+    root = write_vault(tmp_path / "vault", NOTES)
+    settings = load_settings(root)
+    with Index.open(settings, tmp_path / "c") as idx:
+        refresh_index(idx)
+        totals = Index.stats
+
+        def counted(*_args: object, **_kwargs: object) -> None:
+            raise AssertionError("the index's totals were counted")
+
+        monkeypatch.setattr(Index, "stats", counted)
+        write_vault(root, {"Later.md": "Met [[Ana Lima]].\n"})
+        stats = refresh_index(idx, counts=False)
+        assert (stats.added, stats.notes) == (1, 0)
+        monkeypatch.setattr(Index, "stats", totals)
+        again = refresh_index(idx)
+    assert (again.notes, again.links, again.added) == (4, 4, 0)

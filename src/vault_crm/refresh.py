@@ -33,9 +33,11 @@ from vault_crm.store import Index
 
 
 def refresh_index(
-    index: Index, progress: Progress | None = None, *, rebuild: bool = False
+    index: Index, progress: Progress | None = None, *, rebuild: bool = False, counts: bool = True
 ) -> IndexStats:
-    """Bring the index up to date with the vault; return counts."""
+    """Bring the index up to date with the vault; return counts (without `counts`, after
+    a change only what changed is counted, as `refresh_paths` does: counting a large
+    index's links again is a tenth of a second that a read command does not show)."""
     started = time.perf_counter()
     index.end_snapshot()
     if rebuild:
@@ -49,7 +51,7 @@ def refresh_index(
     if kept == f"{generation}:{digest}":
         # The same files with the same (mtime, size) as when the index last matched the
         # vault, and nothing applied since: no note needs reading, and no table either.
-        stats = index.stats(started)
+        stats = index.stats(started) if counts else _changes(started)
     else:
         parts = _parts(walked)
         stored = index.walk_parts()
@@ -71,11 +73,13 @@ def refresh_index(
         d = diff(iter(now), known)
         files = set(others)
         if d.empty and files == index.files():
-            stats = index.stats(started)
+            stats = index.stats(started) if counts else _changes(started)
             matches = True
         else:
             new_paths = {f.path for f in d.changed} - known.keys()
-            stats = _apply_diff(index, d.changed, d.removed, new_paths, progress, started, files)
+            stats = _apply_diff(
+                index, d.changed, d.removed, new_paths, progress, started, files, counts=counts
+            )
             generation = index.generation()
             matches = _stored_as_walked(index, d.changed)
         if matches:
@@ -131,7 +135,8 @@ def _distinct(names: list[str]) -> bool:
     if "".join(names).isascii():
         return True
     odd = [n for n in names if not n.isascii()]
-    forms = {nfc(n) for n in odd}
+    # NUL joins no character to another: one normalisation for the folder.
+    forms = set(nfc("\0".join(odd)).split("\0"))
     if len(forms) < len(odd):
         return False
     plain = {f for f in forms if f.isascii()}  # KELVIN SIGN K normalises to K
