@@ -164,9 +164,9 @@ def walk_columns(
     add_path, add_mtime, add_size = fspaths.append, mtimes.append, sizes.append
     plain_only = ignored is None
     # The loop below runs once per file of the vault on every refresh: the common case (a
-    # regular file named *.md, an ASCII path, no ignore globs) is one lstat and three
-    # appends; anything else (a symlink, a non-ASCII name, ignore globs, an attachment)
-    # takes the general path below it.
+    # regular file named *.md with a UTF-8 name, no ignore globs) is one lstat and three
+    # appends; anything else (a symlink, a name that is not UTF-8, ignore globs, an
+    # attachment) takes the general path below it.
     while stack:
         folder, prefix = stack.pop()
         try:
@@ -199,15 +199,16 @@ def walk_columns(
                         continue
                     rel = prefix + name
                     try:
-                        if plain_only and name.endswith(".md") and rel.isascii():
+                        if plain_only and name.endswith(".md"):
                             st = entry.stat(follow_symlinks=False)
                             mode = st.st_mode
-                            if S_ISREG(mode):
+                            plain = rel.isascii()
+                            if S_ISREG(mode) and (plain or _utf8(rel)):
                                 add_path(rel)
                                 add_mtime(st.st_mtime_ns)
                                 add_size(st.st_size)
                                 continue
-                            if not S_ISLNK(mode):
+                            if plain and not S_ISLNK(mode):
                                 if S_ISDIR(mode):
                                     stack.append((entry.path, rel + "/"))
                                 continue  # a pipe or a device named *.md: not a note
