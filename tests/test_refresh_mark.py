@@ -244,3 +244,45 @@ def test_a_read_commands_refresh_counts_only_what_changed(
         monkeypatch.setattr(Index, "stats", totals)
         again = refresh_index(idx)
     assert (again.notes, again.links, again.added) == (4, 4, 0)
+
+
+def test_notes_a_command_wrote_keep_the_next_refresh_quick(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A command that writes notes applies just those (`refresh_paths`, as `vault due`
+    does with the reconnect note); the parts of the walk that hold them follow, so the
+    next command's refresh compares only what differs, never every note, and still finds
+    a note changed meanwhile by someone else. The index ends as a rebuild's."""
+    monkeypatch.setattr("vault_crm.refresh.PART_SIZE", 2)
+    calls = [f"Conversations/2026-10-0{d} Call.md" for d in range(2, 7)]
+    root = write_vault(
+        tmp_path / "vault",
+        {**NOTES, **{c: f"---\ndate: {c[14:24]}\n---\nA call.\n" for c in calls}},
+    )
+    settings = load_settings(root)
+    with Index.open(settings, tmp_path / "live") as idx:
+        refresh_index(idx)
+        all_stats = Index.note_stats
+
+        def every_note(self: Index) -> None:
+            raise AssertionError("every note's stats were read")
+
+        monkeypatch.setattr(Index, "note_stats", every_note)
+        write_vault(root, {"Reconnect.md": "# Reconnect\n", calls[1]: "Rewritten.\n"})
+        (root / calls[3]).unlink()
+        refresh_paths(idx, ["Reconnect.md", calls[1], calls[3]])
+        quiet = refresh_index(idx)
+        assert (quiet.added, quiet.updated, quiet.removed) == (0, 0, 0)
+        # Written by a command, and meanwhile another note edited by hand.
+        write_vault(root, {"Reconnect.md": "# Reconnect, again\n"})
+        refresh_paths(idx, ["Reconnect.md"])
+        (root / calls[4]).write_text("Edited by hand.\n", encoding="utf-8")
+        os.utime(root / calls[4], ns=(10**18, 10**18))
+        found = refresh_index(idx)
+        assert (found.added, found.updated, found.removed) == (0, 1, 0)
+        assert summary(idx, calls[4]) == "Edited by hand."
+        monkeypatch.setattr(Index, "note_stats", all_stats)
+        live_notes = notes(idx)
+    with Index.open(settings, tmp_path / "fresh") as fresh:
+        refresh_index(fresh, rebuild=True)
+        assert notes(fresh) == live_notes

@@ -14,6 +14,7 @@ import contextlib
 import hashlib
 import os
 import time
+from array import array
 from collections.abc import Generator, Iterable, Sequence
 from stat import S_ISREG
 
@@ -122,12 +123,19 @@ def _parts(walked: Walk) -> _Parts:
         step = PART_SIZE if _distinct(fspaths[start:end]) else end - start
         for n, first in enumerate(range(start, end, step)):
             last = min(first + step, end)
-            digest = hashlib.blake2b(digest_size=16)
-            digest.update("\0".join(fspaths[first:last]).encode("utf-8", "surrogateescape"))
-            digest.update(mtimes[first:last])
-            digest.update(sizes[first:last])
-            found[f"{folder}#{n}"] = (digest.digest(), first, last)
+            digest = _part_digest(fspaths[first:last], mtimes[first:last], sizes[first:last])
+            found[f"{folder}#{n}"] = (digest, first, last)
     return found
+
+
+def _part_digest(
+    fspaths: list[str], mtimes: memoryview | array[int], sizes: memoryview | array[int]
+) -> bytes:
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update("\0".join(fspaths).encode("utf-8", "surrogateescape"))
+    digest.update(mtimes)
+    digest.update(sizes)
+    return digest.digest()
 
 
 def _distinct(names: list[str]) -> bool:
@@ -213,6 +221,7 @@ def refresh_paths(index: Index, rel_paths: Iterable[str], *, counts: bool = True
     links again after each save is most of a small refresh."""
     started = time.perf_counter()
     index.end_snapshot()
+    before = index.generation()
     ignored = ignore_matcher(index.settings)
     changed: list[FileStat] = []
     gone: list[str] = []
@@ -241,7 +250,7 @@ def refresh_paths(index: Index, rel_paths: Iterable[str], *, counts: bool = True
         else:
             files.discard(nfc(rel))
     new_paths = {f.path for f in changed} - known.keys()
-    return _apply_diff(
+    stats = _apply_diff(
         index,
         changed,
         gone,
@@ -250,6 +259,85 @@ def refresh_paths(index: Index, rel_paths: Iterable[str], *, counts: bool = True
         started,
         files if files != stored else None,
         counts=counts,
+    )
+    _patch_parts(index, before, changed, gone)
+    return stats
+
+
+def _patch_parts(
+    index: Index, before: int, changed: Sequence[FileStat], gone: Sequence[str]
+) -> None:
+    """After `refresh_paths` applied these notes to an index that matched the last walk
+    (its mark is of the generation before), the parts of that walk holding them are
+    brought up to date and the mark moved to the new generation: the next refresh then
+    compares just the parts that differ, not every note (a command that wrote a note,
+    as `vault due` writes the reconnect note, is followed by a quick refresh). A change
+    of a path that is not ASCII leaves the mark behind: the next refresh compares all."""
+    kept = index.walk_mark()
+    if kept is None or kept.split(":", 1)[0] != str(before) or index.generation() != before + 1:
+        return
+    if not all(f.fspath.isascii() for f in changed) or not all(p.isascii() for p in gone):
+        return
+    if changed and not _stored_as_walked(index, changed):
+        return
+    updates: dict[str, dict[str, tuple[int, int] | None]] = {}
+    for f in changed:
+        updates.setdefault(f.fspath[: f.fspath.rfind("/") + 1], {})[f.fspath] = (
+            f.mtime_ns,
+            f.size,
+        )
+    for path in gone:
+        updates.setdefault(path[: path.rfind("/") + 1], {})[path] = None
+    stored = index.walk_parts_of(sorted(updates))
+    if stored is None or not all(fspaths.isascii() for _k, fspaths, _m, _s in stored):
+        return  # (in a folder with other names, two may normalise alike)
+    rows: list[tuple[str, bytes, str, bytes, bytes]] = []
+    emptied: list[str] = []
+    last: dict[str, int] = {}
+    for key, fspaths, mtimes, sizes in stored:
+        folder, n = key.rsplit("#", 1)
+        last[folder] = max(last.get(folder, -1), int(n) if n.isdigit() else 0)
+        wanted = updates[folder]
+        names = fspaths.split("\0")
+        if not len(names) == len(mtimes) == len(sizes):
+            return
+        if wanted.keys().isdisjoint(names):
+            continue
+        kept_names: list[str] = []
+        kept_mtimes, kept_sizes = array("q"), array("q")
+        for name, mtime, size in zip(names, mtimes, sizes, strict=True):
+            if name in wanted:
+                now = wanted.pop(name)
+                if now is None:
+                    continue
+                mtime, size = now
+            kept_names.append(name)
+            kept_mtimes.append(mtime)
+            kept_sizes.append(size)
+        if kept_names:
+            rows.append(_part_row(key, kept_names, kept_mtimes, kept_sizes))
+        else:
+            emptied.append(key)
+    for folder, wanted in updates.items():
+        added = [(name, now) for name, now in wanted.items() if now is not None]
+        if added:  # new notes: a part of their own, compared by the next refresh
+            names = [name for name, _now in added]
+            mtimes = array("q", [now[0] for _name, now in added])
+            sizes = array("q", [now[1] for _name, now in added])
+            key = f"{folder}#{last.get(folder, -1) + 1}"
+            rows.append(_part_row(key, names, mtimes, sizes))
+    index.keep_walk_mark(f"{before + 1}:-", rows, emptied)
+
+
+def _part_row(
+    key: str, names: list[str], mtimes: array[int], sizes: array[int]
+) -> tuple[str, bytes, str, bytes, bytes]:
+    return (
+        key,
+        _part_digest(names, mtimes, sizes),
+        "\0".join(names),
+        mtimes.tobytes(),
+        sizes.tobytes(),
     )
 
 

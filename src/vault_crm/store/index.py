@@ -174,6 +174,25 @@ class Index(Queries):
         except sqlite3.DatabaseError:
             return None
 
+    def walk_parts_of(
+        self, folders: Sequence[str]
+    ) -> list[tuple[str, str, array[int], array[int]]] | None:
+        """(part, paths, mtimes, sizes) of every part of these folders (see
+        `walk_part_stats`); None when they cannot be read."""
+        found: list[tuple[str, str, array[int], array[int]]] = []
+        try:
+            for folder in folders:
+                for part, fspaths, mtimes, sizes in self.conn.execute(
+                    "SELECT part, fspaths, mtimes, sizes FROM walk_parts"
+                    " WHERE part > ? AND part < ?",
+                    (folder + "#", folder + "$"),
+                ):
+                    if part.rsplit("#", 1)[0] == folder:  # not a folder named `#…` in it
+                        found.append((part, fspaths, array("q", mtimes), array("q", sizes)))
+        except (sqlite3.DatabaseError, ValueError, TypeError):
+            return None
+        return found
+
     def walk_part_stats(
         self, parts: Sequence[str]
     ) -> list[tuple[str, array[int], array[int]]] | None:
