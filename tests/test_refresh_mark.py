@@ -197,8 +197,9 @@ def test_names_in_one_folder_that_normalise_alike_are_compared_together(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A folder holding `Zoë.md` twice (composed and decomposed) is compared whole, as a
-    full comparison would: the first name walked stays the note whichever is edited. A
-    folder whose names are all distinct is kept in parts, accents or not."""
+    full comparison would: the first name walked stays the note whichever is edited or
+    applied by path. A folder whose names are all distinct is kept in parts, accents or
+    not."""
     monkeypatch.setattr("vault_crm.refresh.PART_SIZE", 1)
     composed, decomposed = "Zoë.md", unicodedata.normalize("NFD", "Zoë.md")
     root = write_vault(
@@ -212,10 +213,15 @@ def test_names_in_one_folder_that_normalise_alike_are_compared_together(
         refresh_index(idx)
         parts = sorted(idx.walk_parts() or {})
         assert parts == ["Accents/#0", "Accents/#1", "Accents/#2", "Twins/#0"]
-        for step, name in enumerate([decomposed, composed, "Other.md", decomposed]):
-            note = root / "Twins" / name
+        steps = [(decomposed, "walk"), (composed, "walk"), ("Other.md", "walk")]
+        steps += [(decomposed, "paths"), (composed, "paths"), ("Åsa.md", "paths")]
+        for step, (name, how) in enumerate(steps):
+            folder = "Accents" if name == "Åsa.md" else "Twins"
+            note = root / folder / name
             note.write_text(f"edited {step}\n", encoding="utf-8")
             os.utime(note, ns=(step + 10**18, step + 10**18))
+            if how == "paths":  # as a command applies a note it wrote; then the next one
+                refresh_paths(idx, [f"{folder}/{name}"])
             refresh_index(idx)
             with Index.open(settings, tmp_path / f"fresh{step}") as fresh:
                 refresh_index(fresh, rebuild=True)

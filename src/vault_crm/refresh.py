@@ -272,12 +272,13 @@ def _patch_parts(
     brought up to date and the mark moved to the new generation: the next refresh then
     compares just the parts that differ, not every note (a command that wrote a note,
     as `vault due` writes the reconnect note, is followed by a quick refresh). A change
-    of a path that is not ASCII leaves the mark behind: the next refresh compares all."""
+    in a folder holding two names that normalise alike, or a removed note whose path is
+    not ASCII, leaves the mark behind: the next refresh compares everything."""
     kept = index.walk_mark()
     if kept is None or kept.split(":", 1)[0] != str(before) or index.generation() != before + 1:
         return
-    if not all(f.fspath.isascii() for f in changed) or not all(p.isascii() for p in gone):
-        return
+    if not all(p.isascii() for p in gone):
+        return  # (kept by the name on disk, which may be spelt otherwise)
     if changed and not _stored_as_walked(index, changed):
         return
     updates: dict[str, dict[str, tuple[int, int] | None]] = {}
@@ -289,8 +290,18 @@ def _patch_parts(
     for path in gone:
         updates.setdefault(path[: path.rfind("/") + 1], {})[path] = None
     stored = index.walk_parts_of(sorted(updates))
-    if stored is None or not all(fspaths.isascii() for _k, fspaths, _m, _s in stored):
-        return  # (in a folder with other names, two may normalise alike)
+    if stored is None:
+        return
+    for folder, wanted in updates.items():
+        names = [
+            n
+            for key, fspaths, _m, _s in stored
+            if key.rsplit("#", 1)[0] == folder
+            for n in fspaths.split("\0")
+        ]
+        listed = set(names)
+        if not _distinct(names + [n for n in wanted if n not in listed]):
+            return  # two names that normalise alike: which is the note is the walk's to say
     rows: list[tuple[str, bytes, str, bytes, bytes]] = []
     emptied: list[str] = []
     last: dict[str, int] = {}
