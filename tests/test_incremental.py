@@ -225,10 +225,15 @@ def tables(idx: Index) -> dict[str, Any]:
             key=repr,
         ),
         "person_summary": sorted(c.execute("SELECT * FROM person_summary").fetchall()),
+        "person_names": sorted(c.execute("SELECT key, person FROM person_names").fetchall()),
         "contacts": sorted(idx.contacts(), key=repr),
         **{f"latest {t}": sorted(idx.contacts(today=t), key=repr) for t in TODAYS},
         "followups": sorted(idx.open_followups(), key=repr),
     }
+
+
+def kept_walk(idx: Index) -> list[Any]:
+    return idx.conn.execute("SELECT * FROM walk_parts ORDER BY part").fetchall()
 
 
 def due(root: Path, cache: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
@@ -252,9 +257,17 @@ def test_every_change_ends_where_a_rebuild_ends(
             with Index.open(settings, fresh_cache) as fresh:
                 refresh_index(fresh, rebuild=True)
                 expected = tables(fresh)
+                if how == "walk":  # the walk kept for the next refresh to compare with
+                    expected["walk_parts"] = kept_walk(fresh)
             got = tables(live)
+            if how == "walk":
+                got["walk_parts"] = kept_walk(live)
             for name in expected:
                 assert got[name] == expected[name], f"after '{what}': {name} differ"
+            if how == "paths":
+                # The parts of the walk kept up by `refresh_paths`: a refresh finds no more.
+                quiet = refresh_index(live)
+                assert (quiet.added, quiet.updated, quiet.removed) == (0, 0, 0), what
             live.end_snapshot()
             assert due(root, live_cache, monkeypatch) == due(root, fresh_cache, monkeypatch), what
 
@@ -289,6 +302,31 @@ def test_no_change_after_the_first_load_works_out_the_whole_vault_again(
         for step, (_what, change, paths) in enumerate(CHANGES):
             apply_change(root, idx, step, change, paths)
         assert idx.conn.execute("SELECT count(*) FROM participants").fetchone()[0] >= 4
+
+
+def test_a_changed_conversation_looks_up_only_the_people_it_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A command's refresh after a conversation or daily note changed matches its names
+    against the people it names, looked up by name: it never loads everyone's names (a
+    fifth of a second in a vault of 10,000 people). The participants are those a rebuild
+    finds (see test_every_change_ends_where_a_rebuild_ends)."""
+    root = write_vault(tmp_path / "vault", START)
+    settings = load_settings(root)
+    with Index.open(settings, tmp_path / "c") as idx:
+        refresh_index(idx)
+
+    def everyone(*_args: object) -> None:
+        raise AssertionError("everyone's names were loaded")
+
+    monkeypatch.setattr("vault_crm.store.index._People.load", everyone)
+    for step, (what, change, paths) in enumerate(CHANGES[:5]):
+        with Index.open(settings, tmp_path / "c") as idx:  # a new command
+            apply_change(root, idx, step, change, paths)
+            got = sorted(idx.conn.execute("SELECT source, person FROM participants"))
+        assert got, what
+    assert ("Conversations/2026-11-12 Tea with Cy.md", "People/Cy Dias.md") in got
+    assert ("Conversations/2026-10-01 Coffee with Ana.md", "People/eve-park.md") in got
 
 
 @pytest.mark.parametrize("how", ["walk", "paths"])

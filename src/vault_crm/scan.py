@@ -41,6 +41,10 @@ class Walk(NamedTuple):
     fspaths: list[str]
     mtimes: array[int]
     sizes: array[int]
+    # Each folder holding notes, as (its path as on disk with a trailing "/", or "" for
+    # the vault itself; the range of its notes in the columns): a folder's notes are
+    # listed together.
+    folders: list[tuple[str, int, int]]
 
     def files(self) -> list[FileStat]:
         return [
@@ -51,10 +55,18 @@ class Walk(NamedTuple):
     @classmethod
     def of(cls, files: Iterable[FileStat]) -> Walk:
         listed = list(files)
+        folders: list[tuple[str, int, int]] = []
+        for i, f in enumerate(listed):
+            prefix = f.fspath[: f.fspath.rfind("/") + 1]
+            if folders and folders[-1][0] == prefix and folders[-1][2] == i:
+                folders[-1] = (prefix, folders[-1][1], i + 1)
+            else:
+                folders.append((prefix, i, i + 1))
         return cls(
             [f.fspath for f in listed],
             array("q", [f.mtime_ns for f in listed]),
             array("q", [f.size for f in listed]),
+            folders,
         )
 
 
@@ -148,12 +160,13 @@ def walk_columns(
     fspaths: list[str] = []
     mtimes: array[int] = array("q")
     sizes: array[int] = array("q")
+    folders: list[tuple[str, int, int]] = []
     add_path, add_mtime, add_size = fspaths.append, mtimes.append, sizes.append
     plain_only = ignored is None
     # The loop below runs once per file of the vault on every refresh: the common case (a
-    # regular file named *.md, an ASCII path, no ignore globs) is one lstat and three
-    # appends; anything else (a symlink, a non-ASCII name, ignore globs, an attachment)
-    # takes the general path below it.
+    # regular file named *.md with a UTF-8 name, no ignore globs) is one lstat and three
+    # appends; anything else (a symlink, a name that is not UTF-8, ignore globs, an
+    # attachment) takes the general path below it.
     while stack:
         folder, prefix = stack.pop()
         try:
@@ -171,6 +184,7 @@ def walk_columns(
             continue
         # Entry by entry as the folder is listed (not listed first: a big folder's entries
         # are never all held at once).
+        start = len(fspaths)
         try:
             with entries:
                 for entry in entries:
@@ -185,15 +199,16 @@ def walk_columns(
                         continue
                     rel = prefix + name
                     try:
-                        if plain_only and name.endswith(".md") and rel.isascii():
+                        if plain_only and name.endswith(".md"):
                             st = entry.stat(follow_symlinks=False)
                             mode = st.st_mode
-                            if S_ISREG(mode):
+                            plain = rel.isascii()
+                            if S_ISREG(mode) and (plain or _utf8(rel)):
                                 add_path(rel)
                                 add_mtime(st.st_mtime_ns)
                                 add_size(st.st_size)
                                 continue
-                            if not S_ISLNK(mode):
+                            if plain and not S_ISLNK(mode):
                                 if S_ISDIR(mode):
                                     stack.append((entry.path, rel + "/"))
                                 continue  # a pipe or a device named *.md: not a note
@@ -252,7 +267,9 @@ def walk_columns(
                     f"folder not read ({exc.strerror})",
                 )
             )
-    return Walk(fspaths, mtimes, sizes)
+        if len(fspaths) > start:
+            folders.append((prefix, start, len(fspaths)))
+    return Walk(fspaths, mtimes, sizes, folders)
 
 
 def inside(vault: Path | str, fspath: str) -> bool:

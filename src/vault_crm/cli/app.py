@@ -86,15 +86,20 @@ class App:
             self._settings = load_settings(self.vault)
         return self._settings
 
-    def index(self, *, refresh: bool | None = None, rebuild: bool = False) -> Index:
-        """The open index, refreshed first unless `--no-refresh` (or refresh=False)."""
+    def index(
+        self, *, refresh: bool | None = None, rebuild: bool = False, counts: bool = False
+    ) -> Index:
+        """The open index, refreshed first unless `--no-refresh` (or refresh=False); with
+        `counts`, `last_stats` holds the index's totals, not just what changed."""
         if self._index is None:
             self._index = Index.open(self.settings)
             self.closers.append(self._index.close)
             do_refresh = (not self.no_refresh) if refresh is None else refresh
             if do_refresh or rebuild:
                 with ProgressBar("Indexing") as bar:
-                    self.last_stats = refresh_index(self._index, bar.update, rebuild=rebuild)
+                    self.last_stats = refresh_index(
+                        self._index, bar.update, rebuild=rebuild, counts=counts
+                    )
             elif self.no_refresh:
                 # `--no-refresh` beside the daemon: the whole command reads one snapshot,
                 # whatever the daemon commits meanwhile.

@@ -57,7 +57,7 @@ def index(app: App, rebuild: bool, as_json: bool) -> None:
       vault index
       vault index --rebuild --json
     """
-    idx = app.index(refresh=True, rebuild=rebuild)
+    idx = app.index(refresh=True, rebuild=rebuild, counts=True)
     stats = app.last_stats
     assert stats is not None
     problems = all_problems(idx)

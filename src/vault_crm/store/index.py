@@ -15,6 +15,7 @@ import os
 import sqlite3
 import sys
 import time
+from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -136,10 +137,78 @@ class Index(Queries):
             return None
         return str(row[0]) if row else None
 
-    def keep_walk_mark(self, mark: str) -> None:
+    def keep_walk_mark(
+        self,
+        mark: str,
+        parts: Sequence[tuple[str, bytes, str, bytes, bytes]] = (),
+        gone: Sequence[str] = (),
+    ) -> None:
         """Remember that the index held exactly the notes of a walk (its digest, with the
-        generation): a later walk with the same mark has nothing to apply."""
-        self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('walk', ?)", (mark,))
+        generation): a later walk with the same mark has nothing to apply. With it, the
+        walk's parts whose digest changed, as (part, digest, paths, mtimes, sizes), and
+        the parts `gone` from it (see `walk_parts`)."""
+        conn = self.conn
+        if parts or gone:
+            # The mark goes first and comes back last, each statement on its own: a
+            # process killed in between leaves no mark, and the next refresh compares
+            # everything (and writes again the parts that differ).
+            conn.execute("DELETE FROM meta WHERE key = 'walk'")
+            conn.execute(
+                "DELETE FROM walk_parts WHERE part IN (SELECT value FROM json_each(?))",
+                (json.dumps(list(gone)),),
+            )
+            for i in range(0, len(parts), 1000):
+                rows = parts[i : i + 1000]
+                conn.execute(
+                    "INSERT OR REPLACE INTO walk_parts VALUES "
+                    + ",".join(["(?,?,?,?,?)"] * len(rows)),
+                    [v for row in rows for v in row],
+                )
+        conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('walk', ?)", (mark,))
+
+    def walk_parts(self) -> dict[str, bytes] | None:
+        """Each part of the walk the index last matched (`keep_walk_mark`) → its
+        digest; None when they cannot be read."""
+        try:
+            return dict(self.conn.execute("SELECT part, digest FROM walk_parts"))
+        except sqlite3.DatabaseError:
+            return None
+
+    def walk_parts_of(
+        self, folders: Sequence[str]
+    ) -> list[tuple[str, str, array[int], array[int]]] | None:
+        """(part, paths, mtimes, sizes) of every part of these folders (see
+        `walk_part_stats`); None when they cannot be read."""
+        found: list[tuple[str, str, array[int], array[int]]] = []
+        try:
+            for folder in folders:
+                for part, fspaths, mtimes, sizes in self.conn.execute(
+                    "SELECT part, fspaths, mtimes, sizes FROM walk_parts"
+                    " WHERE part > ? AND part < ?",
+                    (folder + "#", folder + "$"),
+                ):
+                    if part.rsplit("#", 1)[0] == folder:  # not a folder named `#…` in it
+                        found.append((part, fspaths, array("q", mtimes), array("q", sizes)))
+        except (sqlite3.DatabaseError, ValueError, TypeError):
+            return None
+        return found
+
+    def walk_part_stats(
+        self, parts: Sequence[str]
+    ) -> list[tuple[str, array[int], array[int]]] | None:
+        """(paths as on disk, NUL-separated; mtime_ns and size of each) of these parts
+        as the index last matched them; None when they cannot be read."""
+        found: list[tuple[str, array[int], array[int]]] = []
+        try:
+            for fspaths, mtimes, sizes in self.conn.execute(
+                "SELECT fspaths, mtimes, sizes FROM walk_parts WHERE part IN"
+                " (SELECT value FROM json_each(?))",
+                (json.dumps(list(parts)),),
+            ):
+                found.append((fspaths, array("q", mtimes), array("q", sizes)))
+        except (sqlite3.DatabaseError, ValueError, TypeError):
+            return None
+        return found
 
     def stats(
         self, started: float, added: int = 0, updated: int = 0, removed: int = 0
@@ -228,6 +297,7 @@ class Index(Queries):
                 if new_paths is not None:
                     self._people_names([r.path for r in batch], people, names)
                 graph_kinds |= self._write(batch, next_id, replace=new_paths is not None)
+            written = set(touched)  # the notes written or removed
             if files is not None:
                 stored = self.files()
                 came, went = files - stored, stored - files
@@ -257,6 +327,7 @@ class Index(Queries):
                     )
             if new_paths is None or "person" in graph_kinds:
                 _People.changed(conn)
+                self._keep_person_names(None if new_paths is None else written)
             if new_paths is None:
                 self._rebuild_graph(held=held)
             elif "person" in graph_kinds:
@@ -503,16 +574,58 @@ class Index(Queries):
                 found.add(path)
         return found
 
+    def _person_paths(self, paths: Iterable[str]) -> set[str]:
+        """The person notes among `paths`."""
+        return {p.path for p in _people_of(self.conn, sorted(paths))}
+
+    def _named(self, rows: Sequence[ConversationRow], links: Sequence[LinkRow]) -> list[Person]:
+        """Everyone these notes may name, as `_People.named` finds them, but looked up by
+        the names and paths they use (`person_names`) instead of from everyone's."""
+        from vault_crm.contacts import name_key
+
+        keys = {name_key(ln.target) for ln in links}
+        keys.update(name_key(n) for r in rows for n in r.participant_names)
+        paths = {ln.resolved for ln in links if ln.resolved is not None}
+        for part in _chunks(sorted(keys), 500):
+            paths.update(
+                p
+                for (p,) in self.conn.execute(
+                    "SELECT person FROM person_names WHERE key IN (SELECT value FROM json_each(?))",
+                    (json.dumps(list(part)),),
+                )
+            )
+        return _people_of(self.conn, sorted(paths))
+
+    def _keep_person_names(self, paths: Iterable[str] | None) -> None:
+        """Write again the `person_names` rows of these notes (of every note: None)."""
+        c = self.conn
+        if paths is None:
+            c.execute("DELETE FROM person_names")
+            people = _people_of(c)
+        else:
+            listed = json.dumps(sorted(paths))
+            c.execute(
+                "DELETE FROM person_names WHERE person IN (SELECT value FROM json_each(?))",
+                (listed,),
+            )
+            people = _people_of(c, json.loads(listed))
+        c.executemany(
+            "INSERT INTO person_names(key, person) VALUES (?, ?)",
+            [(key, p.path) for p in people for key in sorted(_name_keys(p))],
+        )
+
     def _update_graph(self, sources: set[str], *, people: bool = False) -> None:
         """Participants and problems of just these notes: who took part in a conversation
         depends only on its own rows and links, and on the people. With `people` (people
         changed), the clashes between people's aliases are worked out again too."""
         from vault_crm.contacts import build_graph
 
-        everyone = self._people.load(self)
-        persons = everyone.paths
-        wanted = sorted(sources if people else sources - persons.keys())
+        # Everyone's names when people changed, or when they are loaded already (the
+        # daemon's); else just the people these notes may name are looked up.
         c = self.conn
+        everyone = self._people.load(self) if people or self._people.fresh(c) else None
+        persons = set(everyone.paths) if everyone is not None else self._person_paths(sources)
+        wanted = sorted(sources if people else sources - persons)
         summarise: set[str] = set()  # people whose participants rows change
         for part in _chunks(wanted, 500):
             arg = (json.dumps(list(part)),)
@@ -533,7 +646,10 @@ class Index(Queries):
             rows = self.conversation_rows(part)
             links = self.contact_links(part)
             # Only the people these notes may name: everyone's names are not all needed.
-            named = everyone.people if people else everyone.named(rows, links)
+            if everyone is None:
+                named = self._named(rows, links)
+            else:
+                named = everyone.people if people else everyone.named(rows, links)
             graph = build_graph(named, rows, links, self.settings)
             self._participants(rows, graph.participants)
             summarise.update(p for found in graph.participants.values() for p in found)
@@ -543,7 +659,7 @@ class Index(Queries):
         self._summarise(summarise)
         if self._changed_people is not None:
             self._changed_people |= summarise
-        if people:
+        if people and everyone is not None:
             c.execute(
                 "DELETE FROM graph_problems WHERE path IN (SELECT value FROM json_each(?))",
                 (json.dumps(sorted(persons)),),
@@ -589,6 +705,41 @@ def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
         yield items[i : i + size]
 
 
+# The people as name matching needs them: path, title, aliases and a `name` property.
+_PEOPLE = """SELECT path, title, aliases, CASE json_type(props, '$.name') WHEN 'text'
+    THEN json_extract(props, '$.name') END FROM notes
+    WHERE kind = 'person' AND is_template = 0 AND is_generated = 0"""
+
+
+def _people_of(conn: sqlite3.Connection, paths: Sequence[str] | None = None) -> list[Person]:
+    """The people (of `paths` only, when given) in the order written, as name matching
+    needs them (not every property, as load_people)."""
+    from vault_crm.contacts import Person, display_name, name_key
+
+    if paths is None:
+        rows = conn.execute(_PEOPLE + " ORDER BY id")
+    else:
+        # By path (`+kind` keeps SQLite from reading every person by kind first).
+        sql = _PEOPLE.replace("WHERE kind", "WHERE +kind")
+        rows = conn.execute(
+            sql + " AND path IN (SELECT value FROM json_each(?)) ORDER BY id",
+            (json.dumps(list(paths)),),
+        )
+    people = []
+    for path, title, aliases, name in rows:
+        shown = display_name(title, {"name": name})
+        stem = title if name_key(shown) != name_key(title) else ""
+        people.append(Person(path, shown, tuple(json.loads(aliases)), (), {}, stem))
+    return people
+
+
+def _name_keys(person: Person) -> set[str]:
+    """Every name a person is known by, as name matching compares them."""
+    from vault_crm.contacts import name_key
+
+    return {name_key(n) for n in (*person.names, *person.aliases)}
+
+
 class _People:
     """The people as name matching needs them (not every property, as load_people), kept
     between refreshes of one open index (the daemon's) while the people stay the same:
@@ -606,9 +757,12 @@ class _People:
             "INSERT OR REPLACE INTO meta(key, value) VALUES ('people', ?)", (os.urandom(8).hex(),)
         )
 
-    def load(self, index: Index) -> _People:
-        from vault_crm.contacts import Person, display_name, name_key
+    def fresh(self, conn: sqlite3.Connection) -> bool:
+        """Are the people loaded those of the index as it is?"""
+        row = conn.execute("SELECT value FROM meta WHERE key = 'people'").fetchone()
+        return row is not None and row[0] == self.mark
 
+    def load(self, index: Index) -> _People:
         conn = index.conn
         row = conn.execute("SELECT value FROM meta WHERE key = 'people'").fetchone()
         if row is None:  # an index from before the mark: give it one
@@ -616,19 +770,11 @@ class _People:
             row = conn.execute("SELECT value FROM meta WHERE key = 'people'").fetchone()
         if row[0] == self.mark:
             return self
-        self.people = []
-        for path, title, aliases, name in conn.execute(
-            "SELECT path, title, aliases, CASE json_type(props, '$.name') WHEN 'text'"
-            " THEN json_extract(props, '$.name') END FROM notes"
-            " WHERE kind = 'person' AND is_template = 0 AND is_generated = 0"
-        ):
-            shown = display_name(title, {"name": name})
-            stem = title if name_key(shown) != name_key(title) else ""
-            self.people.append(Person(path, shown, tuple(json.loads(aliases)), (), {}, stem))
+        self.people = _people_of(conn)
         self.paths = {p.path: i for i, p in enumerate(self.people)}
         by_name: dict[str, list[int]] = {}
         for i, p in enumerate(self.people):
-            for key in {name_key(n) for n in (*p.names, *p.aliases)}:
+            for key in _name_keys(p):
                 by_name.setdefault(key, []).append(i)
         self.by_name = by_name
         self.mark = row[0]

@@ -18,10 +18,10 @@ from pathlib import Path
 from vault_crm.config import Settings
 from vault_crm.errors import IndexUnavailable
 
-# 9: participants_person covers date, kind and source; 8: profile; 7: person_summary
-# holds the notes' details; 6: person_summary; 5: summaries join hard-wrapped lines;
-# files table
-SCHEMA_VERSION = 9
+# 10: walk_parts, person_names; 9: participants_person covers date, kind and source;
+# 8: profile; 7: person_summary holds the notes' details; 6: person_summary;
+# 5: summaries join hard-wrapped lines; files table
+SCHEMA_VERSION = 10
 BUSY_TIMEOUT_MS = 15_000
 
 SCHEMA = """
@@ -113,6 +113,21 @@ CREATE TABLE person_summary(
 CREATE VIRTUAL TABLE profile USING fts5(path UNINDEXED, field UNINDEXED,
     text, tokenize = 'porter unicode61 remove_diacritics 2');
 CREATE VIRTUAL TABLE profile_words USING fts5vocab(profile, instance);
+-- the walk of the vault the index last matched (meta 'walk'), in parts (refresh.py's
+-- `_parts`: a folder, or a run of a folder's notes, keyed "folder#n"): each part's
+-- digest and its notes' paths as on disk (NUL-separated), mtime_ns and size (int64
+-- arrays); a refresh reads back only the parts whose digest changed
+CREATE TABLE walk_parts(
+    part TEXT PRIMARY KEY,
+    digest BLOB NOT NULL,
+    fspaths TEXT NOT NULL,
+    mtimes BLOB NOT NULL,
+    sizes BLOB NOT NULL
+);
+-- every name a person is known by (display name, file title, aliases; as contacts'
+-- name_key spells them) → the person note, kept by apply: the people one changed note
+-- may name are looked up by the names it uses, not found among everyone's
+CREATE TABLE person_names(key TEXT NOT NULL, person TEXT NOT NULL);
 CREATE TABLE graph_problems(
     path TEXT NOT NULL,
     line INTEGER,
@@ -139,6 +154,8 @@ CREATE INDEX IF NOT EXISTS tags_path ON tags(path);
 CREATE INDEX IF NOT EXISTS tags_tag ON tags(tag);
 CREATE INDEX IF NOT EXISTS tasks_path ON tasks(path);
 CREATE INDEX IF NOT EXISTS problems_path ON problems(path);
+CREATE INDEX IF NOT EXISTS person_names_key ON person_names(key);
+CREATE INDEX IF NOT EXISTS person_names_person ON person_names(person);
 CREATE INDEX IF NOT EXISTS participants_source ON participants(source);
 -- covering: a person's contacts (their dates, kinds and notes) are read from the index alone
 CREATE INDEX IF NOT EXISTS participants_person ON participants(person, date, kind, source);
