@@ -13,7 +13,7 @@ from typing import Protocol
 from vault_crm.contacts import Graph, load_followups, load_graph
 from vault_crm.dates import Cadence, parse_duration
 from vault_crm.due import DueReport, compute_due, person_status, with_followups
-from vault_crm.insights.report import Report, build_report, report_context
+from vault_crm.insights.report import Report, report_context, report_of
 from vault_crm.refresh import refresh_paths
 from vault_crm.store import Index
 from vault_crm.views import Linker, reconnect_context
@@ -136,15 +136,14 @@ def network_report(index: Index, today: dt.date) -> Report:
     if _kept is not None:
         _kept.update(index, today)
         return _kept.report(index, today)
-    from vault_crm.insights.sources import report_history
+    from vault_crm.insights.sources import report_summary
 
     graph = _graph(index, today)
     entries = [
         person_status(p, graph.contacts.get(p.path, []), index.settings, today)
         for p in graph.sorted_people()
     ]
-    contacts, conversations = report_history(index, today)
-    return build_report(entries, contacts, conversations, today)
+    return report_of(entries, report_summary(index, today), today)
 
 
 def write_report(

@@ -609,6 +609,76 @@ class Queries:
         return sorted(rows)
 
     @_fts_query
+    def person_body_hits(
+        self, match: str
+    ) -> list[tuple[str, str, str, str | None, float, str | None]]:
+        """`note_hits` of the person notes only (their body matches `match`)."""
+        rows = self.conn.execute(
+            """WITH person AS MATERIALIZED (
+                SELECT rowid AS id, -bm25(fts, 0.0, 0.0, 0.0, 1.0) AS score FROM fts
+                WHERE fts MATCH :person)
+            SELECT n.path, n.kind, n.title, n.date, h.score, NULL FROM person h
+                JOIN notes n ON n.id = h.id
+                WHERE n.kind = 'person' AND n.is_template = 0 AND n.is_generated = 0""",
+            {"person": "{body} : (" + match + ")"},
+        ).fetchall()
+        return sorted(rows)
+
+    @_fts_query
+    def conversation_credit(self, match: str) -> tuple[float, dict[str, float]]:
+        """The best score (-bm25) of the conversations whose title or body match `match`
+        (0 when none has a participant who is a person), and per person the credit they
+        take of them (as `vault who` shares it): each conversation worth 1 + its score /
+        the best, shared equally among its participants who are people. Added up here:
+        a common word matches tens of thousands of conversations."""
+        rows = self.conn.execute(
+            """WITH hits AS MATERIALIZED (SELECT n.path, h.score FROM (
+                SELECT rowid AS id, -bm25(fts, 2.0, 0.0, 0.0, 1.0) AS score FROM fts
+                WHERE fts MATCH :conversation) h
+                CROSS JOIN notes n ON n.id = h.id
+                WHERE n.kind = 'conversation' AND n.is_template = 0 AND n.is_generated = 0),
+            best AS MATERIALIZED (SELECT max(score) AS best FROM hits),
+            credited AS MATERIALIZED (
+                SELECT DISTINCT h.path, h.score, p.person FROM hits h
+                CROSS JOIN participants p ON p.source = h.path
+                CROSS JOIN notes q ON q.path = p.person
+                WHERE q.kind = 'person' AND q.is_template = 0 AND q.is_generated = 0),
+            shared AS (SELECT path, count(*) AS n FROM credited GROUP BY path)
+            SELECT c.person,
+                sum((1.0 + CASE WHEN b.best > 0 THEN c.score / b.best ELSE 0.0 END) / s.n),
+                b.best
+                FROM credited c JOIN shared s ON s.path = c.path CROSS JOIN best b
+                GROUP BY c.person""",
+            {"conversation": "{title body} : (" + match + ")"},
+        ).fetchall()
+        best = rows[0][2] if rows else 0.0
+        return float(best or 0.0), {person: credit for person, credit, _best in rows}
+
+    @_fts_query
+    def conversation_hits_of(
+        self, match: str, people: Sequence[str]
+    ) -> list[tuple[str, str, str, str | None, float, str | None]]:
+        """`note_hits` of the conversations that `people` took part in."""
+        rows = self.conn.execute(
+            """WITH conversation AS MATERIALIZED (
+                SELECT rowid AS id, -bm25(fts, 2.0, 0.0, 0.0, 1.0) AS score FROM fts
+                WHERE fts MATCH :conversation),
+            mine AS MATERIALIZED (SELECT DISTINCT p.source FROM participants p
+                WHERE p.person IN (SELECT value FROM json_each(:people)))
+            SELECT n.path, n.kind, n.title, n.date, h.score,
+                (SELECT group_concat(p.person, char(0)) FROM participants p
+                    WHERE p.source = n.path)
+                FROM mine m CROSS JOIN notes n ON n.path = m.source
+                JOIN conversation h ON h.id = n.id
+                WHERE n.kind = 'conversation' AND n.is_template = 0 AND n.is_generated = 0""",
+            {
+                "conversation": "{title body} : (" + match + ")",
+                "people": json.dumps(sorted(set(people))),
+            },
+        ).fetchall()
+        return sorted(rows)
+
+    @_fts_query
     def snippets(self, match: str, paths: Sequence[str]) -> dict[str, str]:
         """The best snippet of each of `paths` for `match`, matches between \x02 and \x03
         (title and body only: a property's words are shown with the property)."""
@@ -698,24 +768,60 @@ class Queries:
             },
         ).fetchall()
 
-    def contact_rows(self) -> list[tuple[str, str, str, str]]:
-        """(person, date, path, kind) of every dated conversation and daily-note mention,
-        in no particular order: `interactions` without the notes' properties."""
-        return self.conn.execute(
-            "SELECT person, date, source, kind FROM participants WHERE date IS NOT NULL"
-        ).fetchall()
-
-    def exchanges(self) -> dict[str, tuple[Any, Any]]:
-        """Each dated conversation's path → its (intent, initiated_by) as written. Read
-        once per note, not once per participant."""
-        return {
-            path: (intent, side)
-            for path, intent, side in self.conn.execute(
-                "SELECT path, json_extract(props, '$.intent'),"
-                " json_extract(props, '$.initiated_by') FROM notes"
-                " WHERE kind = 'conversation' AND date IS NOT NULL"
+    def contact_figures(
+        self, today: dt.date, first_month: dt.date, half: dt.date, year: dt.date
+    ) -> tuple[dict[str, int], dict[str, tuple[int, int, int]]]:
+        """Dated conversations and daily-note mentions on or before today, added up:
+        per month ("YYYY-MM") since `first_month`, everyone's; and per person, how many
+        after `half`, how many after `year` up to `half`, and how many in all."""
+        args = {
+            "today": today.isoformat(),
+            "first": first_month.isoformat(),
+            "half": half.isoformat(),
+            "year": year.isoformat(),
+        }
+        months = dict(
+            self.conn.execute(
+                "SELECT substr(date, 1, 7), count(*) FROM participants"
+                " WHERE date >= :first AND date <= :today GROUP BY 1",
+                args,
+            ).fetchall()
+        )
+        windows = {
+            person: (recent, before, past)
+            for person, recent, before, past in self.conn.execute(
+                "SELECT person, sum(date > :half), sum(date > :year AND date <= :half),"
+                " count(*) FROM participants WHERE date <= :today GROUP BY person",
+                args,
             )
         }
+        return months, windows
+
+    def asks_since_give(
+        self, today: dt.date, intent: Callable[[Any], str | None]
+    ) -> dict[str, tuple[int, bool]]:
+        """Per person with an ask in a past conversation: the asks since their newest
+        past give (newest by date, then path), and whether there was one; `intent` reads
+        a conversation's `intent` as written ("ask", "give" or anything else)."""
+        self.conn.create_function("vault_intent", 1, intent, deterministic=True)
+        # char(31) between date and path: one text that sorts as (date, path) does; g:
+        # the person's newest give, beside each of their conversations.
+        rows = self.conn.execute(
+            """WITH x AS MATERIALIZED (SELECT path, intent FROM (
+                SELECT path, vault_intent(json_extract(props, '$.intent')) AS intent
+                FROM notes WHERE kind = 'conversation' AND date IS NOT NULL
+                AND json_extract(props, '$.intent') IS NOT NULL)
+                WHERE intent IN ('ask', 'give')),
+            t AS (SELECT p.person, p.date || char(31) || p.source AS k, x.intent,
+                max(CASE WHEN x.intent = 'give' THEN p.date || char(31) || p.source END)
+                    OVER (PARTITION BY p.person) AS g
+                FROM participants p JOIN x ON x.path = p.source
+                WHERE p.kind = 'conversation' AND p.date <= :today)
+            SELECT person, sum(intent = 'ask' AND (g IS NULL OR k > g)) AS asks, g IS NOT NULL
+            FROM t GROUP BY person HAVING asks > 0""",
+            {"today": today.isoformat()},
+        ).fetchall()
+        return {person: (asks, bool(gave)) for person, asks, gave in rows}
 
     def interactions(
         self, people: Sequence[str] | None = None
