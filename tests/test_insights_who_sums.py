@@ -31,13 +31,17 @@ def vault_files(seed: int) -> dict[str, str | bytes]:
         )
         body = rng.choice(["", "Talks about pricing a lot.\n", "Likes hiring.\n", ""])
         template = "template: true\n" if i == 29 else ""
-        files[f"People/{name}.md"] = f"---\ntype: person\n{props}{template}---\n{body}"
+        alias = f"aliases: [{name.replace('Person', 'P')}]\n"
+        files[f"People/{name}.md"] = f"---\ntype: person\n{alias}{props}{template}---\n{body}"
     for n in range(120):
         people = rng.sample(NAMES, rng.choice([1, 1, 2, 2, 3, 5]))
         links = ", ".join(f'"[[{p}]]"' for p in people)
         # A link to nobody: credited to no one, and counted in no one's share.
         if n % 17 == 0:
             links += ', "[[Someone Unknown]]"'
+        # The same person named twice (by name and by alias): credited once.
+        if n % 13 == 0:
+            links += f', "[[{people[0]}]]", "[[{people[0].replace("Person", "P")}]]"'
         said = " ".join(rng.choice(WORDS) for _ in range(rng.randint(1, 3)))
         filler = " ".join(["words"] * rng.randint(0, 30))
         files[f"Conversations/2026-{1 + n % 12:02d}-{1 + n % 28:02d} talk {n:03d}.md"] = (

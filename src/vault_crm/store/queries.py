@@ -629,8 +629,9 @@ class Queries:
         """The best score (-bm25) of the conversations whose title or body match `match`
         (0 when none has a participant who is a person), and per person the credit they
         take of them (as `vault who` shares it): each conversation worth 1 + its score /
-        the best, shared equally among its participants who are people. Added up here:
-        a common word matches tens of thousands of conversations."""
+        the best, shared equally among its participants who are people (a note names
+        each participant once in `participants`). Added up here: a common word matches
+        tens of thousands of conversations."""
         rows = self.conn.execute(
             """WITH hits AS MATERIALIZED (SELECT n.path, h.score FROM (
                 SELECT rowid AS id, -bm25(fts, 2.0, 0.0, 0.0, 1.0) AS score FROM fts
@@ -639,10 +640,10 @@ class Queries:
                 WHERE n.kind = 'conversation' AND n.is_template = 0 AND n.is_generated = 0),
             best AS MATERIALIZED (SELECT max(score) AS best FROM hits),
             credited AS MATERIALIZED (
-                SELECT DISTINCT h.path, h.score, p.person FROM hits h
+                SELECT h.path, h.score, p.person FROM hits h
                 CROSS JOIN participants p ON p.source = h.path
-                CROSS JOIN notes q ON q.path = p.person
-                WHERE q.kind = 'person' AND q.is_template = 0 AND q.is_generated = 0),
+                WHERE p.person IN (SELECT path FROM notes WHERE kind = 'person'
+                    AND is_template = 0 AND is_generated = 0)),
             shared AS (SELECT path, count(*) AS n FROM credited GROUP BY path)
             SELECT c.person,
                 sum((1.0 + CASE WHEN b.best > 0 THEN c.score / b.best ELSE 0.0 END) / s.n),
@@ -803,25 +804,37 @@ class Queries:
         """Per person with an ask in a past conversation: the asks since their newest
         past give (newest by date, then path), and whether there was one; `intent` reads
         a conversation's `intent` as written ("ask", "give" or anything else)."""
-        self.conn.create_function("vault_intent", 1, intent, deterministic=True)
-        # char(31) between date and path: one text that sorts as (date, path) does; g:
-        # the person's newest give, beside each of their conversations.
-        rows = self.conn.execute(
-            """WITH x AS MATERIALIZED (SELECT path, intent FROM (
-                SELECT path, vault_intent(json_extract(props, '$.intent')) AS intent
-                FROM notes WHERE kind = 'conversation' AND date IS NOT NULL
-                AND json_extract(props, '$.intent') IS NOT NULL)
-                WHERE intent IN ('ask', 'give')),
-            t AS (SELECT p.person, p.date || char(31) || p.source AS k, x.intent,
-                max(CASE WHEN x.intent = 'give' THEN p.date || char(31) || p.source END)
-                    OVER (PARTITION BY p.person) AS g
-                FROM participants p JOIN x ON x.path = p.source
-                WHERE p.kind = 'conversation' AND p.date <= :today)
-            SELECT person, sum(intent = 'ask' AND (g IS NULL OR k > g)) AS asks, g IS NOT NULL
-            FROM t GROUP BY person HAVING asks > 0""",
-            {"today": today.isoformat()},
-        ).fetchall()
-        return {person: (asks, bool(gave)) for person, asks, gave in rows}
+        said: dict[str, str] = {}  # conversation -> "ask" | "give"
+        for path, value in self.conn.execute(
+            "SELECT path, json_extract(props, '$.intent') FROM notes"
+            " WHERE kind = 'conversation' AND date IS NOT NULL"
+            " AND json_extract(props, '$.intent') IS NOT NULL"
+        ):
+            read = intent(value)
+            if read == "ask" or read == "give":
+                said[path] = read
+        gave: dict[str, tuple[str, str]] = {}  # person -> their newest give's (date, path)
+        asked: dict[str, list[tuple[str, str]]] = {}
+        for person, date, source in self.conn.execute(
+            "SELECT person, date, source FROM participants"
+            " WHERE kind = 'conversation' AND date <= ?",
+            (today.isoformat(),),
+        ):
+            read = said.get(source)
+            if read is None:
+                continue
+            key = (date, source)  # ISO dates: newest by date, then path
+            if read == "ask":
+                asked.setdefault(person, []).append(key)
+            elif person not in gave or key > gave[person]:
+                gave[person] = key
+        out = {}
+        for person, keys in asked.items():
+            newest = gave.get(person)
+            n = len(keys) if newest is None else sum(k > newest for k in keys)
+            if n:
+                out[person] = (n, newest is not None)
+        return out
 
     def interactions(
         self, people: Sequence[str] | None = None
