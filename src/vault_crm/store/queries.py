@@ -626,34 +626,45 @@ class Queries:
 
     @_fts_query
     def conversation_credit(self, match: str) -> tuple[float, dict[str, float]]:
-        """The best score (-bm25) of the conversations whose title or body match `match`
-        (0 when none has a participant who is a person), and per person the credit they
-        take of them (as `vault who` shares it): each conversation worth 1 + its score /
-        the best, shared equally among its participants who are people (a note names
-        each participant once in `participants`). Added up here: a common word matches
-        tens of thousands of conversations."""
-        rows = self.conn.execute(
-            """WITH hits AS MATERIALIZED (SELECT n.path, h.score FROM (
+        """The best score (-bm25) of the conversations whose title or body match `match`,
+        and per person the credit they take of them (as `vault who` shares it): each
+        conversation worth 1 + its score / the best, shared equally among its
+        participants who are people. Added up here from three flat reads (the matches,
+        who the people are, who took part in what): a common word matches tens of
+        thousands of conversations, and joining each to its participants costs more."""
+        hits = self.conn.execute(
+            """SELECT n.path, h.score FROM (
                 SELECT rowid AS id, -bm25(fts, 2.0, 0.0, 0.0, 1.0) AS score FROM fts
                 WHERE fts MATCH :conversation) h
                 CROSS JOIN notes n ON n.id = h.id
-                WHERE n.kind = 'conversation' AND n.is_template = 0 AND n.is_generated = 0),
-            best AS MATERIALIZED (SELECT max(score) AS best FROM hits),
-            credited AS MATERIALIZED (
-                SELECT h.path, h.score, p.person FROM hits h
-                CROSS JOIN participants p ON p.source = h.path
-                WHERE p.person IN (SELECT path FROM notes WHERE kind = 'person'
-                    AND is_template = 0 AND is_generated = 0)),
-            shared AS (SELECT path, count(*) AS n FROM credited GROUP BY path)
-            SELECT c.person,
-                sum((1.0 + CASE WHEN b.best > 0 THEN c.score / b.best ELSE 0.0 END) / s.n),
-                b.best
-                FROM credited c JOIN shared s ON s.path = c.path CROSS JOIN best b
-                GROUP BY c.person""",
+                WHERE n.kind = 'conversation' AND n.is_template = 0 AND n.is_generated = 0""",
             {"conversation": "{title body} : (" + match + ")"},
         ).fetchall()
-        best = rows[0][2] if rows else 0.0
-        return float(best or 0.0), {person: credit for person, credit, _best in rows}
+        if not hits:
+            return 0.0, {}
+        people = {
+            path
+            for (path,) in self.conn.execute(
+                "SELECT path FROM notes"
+                " WHERE kind = 'person' AND is_template = 0 AND is_generated = 0"
+            )
+        }
+        who: dict[str, list[str]] = {}
+        for source, person in self.conn.execute("SELECT source, person FROM participants"):
+            if person in people:
+                who.setdefault(source, []).append(person)
+        best = max(score for _path, score in hits)
+        credit: dict[str, float] = {}
+        for path, score in hits:
+            names = who.get(path)
+            if not names:
+                continue
+            if len(names) > 1:
+                names = list(dict.fromkeys(names))
+            share = (1 + (score / best if best > 0 else 0.0)) / len(names)
+            for person in names:
+                credit[person] = credit.get(person, 0.0) + share
+        return best, credit
 
     @_fts_query
     def conversation_hits_of(
