@@ -148,16 +148,15 @@ def network_report(index: Index, today: dt.date) -> Report:
     if _kept is not None:
         _kept.update(index, today)
         return _kept.report(index, today)
-    from vault_crm.insights.report import build_report
-    from vault_crm.insights.sources import report_history
+    from vault_crm.insights.report import report_of
+    from vault_crm.insights.sources import report_summary
 
     graph = _graph(index, today)
     entries = [
         person_status(p, graph.contacts.get(p.path, []), index.settings, today)
         for p in graph.sorted_people()
     ]
-    contacts, conversations = report_history(index, today)
-    return build_report(entries, contacts, conversations, today)
+    return report_of(entries, report_summary(index, today), today)
 
 
 def write_report(

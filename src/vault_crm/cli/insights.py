@@ -12,13 +12,7 @@ import click
 from vault_crm.cli.app import App, pass_app, print_json, warn
 from vault_crm.errors import QueryError, VaultError
 from vault_crm.insights.intros import Intro
-from vault_crm.insights.who import (
-    Expert,
-    needs_snippets,
-    note_hit,
-    rank_people,
-    with_snippets,
-)
+from vault_crm.insights.who import Expert, needs_snippets, with_snippets
 from vault_crm.query import parse_query
 from vault_crm.reconnect import network_report, write_report
 
@@ -79,12 +73,11 @@ def who(app: App, topic: tuple[str, ...], limit: int, as_json: bool) -> None:
         )
     if parsed.match is None:
         raise VaultError(f"nothing to look for in '{text}'; try a word or a \"phrase\"")
+    from vault_crm.insights.sources import load_experts
+
     idx = app.index()
-    people = idx.person_titles()
     try:
-        profile = idx.profile_hits(parsed.match)
-        notes = [note_hit(r) for r in idx.note_hits(parsed.match)]
-        experts = rank_people(people, profile, notes, limit)
+        experts = load_experts(idx, parsed.match, limit)
         snippets = idx.snippets(parsed.match, needs_snippets(experts))
     except QueryError as exc:
         raise VaultError(f"cannot look for '{text}': {exc}") from None

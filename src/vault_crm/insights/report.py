@@ -18,6 +18,7 @@ from vault_crm.due import DueEntry
 from vault_crm.insights.reciprocity import Touch
 
 LIST_LIMIT = 10  # people per list: a report to read, not a dump
+_NONE = (0, 0, 0)  # no contacts: none recent, none before, none at all
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,59 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
+@dataclass(frozen=True)
+class History:
+    """What the report reads of everyone's contacts, added up: contacts per month over
+    the 12 months up to today ("YYYY-MM" -> contacts, everyone's); per person, their
+    contacts in the last 6 months, in the 6 before those, and all their past contacts;
+    and per person, the asks since their newest give (counted back from the newest past
+    conversation) and whether there was a give. Only people with a contact or an ask
+    need an entry."""
+
+    months: Mapping[str, int]
+    windows: Mapping[str, tuple[int, int, int]]
+    asks: Mapping[str, tuple[int, bool]]
+
+
+def report_windows(today: dt.date) -> tuple[dt.date, dt.date, dt.date]:
+    """The report's periods for `today`: the first day of its 12 months, the start of
+    the last 6 months and of the 6 before them."""
+    return add_months(today.replace(day=1), -11), add_months(today, -6), add_months(today, -12)
+
+
+def history_of(
+    contacts: Mapping[str, Sequence[dt.date]],
+    conversations: Mapping[str, Sequence[Touch]],
+    today: dt.date,
+) -> History:
+    """`contacts`: each person's contact dates (conversations and daily-note mentions);
+    `conversations`: each person's past conversations, newest first (back to the newest
+    give at least), added up as the report needs them."""
+    first_month, half, year = report_windows(today)
+    months: Counter[str] = Counter()
+    windows = {}
+    for person, ds in contacts.items():
+        past = [d for d in ds if d <= today]
+        # "YYYY-MM": the ISO date's first 7 characters (strftime is slow in a loop)
+        months.update(d.isoformat()[:7] for d in past if d >= first_month)
+        windows[person] = (
+            sum(d > half for d in past),
+            sum(year < d <= half for d in past),
+            len(past),
+        )
+    asks = {}
+    for person, touched in conversations.items():
+        n = 0
+        gave = False
+        for t in touched:
+            if t.intent == "give":
+                gave = True
+                break
+            n += t.intent == "ask"
+        asks[person] = (n, gave)
+    return History(months, windows, asks)
+
+
 def build_report(
     entries: Sequence[DueEntry],
     contacts: Mapping[str, Sequence[dt.date]],
@@ -67,7 +121,11 @@ def build_report(
     """`entries`: every person's due state (person_status); `contacts`: each person's
     contact dates (conversations and daily-note mentions); `conversations`: each
     person's past conversations, newest first (back to the newest give at least)."""
-    past = {p: sorted(d for d in ds if d <= today) for p, ds in contacts.items()}
+    return report_of(entries, history_of(contacts, conversations, today), today)
+
+
+def report_of(entries: Sequence[DueEntry], history: History, today: dt.date) -> Report:
+    """The report of every person's due state (person_status) and their `history`."""
 
     def within(entry: DueEntry, days: int) -> bool:
         last = entry.last_contact
@@ -87,9 +145,7 @@ def build_report(
             for e in entries
         ),
     }
-    first_month = add_months(today.replace(day=1), -11)
-    # "YYYY-MM": the ISO date's first 7 characters (strftime is slow in a loop)
-    months = Counter(d.isoformat()[:7] for ds in past.values() for d in ds if d >= first_month)
+    first_month = report_windows(today)[0]
     labels = [add_months(first_month, i).isoformat()[:7] for i in range(12)]
     tags: Counter[str] = Counter()
     for e in entries:
@@ -98,27 +154,23 @@ def build_report(
     return Report(
         today=today,
         counts=counts,
-        months=[(m, months.get(m, 0)) for m in labels],
+        months=[(m, history.months.get(m, 0)) for m in labels],
         tags=sorted(tags.items(), key=lambda kv: (-kv[1], kv[0])),
-        fading=_fading(entries, past, today),
-        weak_ties=_weak_ties(entries, past, today),
-        asks=_asks(entries, conversations),
+        fading=_fading(entries, history.windows),
+        weak_ties=_weak_ties(entries, history.windows, today),
+        asks=_asks(entries, history.asks),
         met=_met(entries, today),
     )
 
 
 def _fading(
-    entries: Sequence[DueEntry], past: Mapping[str, list[dt.date]], today: dt.date
+    entries: Sequence[DueEntry], windows: Mapping[str, tuple[int, int, int]]
 ) -> list[Listed]:
     """Contacts in the last 6 months below half those of the 6 months before, with at
     least 2 before."""
-    half = add_months(today, -6)
-    year = add_months(today, -12)
     found = []
     for e in entries:
-        dates = past.get(e.person.path, [])
-        recent = sum(d > half for d in dates)
-        before = sum(year < d <= half for d in dates)
+        recent, before, _past = windows.get(e.person.path, _NONE)
         if before >= 2 and recent * 2 < before:
             why = f"{_plural(recent, 'contact')} in the last 6 months, {before} in the 6 before"
             found.append((before - recent, e, why))
@@ -127,40 +179,31 @@ def _fading(
 
 
 def _weak_ties(
-    entries: Sequence[DueEntry], past: Mapping[str, list[dt.date]], today: dt.date
+    entries: Sequence[DueEntry], windows: Mapping[str, tuple[int, int, int]], today: dt.date
 ) -> list[Listed]:
     """3 or more past contacts, and none for twice their cadence (a year without one)."""
     found = []
     for e in entries:
-        dates = past.get(e.person.path, [])
-        if len(dates) < 3 or e.last_contact is None:
+        past = windows.get(e.person.path, _NONE)[2]
+        if past < 3 or e.last_contact is None:
             continue
         quiet = (today - e.last_contact).days
         limit = 2 * e.cadence_days if e.cadence is not None and e.cadence_days else 365
         if quiet < limit:
             continue
         why = (
-            f"{len(dates)} contacts, none for {format_overdue(quiet)}"
-            f" (last {e.last_contact.isoformat()})"
+            f"{past} contacts, none for {format_overdue(quiet)} (last {e.last_contact.isoformat()})"
         )
-        found.append((len(dates), e, why))
+        found.append((past, e, why))
     found.sort(key=lambda x: (-x[0], x[1].last_contact, name_key(x[1].person.title)))
     return [_listed(e, why) for _n, e, why in found[:LIST_LIMIT]]
 
 
-def _asks(
-    entries: Sequence[DueEntry], conversations: Mapping[str, Sequence[Touch]]
-) -> list[Listed]:
+def _asks(entries: Sequence[DueEntry], counted: Mapping[str, tuple[int, bool]]) -> list[Listed]:
     """The most asks since the last give (or ever, with no give), 2 or more."""
     found = []
     for e in entries:
-        asks = 0
-        gave = False
-        for t in conversations.get(e.person.path, []):
-            if t.intent == "give":
-                gave = True
-                break
-            asks += t.intent == "ask"
+        asks, gave = counted.get(e.person.path, (0, False))
         if asks >= 2:
             why = f"{asks} asks " + ("since the last give" if gave else "and no give")
             found.append((asks, e, why))

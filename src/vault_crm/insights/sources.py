@@ -11,9 +11,7 @@ from typing import TYPE_CHECKING
 from vault_crm.insights.intros import Intro, closeness, profile_words, suggest
 from vault_crm.insights.reciprocity import (
     Reciprocity,
-    Touch,
     normalise_intent,
-    normalise_side,
     reciprocity,
     something_to_give,
     touches,
@@ -21,6 +19,8 @@ from vault_crm.insights.reciprocity import (
 
 if TYPE_CHECKING:
     from vault_crm.due import DueEntry
+    from vault_crm.insights.report import History
+    from vault_crm.insights.who import Expert
     from vault_crm.store import Index
     from vault_crm.views import Linker
 
@@ -36,37 +36,34 @@ def contact_dates(
     return out
 
 
-def report_history(
-    index: Index, today: dt.date
-) -> tuple[dict[str, list[dt.date]], dict[str, list[Touch]]]:
-    """What `vault report` reads of everyone's history: each person's contact dates (as
-    `contact_dates`), and their past conversations newest first back to the newest give
-    (the report counts the asks since then: older conversations change nothing, and a
-    large vault holds a hundred thousand of them)."""
-    dates: dict[str, list[dt.date]] = {}
-    talks: dict[str, list[tuple[dt.date, str, object, object]]] = {}
-    parsed: dict[str, dt.date] = {}  # a few thousand days, each met many times
-    until = today.isoformat()  # ISO dates compare as text
-    with index.snapshot():  # the two reads see the same index
-        rows = index.contact_rows()
-        exchanges = index.exchanges()
-    for person, date, path, kind in rows:
-        day = parsed.get(date)
-        if day is None:
-            day = parsed[date] = dt.date.fromisoformat(date)
-        dates.setdefault(person, []).append(day)
-        if kind == "conversation" and date <= until:
-            intent, side = exchanges.get(path, (None, None))
-            talks.setdefault(person, []).append((day, path, intent, side))
-    conversations: dict[str, list[Touch]] = {}
-    for person, items in talks.items():
-        items.sort(key=lambda t: (t[0], t[1]), reverse=True)
-        shown = conversations[person] = []
-        for day, path, intent, side in items:
-            shown.append(Touch(day, path, normalise_intent(intent), normalise_side(side)))
-            if shown[-1].intent == "give":
-                break
-    return dates, conversations
+def load_experts(index: Index, match: str, limit: int | None) -> list[Expert]:
+    """`vault who`: the first `limit` people for the FTS5 expression `match`, without
+    snippets. Each person's share of the matching conversations is added up by the
+    index; only the people who can be among the first `limit` have their conversations
+    read one by one (a common word matches tens of thousands)."""
+    from vault_crm.insights.who import contenders, note_hit, rank_people  # only `vault who`
+
+    people = index.person_titles()
+    profile = index.profile_hits(match)
+    bodies = [note_hit(r) for r in index.person_body_hits(match)]
+    best, credit = index.conversation_credit(match)
+    among = contenders(people, profile, bodies, credit, limit)
+    mine = sorted(credit) if among is None else sorted(among)
+    talks = [note_hit(r) for r in index.conversation_hits_of(match, mine)]
+    return rank_people(people, profile, bodies + talks, limit, among, best)
+
+
+def report_summary(index: Index, today: dt.date) -> History:
+    """What `vault report` reads of everyone's history, added up by the index: contacts
+    per month, each person's contacts in the report's periods, and their asks since
+    their newest give (what `history_of` adds up from each person's contacts)."""
+    from vault_crm.insights.report import History, report_windows  # only the report
+
+    first_month, half, year = report_windows(today)
+    with index.snapshot():  # the reads see the same index
+        months, windows = index.contact_figures(today, first_month, half, year)
+        asks = index.asks_since_give(today, normalise_intent)
+    return History(months, windows, asks)
 
 
 def introduction_pairs(index: Index) -> list[tuple[str, str]]:

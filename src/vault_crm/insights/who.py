@@ -9,7 +9,7 @@ tier of a person's strongest evidence decides before any score does.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
@@ -85,11 +85,47 @@ def with_snippets(experts: Iterable[Expert], snippets: Mapping[str, str]) -> lis
     ]
 
 
+def contenders(
+    people: Mapping[str, str],
+    profile_hits: Iterable[tuple[str, str, float, str]],
+    person_hits: Iterable[NoteHit],
+    credit: Mapping[str, float],
+    limit: int | None,
+) -> set[str] | None:
+    """The people who can be among the first `limit` of `rank_people` (None: anyone),
+    from each person's conversation `credit` added up in advance (the conversations'
+    share of their score, as `rank_people` works it out): the first `limit` by these
+    sums and anyone within a hundredth of the last of them (sums added in another order
+    differ in their last bits, never by that much)."""
+    profile = [h for h in profile_hits if h[0] in people and h[1] in WEIGHTS]
+    best = max((h[2] for h in profile), default=0.0)
+    scores: dict[str, float] = {p: c for p, c in credit.items() if p in people}
+    tiers: dict[str, int] = {}
+    for path, field, score, _snippet in profile:
+        scores[path] = scores.get(path, 0.0) + WEIGHTS[field] * (1 + _relative(score, best))
+        tiers[path] = max(tiers.get(path, 0), TIERS.get(field, 0))
+    bodies = [h for h in person_hits if h.kind == "person" and h.path in people]
+    best = max((h.score for h in bodies), default=0.0)
+    for h in bodies:
+        scores[h.path] = scores.get(h.path, 0.0) + WEIGHTS["body"] * (1 + _relative(h.score, best))
+    if limit is None or len(scores) <= limit:
+        return None
+    ranked = sorted(((tiers.get(p, 0), s) for p, s in scores.items()), reverse=True)
+    tier, last = ranked[limit - 1]
+    return {
+        p
+        for p, s in scores.items()
+        if (t := tiers.get(p, 0)) > tier or (t == tier and s >= last - 0.01)
+    }
+
+
 def rank_people(
     people: Mapping[str, str],
     profile_hits: Iterable[tuple[str, str, float, str]],
     note_hits: Iterable[NoteHit],
     limit: int | None = None,
+    among: Collection[str] | None = None,
+    conversation_best: float | None = None,
 ) -> list[Expert]:
     """People (path -> title) ranked by their evidence for the topic.
 
@@ -97,7 +133,11 @@ def rank_people(
     the best of its kind in this query), so within a place the better match counts more
     and no single match is worth more than twice its weight. A conversation's credit is
     shared among its participants (one of two people in a coffee knows more of what was
-    said than one of twelve in a meeting)."""
+    said than one of twelve in a meeting).
+
+    `among`: rank only these people (`contenders`), from every profile and person hit,
+    their conversations and `conversation_best`, the best score of all the
+    conversations that match."""
     # (field, weight, path, snippet, date) per person: plain tuples, because a common
     # word matches thousands of conversations and only the people shown need records;
     # beside them each person's weights (in the same order) and strongest tier.
@@ -106,6 +146,8 @@ def rank_people(
     tiers: dict[str, int] = {}
     profile = [h for h in profile_hits if h[0] in people and h[1] in WEIGHTS]
     best = max((h[2] for h in profile), default=0.0)
+    if among is not None:
+        profile = [h for h in profile if h[0] in among]
     for path, field, score, snippet in profile:
         weight = WEIGHTS[field] * (1 + _relative(score, best))
         found.setdefault(path, []).append((field, weight, path, snippet, None))
@@ -115,16 +157,22 @@ def rank_people(
     for kind, field in (("person", "body"), ("conversation", "conversation")):
         hits = [h for h in notes if h.kind == kind]
         best = max((h.score for h in hits), default=0.0)
+        if kind == "conversation" and conversation_best is not None:
+            best = conversation_best
         base = WEIGHTS[field]
         for h in hits:
             weight = base * (1 + (h.score / best if best > 0 else 0.0))
             if kind == "person":
                 credited = [h.path] if h.path in people else []
+                if among is not None and h.path not in among:
+                    continue
             elif len(h.participants) == 1:
                 credited = [h.participants[0]] if h.participants[0] in people else []
             else:
                 credited = [p for p in dict.fromkeys(h.participants) if p in people]
             for person in credited:
+                if among is not None and person not in among:
+                    continue
                 share = weight / len(credited)
                 evidence = (field, share, h.path, h.snippet, h.date)
                 if person in found:

@@ -631,6 +631,88 @@ class Queries:
         return sorted(rows)
 
     @_fts_query
+    def person_body_hits(
+        self, match: str
+    ) -> list[tuple[str, str, str, str | None, float, str | None]]:
+        """`note_hits` of the person notes only (their body matches `match`)."""
+        rows = self.conn.execute(
+            """WITH person AS MATERIALIZED (
+                SELECT rowid AS id, -bm25(fts, 0.0, 0.0, 0.0, 1.0) AS score FROM fts
+                WHERE fts MATCH :person)
+            SELECT n.path, n.kind, n.title, n.date, h.score, NULL FROM person h
+                JOIN notes n ON n.id = h.id
+                WHERE n.kind = 'person' AND n.is_template = 0 AND n.is_generated = 0""",
+            {"person": "{body} : (" + match + ")"},
+        ).fetchall()
+        return sorted(rows)
+
+    @_fts_query
+    def conversation_credit(self, match: str) -> tuple[float, dict[str, float]]:
+        """The best score (-bm25) of the conversations whose title or body match `match`,
+        and per person the credit they take of them (as `vault who` shares it): each
+        conversation worth 1 + its score / the best, shared equally among its
+        participants who are people. Added up here from three flat reads (the matches,
+        who the people are, who took part in what): a common word matches tens of
+        thousands of conversations, and joining each to its participants costs more."""
+        hits = self.conn.execute(
+            """SELECT n.path, h.score FROM (
+                SELECT rowid AS id, -bm25(fts, 2.0, 0.0, 0.0, 1.0) AS score FROM fts
+                WHERE fts MATCH :conversation) h
+                CROSS JOIN notes n ON n.id = h.id
+                WHERE n.kind = 'conversation' AND n.is_template = 0 AND n.is_generated = 0""",
+            {"conversation": "{title body} : (" + match + ")"},
+        ).fetchall()
+        if not hits:
+            return 0.0, {}
+        people = {
+            path
+            for (path,) in self.conn.execute(
+                "SELECT path FROM notes"
+                " WHERE kind = 'person' AND is_template = 0 AND is_generated = 0"
+            )
+        }
+        who: dict[str, list[str]] = {}
+        for source, person in self.conn.execute("SELECT source, person FROM participants"):
+            if person in people:
+                who.setdefault(source, []).append(person)
+        best = max(score for _path, score in hits)
+        credit: dict[str, float] = {}
+        for path, score in hits:
+            names = who.get(path)
+            if not names:
+                continue
+            if len(names) > 1:
+                names = list(dict.fromkeys(names))
+            share = (1 + (score / best if best > 0 else 0.0)) / len(names)
+            for person in names:
+                credit[person] = credit.get(person, 0.0) + share
+        return best, credit
+
+    @_fts_query
+    def conversation_hits_of(
+        self, match: str, people: Sequence[str]
+    ) -> list[tuple[str, str, str, str | None, float, str | None]]:
+        """`note_hits` of the conversations that `people` took part in."""
+        rows = self.conn.execute(
+            """WITH conversation AS MATERIALIZED (
+                SELECT rowid AS id, -bm25(fts, 2.0, 0.0, 0.0, 1.0) AS score FROM fts
+                WHERE fts MATCH :conversation),
+            mine AS MATERIALIZED (SELECT DISTINCT p.source FROM participants p
+                WHERE p.person IN (SELECT value FROM json_each(:people)))
+            SELECT n.path, n.kind, n.title, n.date, h.score,
+                (SELECT group_concat(p.person, char(0)) FROM participants p
+                    WHERE p.source = n.path)
+                FROM mine m CROSS JOIN notes n ON n.path = m.source
+                JOIN conversation h ON h.id = n.id
+                WHERE n.kind = 'conversation' AND n.is_template = 0 AND n.is_generated = 0""",
+            {
+                "conversation": "{title body} : (" + match + ")",
+                "people": json.dumps(sorted(set(people))),
+            },
+        ).fetchall()
+        return sorted(rows)
+
+    @_fts_query
     def snippets(self, match: str, paths: Sequence[str]) -> dict[str, str]:
         """The best snippet of each of `paths` for `match`, matches between \x02 and \x03
         (title and body only: a property's words are shown with the property)."""
@@ -720,24 +802,72 @@ class Queries:
             },
         ).fetchall()
 
-    def contact_rows(self) -> list[tuple[str, str, str, str]]:
-        """(person, date, path, kind) of every dated conversation and daily-note mention,
-        in no particular order: `interactions` without the notes' properties."""
-        return self.conn.execute(
-            "SELECT person, date, source, kind FROM participants WHERE date IS NOT NULL"
-        ).fetchall()
-
-    def exchanges(self) -> dict[str, tuple[Any, Any]]:
-        """Each dated conversation's path → its (intent, initiated_by) as written. Read
-        once per note, not once per participant."""
-        return {
-            path: (intent, side)
-            for path, intent, side in self.conn.execute(
-                "SELECT path, json_extract(props, '$.intent'),"
-                " json_extract(props, '$.initiated_by') FROM notes"
-                " WHERE kind = 'conversation' AND date IS NOT NULL"
+    def contact_figures(
+        self, today: dt.date, first_month: dt.date, half: dt.date, year: dt.date
+    ) -> tuple[dict[str, int], dict[str, tuple[int, int, int]]]:
+        """Dated conversations and daily-note mentions on or before today, added up:
+        per month ("YYYY-MM") since `first_month`, everyone's; and per person, how many
+        after `half`, how many after `year` up to `half`, and how many in all."""
+        args = {
+            "today": today.isoformat(),
+            "first": first_month.isoformat(),
+            "half": half.isoformat(),
+            "year": year.isoformat(),
+        }
+        months = dict(
+            self.conn.execute(
+                "SELECT substr(date, 1, 7), count(*) FROM participants"
+                " WHERE date >= :first AND date <= :today GROUP BY 1",
+                args,
+            ).fetchall()
+        )
+        windows = {
+            person: (recent, before, past)
+            for person, recent, before, past in self.conn.execute(
+                "SELECT person, sum(date > :half), sum(date > :year AND date <= :half),"
+                " count(*) FROM participants WHERE date <= :today GROUP BY person",
+                args,
             )
         }
+        return months, windows
+
+    def asks_since_give(
+        self, today: dt.date, intent: Callable[[Any], str | None]
+    ) -> dict[str, tuple[int, bool]]:
+        """Per person with an ask in a past conversation: the asks since their newest
+        past give (newest by date, then path), and whether there was one; `intent` reads
+        a conversation's `intent` as written ("ask", "give" or anything else)."""
+        said: dict[str, str] = {}  # conversation -> "ask" | "give"
+        for path, value in self.conn.execute(
+            "SELECT path, json_extract(props, '$.intent') FROM notes"
+            " WHERE kind = 'conversation' AND date IS NOT NULL"
+            " AND json_extract(props, '$.intent') IS NOT NULL"
+        ):
+            read = intent(value)
+            if read == "ask" or read == "give":
+                said[path] = read
+        gave: dict[str, tuple[str, str]] = {}  # person -> their newest give's (date, path)
+        asked: dict[str, list[tuple[str, str]]] = {}
+        for person, date, source in self.conn.execute(
+            "SELECT person, date, source FROM participants"
+            " WHERE kind = 'conversation' AND date <= ?",
+            (today.isoformat(),),
+        ):
+            read = said.get(source)
+            if read is None:
+                continue
+            key = (date, source)  # ISO dates: newest by date, then path
+            if read == "ask":
+                asked.setdefault(person, []).append(key)
+            elif person not in gave or key > gave[person]:
+                gave[person] = key
+        out = {}
+        for person, keys in asked.items():
+            newest = gave.get(person)
+            n = len(keys) if newest is None else sum(k > newest for k in keys)
+            if n:
+                out[person] = (n, newest is not None)
+        return out
 
     def interactions(
         self, people: Sequence[str] | None = None
