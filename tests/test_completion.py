@@ -45,23 +45,19 @@ def vault_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, st
         "HOME": str(home),
         "LC_ALL": "C.UTF-8",
     }
-    done = subprocess.run(
-        [sys.executable, "-m", "vault_crm", "index"], env=env, capture_output=True, text=True
-    )
-    assert done.returncode == 0, done.stderr
-    script = subprocess.run(
-        [sys.executable, "-m", "vault_crm", "completion", "bash"],
-        env=env, capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
-    (home / "vault.bash").write_text(script)
-    env["COMPLETION_SCRIPT"] = str(home / "vault.bash")
-    # zsh's and fish's scripts as `vault completion SHELL` prints them (the same command;
-    # printed here in-process, each shell then sources the file).
-    for shell in ("zsh", "fish"):
-        printed = CliRunner().invoke(cli, ["completion", shell], prog_name="vault")
+    # Indexed, and each shell's script as `vault completion SHELL` prints it, in this process
+    # (the tests below call the installed `vault` through bash where it matters).
+    indexed = CliRunner().invoke(cli, ["index"], prog_name="vault", env=env)
+    assert indexed.exit_code == 0, indexed.output
+    for shell, var in (
+        ("bash", "COMPLETION_SCRIPT"),
+        ("zsh", "ZSH_SCRIPT"),
+        ("fish", "FISH_SCRIPT"),
+    ):
+        printed = CliRunner().invoke(cli, ["completion", shell], prog_name="vault", env=env)
         assert printed.exit_code == 0, printed.output
         (home / f"vault.{shell}").write_text(printed.stdout)
-        env[f"{shell.upper()}_SCRIPT"] = str(home / f"vault.{shell}")
+        env[var] = str(home / f"vault.{shell}")
     folder = tempfile.mkdtemp(prefix="vault-")  # a short path: a socket's is limited
     server = forked.Server(folder)
     env["VAULT_FORK_SERVER"] = server.install(folder)

@@ -324,12 +324,14 @@ def test_every_corpus_calendar_imports_without_a_traceback(
     assert cabot and all("[[Boss]]" not in t for t in cabot)
     # Confluence folds the CN across lines; the address is still found.
     assert any("[[Dan]]" in t for t in notes.values())
+    # Imported again: no byte changes, and what it lists creates nothing.
     before = snapshot(root)
-    again = v.run("import", "ics", *files, "--since", "2010-01-01")
+    again = v.run("import", "ics", *files, "--since", "2010-01-01", "--json")
     assert again.exit_code == 1
     assert snapshot(root) == before
-    plan = json.loads(v.run("import", "ics", *files, "--since", "2010-01-01", "--json").stdout)
+    plan = json.loads(again.stdout)
     assert not [s for s in plan if s["action"] == "create"]
+    assert len([s for s in plan if s["action"] == "skip"]) == len(notes)  # each one found
 
 
 @pytest.mark.slow

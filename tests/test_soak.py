@@ -60,11 +60,8 @@ def test_daemon_readers_and_writers_at_once(
 
     root = tmp_path / "vault"
     generate(root, people=PEOPLE, conversations=PEOPLE * 5, daily=30, seed=11)
-    daemon = subprocess.Popen(
-        [sys.executable, "-m", "vault_crm", "--vault", str(root), "--today", TODAY, "watch"],
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    # The daemon forked too (its SIGTERM from the installed command is tests/test_watch.py's).
+    daemon = forked.Started(["--vault", str(root), "--today", TODAY, "watch"])
     assert daemon.stderr is not None
     for line in daemon.stderr:
         if "watching" in line:
