@@ -362,6 +362,9 @@ MAX_NAME_BYTES = 200
 _UNSAFE_NAME = re.compile(r'[\\/:*?"<>|#^\[\]]')
 
 
+_CONTROL = re.compile(r"[\x00-\x1f]")  # a control character
+
+
 def check_note_name(name: str) -> str:
     """A new note's title, or an error naming what is wrong with it (SPEC §5)."""
     cleaned = name.strip()
@@ -376,7 +379,7 @@ def check_note_name(name: str) -> str:
         raise WriteRefusedError(
             f"'{cleaned}': Obsidian does not allow {' '.join(bad)} in note names"
         )
-    if any(ord(c) < 32 for c in cleaned):
+    if _CONTROL.search(cleaned):
         raise WriteRefusedError(f"'{cleaned}': a note name cannot contain control characters")
     try:
         size = len(cleaned.encode("utf-8"))
@@ -506,7 +509,7 @@ class NewNotes:
             data = memoryview(text.encode("utf-8"))
             while data:
                 data = data[os.write(fd, data) :]
-            _chmod(fd, Path(tmp), self._mode)
+            _chmod(fd, tmp, self._mode)
         except BaseException as exc:
             os.close(fd)
             with contextlib.suppress(OSError):
@@ -580,12 +583,12 @@ def _lstat(path: str | Path) -> os.stat_result | None:
         return None
 
 
-def _chmod(fd: int, path: Path, mode: int) -> None:
+def _chmod(fd: int, path: str | Path, mode: int) -> None:
     """Set the mode of the open file `fd` (at `path`), through the descriptor where the
     system allows it."""
     fchmod = getattr(os, "fchmod", None)
     if fchmod is None:  # pragma: no cover - Windows before Python 3.13
-        path.chmod(mode)
+        Path(path).chmod(mode)
     else:
         fchmod(fd, mode)
 
