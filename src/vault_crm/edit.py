@@ -451,6 +451,8 @@ class NewNotes:
         self._names: set[str] = set()  # notes pending, so one name is written once
         self._folders: dict[Path, Path] = {}  # folder written to → its real path
         self._dirs: dict[Path, str] = {}  # folder written to → as a string, to join names to
+        self._devices: dict[Path, int] = {}  # folder written to → its file system
+        self._flush_fds: dict[int, int] = {}  # file system → a pending note's fd on it
         self._mode = 0o666 & ~_umask()
         self._batch = _batch_size()
         self.on_created = on_created or (lambda _key: None)
@@ -486,6 +488,7 @@ class NewNotes:
                 check_inside(vault, folder, what)
             real = self._folders[folder] = _make_folder(folder, shown_folder)
             self._dirs[folder] = os.fspath(folder)
+            self._devices[folder] = real.stat().st_dev
         path = os.path.join(self._dirs[folder], name)  # noqa: PTH118 (a str: cheaper)
         if path in self._names:
             raise WriteRefusedError("already exists", shown)
@@ -520,6 +523,7 @@ class NewNotes:
             raise
         self._pending.append((fd, tmp, path, shown, key))
         self._names.add(path)
+        self._flush_fds.setdefault(self._devices[folder], fd)
         if len(self._pending) >= self._batch:
             self.flush()
 
@@ -527,9 +531,10 @@ class NewNotes:
         """Put every queued note in place: one flush to disk, then the renames."""
         pending, self._pending = self._pending, []
         self._names.clear()
+        flush_fds, self._flush_fds = list(self._flush_fds.values()), {}
         if not pending:
             return
-        synced = _sync_all(pending[0][0])
+        synced = _sync_all(flush_fds)
         try:
             while pending:
                 fd, tmp, path, shown, key = pending[0]
@@ -564,10 +569,12 @@ class NewNotes:
                 _fsync_dir(folder)
             self._folders.clear()
             self._dirs.clear()
+            self._devices.clear()
 
     def _drop(self) -> None:
         pending, self._pending = self._pending, []
         self._names.clear()
+        self._flush_fds.clear()
         for fd, tmp, _path, _shown, _key in pending:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)  # noqa: PTH108
@@ -624,11 +631,11 @@ def _create_temp(folder: str, name: str) -> tuple[int, str]:
     raise FileExistsError(errno.EEXIST, "no free temporary name")
 
 
-def _sync_all(fd: int) -> bool:
-    """Flush every written file of the file system holding the open file `fd` to disk in
-    one call (Linux's syncfs; elsewhere every file system's, with sync). False where there
-    is no such call, and each file is then synced on its own."""
-    if _syncfs(fd):
+def _sync_all(fds: list[int]) -> bool:
+    """Flush every written file of the file systems holding these open files to disk, one
+    call per file system (Linux's syncfs; elsewhere one sync for every file system). False
+    where there is no such call, and each file is then synced on its own."""
+    if all(_syncfs(fd) for fd in fds):
         return True
     sync = getattr(os, "sync", None)
     if sync is None:  # pragma: no cover - Windows
