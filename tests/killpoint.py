@@ -7,9 +7,10 @@ them (in the main process; the parsing workers are not counted):
 
     sql      an SQL statement starts (sqlite's trace callback: BEGIN, INSERT, COMMIT...)
     commit   a COMMIT starts (also counted as an sql step)
-    mkstemp  a temporary file is created
+    mkstemp  a temporary file is created (by tempfile, or by the batch writer of new notes)
     fsync    a file's bytes are flushed to disk
-    sync     every written file is flushed to disk at once
+    sync     every written file is flushed to disk at once (every file system's, or the
+             one file system the batch writer wrote to)
     replace  a file is moved into place (a note, or a rebuilt index)
 
 Only the tool's own steps count (not, say, a library's cache files). MOMENT is `KIND:N`
@@ -122,6 +123,11 @@ def arm(moment: str) -> None:
     os.sync = counted("sync", os.sync)
     os.replace = counted("replace", os.replace)
     tempfile.mkstemp = counted("mkstemp", tempfile.mkstemp)
+    # The batch writer's own temporary files and its flush of one file system.
+    from vault_crm import edit
+
+    edit._create_temp = counted("mkstemp", edit._create_temp)
+    edit._syncfs = counted("sync", edit._syncfs)
     sqlite3.connect = traced_connect(sqlite3.connect)
 
 

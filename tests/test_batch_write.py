@@ -107,3 +107,24 @@ def test_a_name_taken_by_a_note_or_a_link_is_refused_and_left_alone(tmp_path: Pa
     assert (folder / "Out.md").is_symlink() and (folder / "Alias.md").is_symlink()
     assert (folder / "Free.md").read_text() == "imported\n"
     assert not temp_files(vault)
+
+
+def test_temporary_files_a_killed_run_left_do_not_block_the_note(tmp_path: Path) -> None:
+    """A killed run may leave the temporary file of the very note written now (unlocked),
+    or a link in its place: the note is written all the same, through a name of its own,
+    and what was there is left as it was (`vault index` removes stale ones)."""
+    folder = tmp_path / "M"
+    folder.mkdir()
+    outside = tmp_path / "elsewhere.txt"
+    outside.write_text("not the vault's\n")
+    (folder / ".Lunch.md.0.tmp").write_text("half a no")
+    (folder / ".Lunch.md.1.tmp").symlink_to(outside)
+    created: list[str] = []
+    with NewNotes(on_created=created.append) as notes:
+        notes.add(folder, "Lunch", "imported\n", "M", key="M/Lunch.md")
+    assert created == ["M/Lunch.md"]
+    assert (folder / "Lunch.md").read_text() == "imported\n"
+    assert (folder / ".Lunch.md.0.tmp").read_text() == "half a no"
+    assert (folder / ".Lunch.md.1.tmp").is_symlink()
+    assert outside.read_text() == "not the vault's\n"
+    assert sorted(temp_files(tmp_path)) == [".Lunch.md.0.tmp", ".Lunch.md.1.tmp"]

@@ -6,10 +6,13 @@ Every writer in the tool goes through here, so the rules in SPEC §5 hold in one
 from __future__ import annotations
 
 import contextlib
+import errno
+import functools
 import hashlib
 import os
 import re
 import stat
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,8 +76,9 @@ def write_atomic(
         raise WriteRefusedError(f"cannot write it ({reason}); it was not changed", shown) from None
 
 
-# Temporary files are named `.<note>.<random>.tmp` and locked while being written, so a
-# later run can tell a write that was killed (unlocked) from one still going on.
+# Temporary files are named `.<note>.<random>.tmp` (`.<note>.<number>.tmp` from the batch
+# writer) and locked while being written, so a later run can tell a write that was killed
+# (unlocked) from one still going on.
 
 
 def _lock(fd: int, *, wait: bool) -> None:
@@ -358,6 +362,9 @@ MAX_NAME_BYTES = 200
 _UNSAFE_NAME = re.compile(r'[\\/:*?"<>|#^\[\]]')
 
 
+_CONTROL = re.compile(r"[\x00-\x1f]")  # a control character
+
+
 def check_note_name(name: str) -> str:
     """A new note's title, or an error naming what is wrong with it (SPEC §5)."""
     cleaned = name.strip()
@@ -372,7 +379,7 @@ def check_note_name(name: str) -> str:
         raise WriteRefusedError(
             f"'{cleaned}': Obsidian does not allow {' '.join(bad)} in note names"
         )
-    if any(ord(c) < 32 for c in cleaned):
+    if _CONTROL.search(cleaned):
         raise WriteRefusedError(f"'{cleaned}': a note name cannot contain control characters")
     try:
         size = len(cleaned.encode("utf-8"))
@@ -440,9 +447,12 @@ class NewNotes:
         on_created: Callable[[str], None] | None = None,
         on_refused: Callable[[WriteRefusedError], None] | None = None,
     ) -> None:
-        self._pending: list[tuple[int, Path, Path, str, str]] = []  # fd, tmp, path, shown, key
+        self._pending: list[tuple[int, str, str, str, str]] = []  # fd, tmp, path, shown, key
         self._names: set[str] = set()  # notes pending, so one name is written once
         self._folders: dict[Path, Path] = {}  # folder written to → its real path
+        self._dirs: dict[Path, str] = {}  # folder written to → as a string, to join names to
+        self._devices: dict[Path, int] = {}  # folder written to → its file system
+        self._flush_fds: dict[int, int] = {}  # file system → a pending note's fd on it
         self._mode = 0o666 & ~_umask()
         self._batch = _batch_size()
         self.on_created = on_created or (lambda _key: None)
@@ -470,14 +480,17 @@ class NewNotes:
         """Queue the note `<folder>/<title>.md` (the checks of `create_note` are made now;
         a WriteRefusedError means nothing was written). `key` is what `on_created` gets."""
         title = check_note_name(title)  # one plain name: the note lies directly in folder
-        path = folder / f"{title}.md"
-        shown = f"{shown_folder}/{title}.md"
+        name = f"{title}.md"
+        shown = f"{shown_folder}/{name}"
         real = self._folders.get(folder)
         if real is None:  # the folder's checks, once per folder
             if vault is not None:
                 check_inside(vault, folder, what)
             real = self._folders[folder] = _make_folder(folder, shown_folder)
-        if str(path) in self._names:
+            self._dirs[folder] = os.fspath(folder)
+            self._devices[folder] = real.stat().st_dev
+        path = os.path.join(self._dirs[folder], name)  # noqa: PTH118 (a str: cheaper)
+        if path in self._names:
             raise WriteRefusedError("already exists", shown)
         found = _lstat(path)  # one system call for the usual case: the name is free
         if found is not None:
@@ -485,18 +498,15 @@ class NewNotes:
                 raise WriteRefusedError("already exists", shown)
             # A note that is a link may lead anywhere.
             if vault is not None:
-                check_inside(vault, path, what)
-            if path.resolve().parent != real:
+                check_inside(vault, Path(path), what)
+            if Path(path).resolve().parent != real:
                 raise WriteRefusedError(f"'{title}' would land outside {shown_folder}/")
-            if path.exists():
+            if os.path.exists(path):  # noqa: PTH110
                 raise WriteRefusedError("already exists", shown)
-        import tempfile
-
         try:
-            fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+            fd, tmp = _create_temp(self._dirs[folder], name)
         except OSError as exc:
             raise WriteRefusedError(f"cannot write it ({exc.strerror})", shown) from None
-        tmp = Path(name)
         try:
             _lock(fd, wait=True)
             data = memoryview(text.encode("utf-8"))
@@ -506,13 +516,14 @@ class NewNotes:
         except BaseException as exc:
             os.close(fd)
             with contextlib.suppress(OSError):
-                tmp.unlink()
+                os.unlink(tmp)  # noqa: PTH108
             if isinstance(exc, OSError):
                 reason = exc.strerror or type(exc).__name__
                 raise WriteRefusedError(f"cannot write it ({reason})", shown) from None
             raise
         self._pending.append((fd, tmp, path, shown, key))
-        self._names.add(str(path))
+        self._names.add(path)
+        self._flush_fds.setdefault(self._devices[folder], fd)
         if len(self._pending) >= self._batch:
             self.flush()
 
@@ -520,21 +531,22 @@ class NewNotes:
         """Put every queued note in place: one flush to disk, then the renames."""
         pending, self._pending = self._pending, []
         self._names.clear()
+        flush_fds, self._flush_fds = list(self._flush_fds.values()), {}
         if not pending:
             return
-        synced = _sync_all()
+        synced = _sync_all(flush_fds)
         try:
             while pending:
                 fd, tmp, path, shown, key = pending[0]
                 try:
                     if not synced:
                         os.fsync(fd)
-                    if path.exists():
+                    if os.path.exists(path):  # noqa: PTH110
                         raise WriteRefusedError("already exists", shown)
-                    tmp.replace(path)
+                    os.replace(tmp, path)  # noqa: PTH105
                 except (OSError, WriteRefusedError) as exc:
                     with contextlib.suppress(OSError):
-                        tmp.unlink()
+                        os.unlink(tmp)  # noqa: PTH108
                     if isinstance(exc, OSError):
                         reason = exc.strerror or type(exc).__name__
                         exc = WriteRefusedError(f"cannot write it ({reason})", shown)
@@ -556,17 +568,20 @@ class NewNotes:
             for folder in sorted(self._folders):
                 _fsync_dir(folder)
             self._folders.clear()
+            self._dirs.clear()
+            self._devices.clear()
 
     def _drop(self) -> None:
         pending, self._pending = self._pending, []
         self._names.clear()
+        self._flush_fds.clear()
         for fd, tmp, _path, _shown, _key in pending:
             with contextlib.suppress(OSError):
-                tmp.unlink()
+                os.unlink(tmp)  # noqa: PTH108
             os.close(fd)
 
 
-def _lstat(path: Path) -> os.stat_result | None:
+def _lstat(path: str | Path) -> os.stat_result | None:
     """The path's own status (a link's, not its target's), or None when nothing is there
     (as `Path.exists` and `Path.is_symlink` would say)."""
     try:
@@ -575,12 +590,12 @@ def _lstat(path: Path) -> os.stat_result | None:
         return None
 
 
-def _chmod(fd: int, path: Path, mode: int) -> None:
+def _chmod(fd: int, path: str | Path, mode: int) -> None:
     """Set the mode of the open file `fd` (at `path`), through the descriptor where the
     system allows it."""
     fchmod = getattr(os, "fchmod", None)
     if fchmod is None:  # pragma: no cover - Windows before Python 3.13
-        path.chmod(mode)
+        Path(path).chmod(mode)
     else:
         fchmod(fd, mode)
 
@@ -599,14 +614,54 @@ def _batch_size() -> int:
     return max(8, min(512, soft // 4))
 
 
-def _sync_all() -> bool:
-    """Flush every written file to disk in one call (False where there is no such call,
-    and each file is then synced on its own)."""
+_TEMP_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+_TEMP_FLAGS |= getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+
+
+def _create_temp(folder: str, name: str) -> tuple[int, str]:
+    """Create the temporary file for the note `name` in `folder`, open for writing only by
+    this owner: `.<name>.0.tmp`, or the next free number when that name is taken (a write
+    going on in another process, or one a kill left behind). Its descriptor and path."""
+    for n in range(10_000):
+        tmp = os.path.join(folder, f".{name}.{n}.tmp")  # noqa: PTH118
+        try:
+            return os.open(tmp, _TEMP_FLAGS, 0o600), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free temporary name")
+
+
+def _sync_all(fds: list[int]) -> bool:
+    """Flush every written file of the file systems holding these open files to disk, one
+    call per file system (Linux's syncfs; elsewhere one sync for every file system). False
+    where there is no such call, and each file is then synced on its own."""
+    if all(_syncfs(fd) for fd in fds):
+        return True
     sync = getattr(os, "sync", None)
     if sync is None:  # pragma: no cover - Windows
         return False
     sync()
     return True
+
+
+@functools.cache
+def _libc_syncfs() -> Callable[[int], int] | None:
+    """The C library's syncfs, where there is one (Linux)."""
+    if not sys.platform.startswith("linux"):  # pragma: no cover - other systems
+        return None
+    try:
+        import ctypes
+
+        fn: Callable[[int], int] = ctypes.CDLL(None, use_errno=True).syncfs
+    except (OSError, AttributeError):  # pragma: no cover - a C library without it
+        return None
+    return fn
+
+
+def _syncfs(fd: int) -> bool:
+    """Flush the file system holding `fd` to disk: False when that is not possible here."""
+    syncfs = _libc_syncfs()
+    return syncfs is not None and syncfs(fd) == 0
 
 
 # --- YAML that Obsidian writes --------------------------------------------------------
