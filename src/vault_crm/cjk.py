@@ -50,6 +50,8 @@ def _may_hold(text: str) -> bool:
 def bigrams(*texts: str) -> str:
     """The bigrams of every CJK run in `texts`, space-separated ("" when there are none);
     runs are kept apart by a full stop, which the tokenizer drops."""
+    if not any(map(_may_hold, texts)):
+        return ""  # most notes' text: all Latin-1
     runs = [m.group(0) for text in texts if _may_hold(text) for m in _run().finditer(text)]
     return " . ".join(" ".join(_grams(run)) for run in runs)
 

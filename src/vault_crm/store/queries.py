@@ -413,7 +413,7 @@ class Queries:
                     r[2],
                     r[3],
                     r[4],
-                    tuple(json.loads(r[5])),
+                    () if r[5] == "[]" else tuple(json.loads(r[5])),  # most name nobody
                     bool(r[6]),
                     r[7],
                     r[8] if isinstance(r[8], str) else None,
