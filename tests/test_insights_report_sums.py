@@ -90,3 +90,42 @@ def test_the_report_from_the_index_sums_equals_the_one_from_every_contact(
             assert sum(n for _m, n in got.months) > 0 or today.year == 2027
         # The vault puts people on the lists: the comparison is not of empty reports.
         assert lists > 10
+
+
+def test_asks_since_the_last_give_follow_edited_added_and_removed_conversations(
+    tmp_path: Path,
+) -> None:
+    """The index reads which conversations were asks or gives from what it keeps of each
+    note: after a give becomes an ask, a conversation is added and one is deleted, the
+    refreshed index's report equals the one from every contact."""
+    root = write_vault(tmp_path / "vault", vault_files(3))
+    settings = load_settings(root)
+    today = dt.date(2026, 12, 1)
+
+    def check(idx: Index) -> list[str]:
+        refresh_index(idx)
+        rows = idx.interactions()
+        graph = load_graph(idx, today)
+        entries = [
+            person_status(p, graph.contacts.get(p.path, []), settings, today)
+            for p in graph.sorted_people()
+        ]
+        expected = build_report(entries, contact_dates(rows), touches(rows, today), today)
+        got = network_report(idx, today)
+        assert got == expected
+        return [f"{i.path}: {i.why}" for i in got.asks]
+
+    with Index.open(settings, tmp_path / "cache") as idx:
+        before = check(idx)
+        talks = sorted((root / "Conversations").iterdir())
+        gives = [p for p in talks if "intent: 'give'" in p.read_text()]
+        assert gives
+        for path in gives:
+            path.write_text(path.read_text().replace("intent: 'give'", "intent: 'ask'"))
+        after = check(idx)
+        assert after != before  # the list moved: what was a give is an ask now
+        (root / "Conversations" / "2026-11-30 new ask.md").write_text(
+            '---\ndate: 2026-11-30\nwith: ["[[P00]]"]\nintent: ask\n---\nA favour.\n'
+        )
+        gives[0].unlink()
+        check(idx)

@@ -839,7 +839,7 @@ class Queries:
         a conversation's `intent` as written ("ask", "give" or anything else)."""
         said: dict[str, str] = {}  # conversation -> "ask" | "give"
         for path, value in self.conn.execute(
-            "SELECT path, json_extract(props, '$.intent') FROM notes"
+            "SELECT path, json_extract(props, '$.intent') FROM notes INDEXED BY notes_intent"
             " WHERE kind = 'conversation' AND date IS NOT NULL"
             " AND json_extract(props, '$.intent') IS NOT NULL"
         ):

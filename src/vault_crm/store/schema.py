@@ -18,10 +18,10 @@ from pathlib import Path
 from vault_crm.config import Settings
 from vault_crm.errors import IndexUnavailable
 
-# 10: walk_parts, person_names; 9: participants_person covers date, kind and source;
-# 8: profile; 7: person_summary holds the notes' details; 6: person_summary;
-# 5: summaries join hard-wrapped lines; files table
-SCHEMA_VERSION = 10
+# 11: notes_intent; 10: walk_parts, person_names; 9: participants_person covers date,
+# kind and source; 8: profile; 7: person_summary holds the notes' details;
+# 6: person_summary; 5: summaries join hard-wrapped lines; files table
+SCHEMA_VERSION = 11
 BUSY_TIMEOUT_MS = 15_000
 
 SCHEMA = """
@@ -159,6 +159,10 @@ CREATE INDEX IF NOT EXISTS person_names_person ON person_names(person);
 CREATE INDEX IF NOT EXISTS participants_source ON participants(source);
 -- covering: a person's contacts (their dates, kinds and notes) are read from the index alone
 CREATE INDEX IF NOT EXISTS participants_person ON participants(person, date, kind, source);
+-- covering: the conversations that were an ask or a give (the report's asks since the
+-- last give) are read without decoding every conversation's properties
+CREATE INDEX IF NOT EXISTS notes_intent ON notes(json_extract(props, '$.intent'), path)
+    WHERE kind = 'conversation' AND date IS NOT NULL;
 """
 
 
