@@ -124,6 +124,25 @@ def test_reimport_changes_no_byte_and_lists_skips(vault: Vault, tmp_path: Path) 
     ]
 
 
+def test_reimport_finds_a_moved_note_by_its_source(vault: Vault, tmp_path: Path) -> None:
+    """A meeting note the user moved and renamed is still the meeting's note; a note whose
+    `source` is not text (a list, a number) is not taken for one."""
+    f = write(tmp_path, "google.ics", GOOGLE)
+    assert vault.run("import", "ics", f).exit_code == 0
+    written = vault.root / "Meetings" / "2021-12-22 Coffee pricing - hiring.md"
+    (vault.root / "Archive").mkdir()
+    moved = vault.root / "Archive" / "Coffee with Ana.md"
+    written.rename(moved)
+    (vault.root / "Odd.md").write_text('---\nsource: ["ics:x"]\n---\n', encoding="utf-8")
+    (vault.root / "Odd2.md").write_text("---\nsource: 7\n---\n", encoding="utf-8")
+    before = snapshot(vault.root)
+    plan = vault.json("import", "ics", f)
+    assert snapshot(vault.root) == before
+    assert [(s["action"], s["path"]) for s in plan if s["action"] != "unmatched"] == [
+        ("skip", "Archive/Coffee with Ana.md")
+    ]
+
+
 WEEKLY = ics(
     event(
         "weekly@test",

@@ -83,10 +83,8 @@ class ImportResult:
 def imported_sources(idx: Index) -> dict[str, str]:
     """`source` → vault path of every note a calendar import wrote (wherever it is now)."""
     found: dict[str, str] = {}
-    for row in idx.notes_with_source("ics:"):
-        source = row.props.get("source")
-        if isinstance(source, str):
-            found.setdefault(source.strip(), row.path)
+    for path, source in idx.sources("ics:"):
+        found.setdefault(source.strip(), path)
     return found
 
 

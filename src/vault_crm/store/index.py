@@ -393,16 +393,15 @@ class Index(Queries):
         c = self.conn
         kinds = {r.kind for r in batch}
         if replace:
-            paths = [r.path for r in batch]
-            kinds |= {
-                k
-                for (k,) in c.execute(
-                    "SELECT DISTINCT kind FROM notes WHERE path IN"
-                    " (SELECT value FROM json_each(?))",
-                    (json.dumps(paths),),
-                )
-            }
-            self._delete(paths)
+            # Only the notes already in the index have rows to replace: a batch of new
+            # notes (an import's) deletes nothing.
+            old = c.execute(
+                "SELECT path, kind FROM notes WHERE path IN (SELECT value FROM json_each(?))",
+                (json.dumps([r.path for r in batch]),),
+            ).fetchall()
+            kinds |= {k for _p, k in old}
+            if old:
+                self._delete([p for p, _k in old])
         ids = range(first_id, first_id + len(batch))
         c.executemany(
             "INSERT INTO notes(id, path, fspath, title, title_key, kind, is_template,"

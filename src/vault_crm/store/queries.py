@@ -337,6 +337,16 @@ class Queries:
         import wrote)."""
         return self._notes("json_extract(props, '$.source') LIKE ? ESCAPE '\\'", (_like(prefix),))
 
+    def sources(self, prefix: str) -> list[tuple[str, str]]:
+        """(path, `source`) of the notes whose `source` is text starting with `prefix`,
+        in the order `notes_with_source` gives them, without decoding every property."""
+        return self.conn.execute(
+            "SELECT path, json_extract(props, '$.source') FROM notes"
+            " WHERE json_extract(props, '$.source') LIKE ? ESCAPE '\\'"
+            " AND json_type(props, '$.source') = 'text'",
+            (_like(prefix),),
+        ).fetchall()
+
     def generated_paths(self) -> set[str]:
         """The notes the tool itself writes (reconnect list, report)."""
         return {r.path for r in self._notes("is_generated = 1")}
