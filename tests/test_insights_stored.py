@@ -102,8 +102,11 @@ CHANGES: list[tuple[str, Callable[[Path], None], list[str]]] = [
 
 
 def stored(idx: Index) -> dict[str, Any]:
+    texts, rows = idx.profile_words()
     return {
-        "words": idx.profile_words(),
+        # by person and property (rows are numbered by note, which a rebuild renumbers)
+        "words": sorted((*texts[doc], term, offset) for doc, term, offset in rows),
+        "texts": sorted(texts.values()),
         "pricing": idx.profile_hits("pricing"),
         "design": idx.profile_hits("design*"),
     }

@@ -73,27 +73,35 @@ class Word:
 
 
 def profile_words(
-    rows: Iterable[tuple[str, str, str, int, str]],
+    texts: Mapping[int, tuple[str, str, str]],
+    rows: Iterable[tuple[int, str, int]],
 ) -> dict[str, dict[str, tuple[str, list[Word]]]]:
-    """Index rows (path, property, stemmed term, position, text) -> per person, per
-    property, the text and its words. A need's words keep their written form (the
-    reason quotes them) and lose their stop words; an offer's are just stems (a stop
-    word there can only meet a stop word of a need, which is gone)."""
+    """Index rows -> per person, per property, the text and its words. `texts`: each
+    property's row -> (path, property, text); `rows`: (row, stemmed term, position). A
+    need's words keep their written form (the reason quotes them), their order, and lose
+    their stop words; an offer's are just its distinct stems (a stop word there can only
+    meet a stop word of a need, which is gone)."""
+    offered: dict[int, set[str]] = {}
+    needed: dict[int, list[tuple[int, str]]] = {}
+    for doc, term, offset in rows:
+        if texts[doc][1] == "needs":
+            needed.setdefault(doc, []).append((offset, term))
+        else:
+            offered.setdefault(doc, set()).add(term)
     out: dict[str, dict[str, tuple[str, list[Word]]]] = {}
-    raw_words: dict[tuple[str, str], list[str]] = {}
-    for path, field, term, offset, text in rows:
-        entry = out.setdefault(path, {}).setdefault(field, (text, []))
-        if field != "needs":
-            entry[1].append(Word(term, term))
-            continue
-        key = (path, field)
-        if key not in raw_words:
-            raw_words[key] = _WORD.findall(text)
-        raws = raw_words[key]
-        raw = raws[offset] if offset < len(raws) else term
-        if raw.casefold() in STOPWORDS or term.isdigit() or len(term) < 2:
-            continue
-        entry[1].append(Word(term, raw))
+    for doc, terms in offered.items():
+        path, field, text = texts[doc]
+        out.setdefault(path, {})[field] = (text, [Word(t, t) for t in sorted(terms)])
+    for doc, positions in needed.items():
+        path, field, text = texts[doc]
+        raws = _WORD.findall(text)
+        ws: list[Word] = []
+        for offset, term in sorted(positions):
+            raw = raws[offset] if offset < len(raws) else term
+            if raw.casefold() in STOPWORDS or term.isdigit() or len(term) < 2:
+                continue
+            ws.append(Word(term, raw))
+        out.setdefault(path, {})[field] = (text, ws)
     return out
 
 

@@ -726,14 +726,19 @@ class Queries:
             ).fetchall()
         )
 
-    def profile_words(self) -> list[tuple[str, str, str, int, str]]:
-        """(person path, property, stemmed word, position, property text) for each word of
-        each profile property, stemmed by the index's own tokenizer (so 'designer' and
-        'design' meet), in order."""
-        return self.conn.execute(
-            "SELECT p.path, p.field, w.term, w.offset, p.text FROM profile_words w"
-            " JOIN profile p ON p.rowid = w.doc ORDER BY p.path, p.field, w.offset"
-        ).fetchall()
+    def profile_words(
+        self,
+    ) -> tuple[dict[int, tuple[str, str, str]], list[tuple[int, str, int]]]:
+        """Each profile property by its row (person path, property, text), and each of its
+        words as (row, stemmed word, position), stemmed by the index's own tokenizer (so
+        'designer' and 'design' meet), in the vocabulary's order (by word)."""
+        texts = {
+            rowid: (path, field, text)
+            for rowid, path, field, text in self.conn.execute(
+                "SELECT rowid, path, field, text FROM profile"
+            )
+        }
+        return texts, self.conn.execute("SELECT doc, term, offset FROM profile_words").fetchall()
 
     def person_titles(self) -> dict[str, str]:
         """Every person's vault path and title."""
