@@ -74,34 +74,39 @@ class Word:
 
 def profile_words(
     texts: Mapping[int, tuple[str, str, str]],
-    rows: Iterable[tuple[int, str, int]],
+    offers: Iterable[tuple[int, str]],
+    needs: Iterable[tuple[int, str, int]],
 ) -> dict[str, dict[str, tuple[str, list[Word]]]]:
     """Index rows -> per person, per property, the text and its words. `texts`: each
-    property's row -> (path, property, text); `rows`: (row, stemmed term, position). A
-    need's words keep their written form (the reason quotes them), their order, and lose
-    their stop words; an offer's are just its distinct stems (a stop word there can only
-    meet a stop word of a need, which is gone)."""
-    offered: dict[int, set[str]] = {}
-    needed: dict[int, list[tuple[int, str]]] = {}
-    for doc, term, offset in rows:
-        if texts[doc][1] == "needs":
-            needed.setdefault(doc, []).append((offset, term))
-        else:
-            offered.setdefault(doc, set()).add(term)
+    property's row -> (path, property, text); `offers`: (row, its stems separated by
+    spaces) of every property but `needs`; `needs`: (row, stem, position). A need's
+    words keep their written form (the reason quotes them), their order, and lose their
+    stop words; an offer's are just its distinct stems (a stop word there can only meet a
+    stop word of a need, which is gone)."""
     out: dict[str, dict[str, tuple[str, list[Word]]]] = {}
-    for doc, terms in offered.items():
+    stems: dict[str, Word] = {}  # one Word per stem: most stems are offered many times
+    for doc, terms in offers:
         path, field, text = texts[doc]
-        out.setdefault(path, {})[field] = (text, [Word(t, t) for t in sorted(terms)])
+        ws = []
+        for t in set(terms.split(" ")):
+            w = stems.get(t)
+            if w is None:
+                w = stems[t] = Word(t, t)
+            ws.append(w)
+        out.setdefault(path, {})[field] = (text, ws)
+    needed: dict[int, list[tuple[int, str]]] = {}
+    for doc, term, offset in needs:
+        needed.setdefault(doc, []).append((offset, term))
     for doc, positions in needed.items():
         path, field, text = texts[doc]
         raws = _WORD.findall(text)
-        ws: list[Word] = []
+        need: list[Word] = []
         for offset, term in sorted(positions):
             raw = raws[offset] if offset < len(raws) else term
             if raw.casefold() in STOPWORDS or term.isdigit() or len(term) < 2:
                 continue
-            ws.append(Word(term, raw))
-        out.setdefault(path, {})[field] = (text, ws)
+            need.append(Word(term, raw))
+        out.setdefault(path, {})[field] = (text, need)
     return out
 
 

@@ -728,17 +728,28 @@ class Queries:
 
     def profile_words(
         self,
-    ) -> tuple[dict[int, tuple[str, str, str]], list[tuple[int, str, int]]]:
-        """Each profile property by its row (person path, property, text), and each of its
-        words as (row, stemmed word, position), stemmed by the index's own tokenizer (so
-        'designer' and 'design' meet), in the vocabulary's order (by word)."""
+    ) -> tuple[dict[int, tuple[str, str, str]], list[tuple[int, str]], list[tuple[int, str, int]]]:
+        """The profile properties' words, stemmed by the index's own tokenizer (so
+        'designer' and 'design' meet): each property by its row (person path, property,
+        text); each property but `needs` with its words (row, stems separated by spaces);
+        and each word of the `needs` as (row, stem, position)."""
         texts = {
             rowid: (path, field, text)
             for rowid, path, field, text in self.conn.execute(
                 "SELECT rowid, path, field, text FROM profile"
             )
         }
-        return texts, self.conn.execute("SELECT doc, term, offset FROM profile_words").fetchall()
+        # a profile row's rowid is the note's id × 8 + the property's place
+        needs = PROFILE_FIELDS.index("needs")
+        offers = self.conn.execute(
+            "SELECT doc, group_concat(term, ' ') FROM profile_words WHERE doc % 8 != ?"
+            " GROUP BY doc",
+            (needs,),
+        ).fetchall()
+        need_words = self.conn.execute(
+            "SELECT doc, term, offset FROM profile_words WHERE doc % 8 = ?", (needs,)
+        ).fetchall()
+        return texts, offers, need_words
 
     def person_titles(self) -> dict[str, str]:
         """Every person's vault path and title."""
