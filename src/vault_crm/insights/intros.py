@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -134,29 +135,21 @@ def suggest(
     with how many there are in all. `needing`: only for these people's needs. `connected`
     needs only the pairs with someone who has a need."""
     pairs = {(min(a, b), max(a, b)) for a, b in connected}
-    # Each person's offered words by property, and how many people offer each word: a
-    # rare word says more than a common one.
-    offers: dict[str, dict[str, set[str]]] = {}
-    offered_by: dict[str, set[str]] = {}
+    # Who offers each word, by property (term -> (person, property) pairs), and how many
+    # people offer it: a rare word says more than a common one (its weight is idf[term]).
+    postings: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    offered_by: dict[str, set[str]] = defaultdict(set)
     for path, fields in words.items():
+        listed = path in people
         for field, (_text, ws) in fields.items():
             if field in OFFERS:
-                terms = {w.term for w in ws}
-                offers.setdefault(path, {})[field] = terms
-                for t in terms:
-                    offered_by.setdefault(t, set()).add(path)
+                for t in {w.term for w in ws}:
+                    offered_by[t].add(path)
+                    if listed:
+                        postings[t].append((path, field))
     total = max(1, len(words))
     idf = {t: math.log(1 + total / (1 + len(by))) for t, by in offered_by.items()}
     wanted = set(needing) if needing is not None else None
-
-    # term -> the (person offering it, property) pairs; the word's weight is idf[term]
-    postings: dict[str, list[tuple[str, str]]] = {}
-    for b_path, offered_fields in offers.items():
-        if b_path not in people:
-            continue
-        for field, offered_terms in offered_fields.items():
-            for t in offered_terms:
-                postings.setdefault(t, []).append((b_path, field))
 
     linked: dict[str, set[str]] = {}
     for a, b in pairs:
