@@ -781,7 +781,9 @@ class Queries:
     def connected_people(self, people: Sequence[str] | None = None) -> list[tuple[str, str]]:
         """Pairs of people already connected: in one conversation together, or a link from
         one's note to the other's (`introduced_by` included). With `people`, only the
-        pairs with one of them (found from them: no pass over every conversation)."""
+        pairs with one of them (found from them: no pass over every conversation), a
+        pair possibly more than once (the caller's set drops the repeats cheaper than a
+        sort here)."""
         if people is not None:
             return self.conn.execute(
                 """WITH who AS (SELECT DISTINCT value AS person FROM json_each(:people))
@@ -789,7 +791,7 @@ class Queries:
                     CROSS JOIN participants a ON a.person = w.person
                     CROSS JOIN participants b ON b.source = a.source AND b.person != a.person
                     WHERE a.kind = 'conversation'
-                UNION
+                UNION ALL
                 SELECT l.source, l.resolved FROM notes s CROSS JOIN links l ON l.source = s.path
                     CROSS JOIN notes t ON t.path = l.resolved
                     WHERE s.kind = 'person' AND t.kind = 'person' AND l.source != l.resolved
