@@ -134,7 +134,6 @@ def suggest(
     """Introductions worth making, best first, one per pair of people; at most `limit`,
     with how many there are in all. `needing`: only for these people's needs. `connected`
     needs only the pairs with someone who has a need."""
-    pairs = {(min(a, b), max(a, b)) for a, b in connected}
     # Who offers each word, by property (term -> (person, property) pairs), and how many
     # people offer it: a rare word says more than a common one (its weight is idf[term]).
     postings: dict[str, list[tuple[str, str]]] = defaultdict(list)
@@ -151,10 +150,12 @@ def suggest(
     idf = {t: math.log(1 + total / (1 + len(by))) for t, by in offered_by.items()}
     wanted = set(needing) if needing is not None else None
 
-    linked: dict[str, set[str]] = {}
-    for a, b in pairs:
-        linked.setdefault(a, set()).add(b)
-        linked.setdefault(b, set()).add(a)
+    # who each person is connected with, both ways (a pair may be listed more than once)
+    linked: dict[str, set[str]] = defaultdict(set)
+    for a, b in connected:
+        linked[a].add(b)
+        linked[b].add(a)
+    linked = dict(linked)
     needers = {a for a in words if a in people and "needs" in words[a]}
     # People who need the same words share who can help them: each distinct need is
     # matched once, however many people have it.
@@ -190,10 +191,13 @@ def suggest(
         both_ways += n * helping.get((h, g), 0)
     for g in range(len(helpers)):
         both_ways -= helping.get((g, g), 0)  # a person with their own need among its helpers
-    for a, b in pairs:
-        needy = a in group_of and b in group_of
-        if needy and b in helpers[group_of[a]][1] and a in helpers[group_of[b]][1]:
-            both_ways -= 2
+    for a, others in linked.items():
+        if a not in group_of:
+            continue
+        mine = helpers[group_of[a]][1]
+        for b in others:  # each pair once: from the first of the two
+            if a <= b and b in group_of and b in mine and a in helpers[group_of[b]][1]:
+                both_ways -= 2
     both_ways //= 2  # each such pair was counted from both sides
 
     keys = {path: name_key(title) for path, title in people.items()}
