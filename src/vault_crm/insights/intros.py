@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -73,27 +74,40 @@ class Word:
 
 
 def profile_words(
-    rows: Iterable[tuple[str, str, str, int, str]],
+    texts: Mapping[int, tuple[str, str, str]],
+    offers: Iterable[tuple[int, str]],
+    needs: Iterable[tuple[int, str, int]],
 ) -> dict[str, dict[str, tuple[str, list[Word]]]]:
-    """Index rows (path, property, stemmed term, position, text) -> per person, per
-    property, the text and its words. A need's words keep their written form (the
-    reason quotes them) and lose their stop words; an offer's are just stems (a stop
-    word there can only meet a stop word of a need, which is gone)."""
+    """Index rows -> per person, per property, the text and its words. `texts`: each
+    property's row -> (path, property, text); `offers`: (row, its stems separated by
+    spaces) of every property but `needs`; `needs`: (row, stem, position). A need's
+    words keep their written form (the reason quotes them), their order, and lose their
+    stop words; an offer's are just its distinct stems (a stop word there can only meet a
+    stop word of a need, which is gone)."""
     out: dict[str, dict[str, tuple[str, list[Word]]]] = {}
-    raw_words: dict[tuple[str, str], list[str]] = {}
-    for path, field, term, offset, text in rows:
-        entry = out.setdefault(path, {}).setdefault(field, (text, []))
-        if field != "needs":
-            entry[1].append(Word(term, term))
-            continue
-        key = (path, field)
-        if key not in raw_words:
-            raw_words[key] = _WORD.findall(text)
-        raws = raw_words[key]
-        raw = raws[offset] if offset < len(raws) else term
-        if raw.casefold() in STOPWORDS or term.isdigit() or len(term) < 2:
-            continue
-        entry[1].append(Word(term, raw))
+    stems: dict[str, Word] = {}  # one Word per stem: most stems are offered many times
+    for doc, terms in offers:
+        path, field, text = texts[doc]
+        ws = []
+        for t in set(terms.split(" ")):
+            w = stems.get(t)
+            if w is None:
+                w = stems[t] = Word(t, t)
+            ws.append(w)
+        out.setdefault(path, {})[field] = (text, ws)
+    needed: dict[int, list[tuple[int, str]]] = {}
+    for doc, term, offset in needs:
+        needed.setdefault(doc, []).append((offset, term))
+    for doc, positions in needed.items():
+        path, field, text = texts[doc]
+        raws = _WORD.findall(text)
+        need: list[Word] = []
+        for offset, term in sorted(positions):
+            raw = raws[offset] if offset < len(raws) else term
+            if raw.casefold() in STOPWORDS or term.isdigit() or len(term) < 2:
+                continue
+            need.append(Word(term, raw))
+        out.setdefault(path, {})[field] = (text, need)
     return out
 
 
@@ -120,35 +134,28 @@ def suggest(
     """Introductions worth making, best first, one per pair of people; at most `limit`,
     with how many there are in all. `needing`: only for these people's needs. `connected`
     needs only the pairs with someone who has a need."""
-    pairs = {(min(a, b), max(a, b)) for a, b in connected}
-    # Each person's offered words by property, and how many people offer each word: a
-    # rare word says more than a common one.
-    offers: dict[str, dict[str, set[str]]] = {}
-    offered_by: dict[str, set[str]] = {}
+    # Who offers each word, by property (term -> (person, property) pairs), and how many
+    # people offer it: a rare word says more than a common one (its weight is idf[term]).
+    postings: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    offered_by: dict[str, set[str]] = defaultdict(set)
     for path, fields in words.items():
+        listed = path in people
         for field, (_text, ws) in fields.items():
             if field in OFFERS:
-                terms = {w.term for w in ws}
-                offers.setdefault(path, {})[field] = terms
-                for t in terms:
-                    offered_by.setdefault(t, set()).add(path)
+                for t in {w.term for w in ws}:
+                    offered_by[t].add(path)
+                    if listed:
+                        postings[t].append((path, field))
     total = max(1, len(words))
     idf = {t: math.log(1 + total / (1 + len(by))) for t, by in offered_by.items()}
     wanted = set(needing) if needing is not None else None
 
-    # term -> the (person offering it, property) pairs; the word's weight is idf[term]
-    postings: dict[str, list[tuple[str, str]]] = {}
-    for b_path, offered_fields in offers.items():
-        if b_path not in people:
-            continue
-        for field, offered_terms in offered_fields.items():
-            for t in offered_terms:
-                postings.setdefault(t, []).append((b_path, field))
-
-    linked: dict[str, set[str]] = {}
-    for a, b in pairs:
-        linked.setdefault(a, set()).add(b)
-        linked.setdefault(b, set()).add(a)
+    # who each person is connected with, both ways (a pair may be listed more than once)
+    linked: dict[str, set[str]] = defaultdict(set)
+    for a, b in connected:
+        linked[a].add(b)
+        linked[b].add(a)
+    linked = dict(linked)
     needers = {a for a in words if a in people and "needs" in words[a]}
     # People who need the same words share who can help them: each distinct need is
     # matched once, however many people have it.
@@ -184,10 +191,13 @@ def suggest(
         both_ways += n * helping.get((h, g), 0)
     for g in range(len(helpers)):
         both_ways -= helping.get((g, g), 0)  # a person with their own need among its helpers
-    for a, b in pairs:
-        needy = a in group_of and b in group_of
-        if needy and b in helpers[group_of[a]][1] and a in helpers[group_of[b]][1]:
-            both_ways -= 2
+    for a, others in linked.items():
+        if a not in group_of:
+            continue
+        mine = helpers[group_of[a]][1]
+        for b in others:  # each pair once: from the first of the two
+            if a <= b and b in group_of and b in mine and a in helpers[group_of[b]][1]:
+                both_ways -= 2
     both_ways //= 2  # each such pair was counted from both sides
 
     keys = {path: name_key(title) for path, title in people.items()}

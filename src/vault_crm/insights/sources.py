@@ -85,7 +85,7 @@ def load_intros(
     """Introductions worth making (at most `limit`; only for the needs of `needing` when
     given), and how many there are in all."""
     people = index.person_titles()
-    words = profile_words(index.profile_words())
+    words = profile_words(*index.profile_words())
     # Only the connections of people with a need can stop an introduction.
     needers = sorted(p for p, fields in words.items() if "needs" in fields and p in people)
     connected = index.connected_people(needers) + introduction_pairs(index)

@@ -736,14 +736,30 @@ class Queries:
             ).fetchall()
         )
 
-    def profile_words(self) -> list[tuple[str, str, str, int, str]]:
-        """(person path, property, stemmed word, position, property text) for each word of
-        each profile property, stemmed by the index's own tokenizer (so 'designer' and
-        'design' meet), in order."""
-        return self.conn.execute(
-            "SELECT p.path, p.field, w.term, w.offset, p.text FROM profile_words w"
-            " JOIN profile p ON p.rowid = w.doc ORDER BY p.path, p.field, w.offset"
+    def profile_words(
+        self,
+    ) -> tuple[dict[int, tuple[str, str, str]], list[tuple[int, str]], list[tuple[int, str, int]]]:
+        """The profile properties' words, stemmed by the index's own tokenizer (so
+        'designer' and 'design' meet): each property by its row (person path, property,
+        text); each property but `needs` with its words (row, stems separated by spaces);
+        and each word of the `needs` as (row, stem, position)."""
+        texts = {
+            rowid: (path, field, text)
+            for rowid, path, field, text in self.conn.execute(
+                "SELECT rowid, path, field, text FROM profile"
+            )
+        }
+        # a profile row's rowid is the note's id × 8 + the property's place
+        needs = PROFILE_FIELDS.index("needs")
+        offers = self.conn.execute(
+            "SELECT doc, group_concat(term, ' ') FROM profile_words WHERE doc % 8 != ?"
+            " GROUP BY doc",
+            (needs,),
         ).fetchall()
+        need_words = self.conn.execute(
+            "SELECT doc, term, offset FROM profile_words WHERE doc % 8 = ?", (needs,)
+        ).fetchall()
+        return texts, offers, need_words
 
     def person_titles(self) -> dict[str, str]:
         """Every person's vault path and title."""
@@ -775,7 +791,9 @@ class Queries:
     def connected_people(self, people: Sequence[str] | None = None) -> list[tuple[str, str]]:
         """Pairs of people already connected: in one conversation together, or a link from
         one's note to the other's (`introduced_by` included). With `people`, only the
-        pairs with one of them (found from them: no pass over every conversation)."""
+        pairs with one of them (found from them: no pass over every conversation), a
+        pair possibly more than once (the caller's set drops the repeats cheaper than a
+        sort here)."""
         if people is not None:
             return self.conn.execute(
                 """WITH who AS (SELECT DISTINCT value AS person FROM json_each(:people))
@@ -783,7 +801,7 @@ class Queries:
                     CROSS JOIN participants a ON a.person = w.person
                     CROSS JOIN participants b ON b.source = a.source AND b.person != a.person
                     WHERE a.kind = 'conversation'
-                UNION
+                UNION ALL
                 SELECT l.source, l.resolved FROM notes s CROSS JOIN links l ON l.source = s.path
                     CROSS JOIN notes t ON t.path = l.resolved
                     WHERE s.kind = 'person' AND t.kind = 'person' AND l.source != l.resolved
