@@ -132,6 +132,20 @@ def run_on_a_terminal(
     return b"".join(chunks)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Compile the package's modules once, in the process that starts the suite (not in
+    each worker). With PYTHONDONTWRITEBYTECODE set (as in CI) no interpreter writes the
+    compiled files, so every worker and every `vault` process the tests start would compile
+    the package from source again; the files written here are read by all of them."""
+    if hasattr(config, "workerinput"):  # an xdist worker: the controller compiled already
+        return
+    import compileall
+
+    import vault_crm
+
+    compileall.compile_dir(Path(vault_crm.__file__).parent, quiet=1, workers=1)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The long tests start first: those that spawn processes (marked slow) and the property
     tests (hypothesis). The suite runs on every core with work stealing, so a worker that
