@@ -398,7 +398,17 @@ def has_tag(person: Person, wanted: str) -> bool:
 def load_followups(index: PeopleSource, people: Sequence[str] | None = None) -> list[FollowUp]:
     """Open follow-ups: each unchecked task in a conversation note belongs to every
     participant of that note and to every person linked on the task's own line."""
+    dates: dict[str, dt.date] = {}  # a note's date, read once for all its tasks
     return [
-        FollowUp(person, text, path, line, dt.date.fromisoformat(date) if date else None, title)
+        FollowUp(
+            person,
+            text,
+            path,
+            line,
+            (dates.get(date) or dates.setdefault(date, dt.date.fromisoformat(date)))
+            if date
+            else None,
+            title,
+        )
         for person, path, line, text, date, title in index.open_followups(people)
     ]
