@@ -362,12 +362,16 @@ def _contacts(
 ) -> dict[str, list[Contact]]:
     found: dict[str, list[Contact]] = defaultdict(list)
     people = graph.people
+    days: dict[str, dt.date] = {}  # a vault's contacts fall on a few thousand days
     for who, date, path, title, kind, summary, channel in rows:
         if who in people:
+            day = days.get(date)
+            if day is None:
+                day = days[date] = dt.date.fromisoformat(date)
             found[who].append(
                 _contact(
                     (
-                        dt.date.fromisoformat(date),
+                        day,
                         path,
                         title,
                         kind,

@@ -208,10 +208,14 @@ def person_status(
     settings: Settings,
     today: dt.date,
     followups: Iterable[FollowUp] = (),
+    *,
+    dates: bool = True,
 ) -> DueEntry:
+    """Where the person stands on `today`; without `dates`, no upcoming dates (the
+    people list does not show them)."""
     followups = tuple(followups)
-    if not _keeping:
-        return _person_status(person, contacts, settings, today, followups)
+    if not _keeping or not dates:
+        return _person_status(person, contacts, settings, today, followups, dates)
     kept = _statuses.get(person.path)
     if (
         kept is not None
@@ -233,6 +237,7 @@ def _person_status(
     settings: Settings,
     today: dt.date,
     followups: tuple[FollowUp, ...],
+    dates: bool = True,
 ) -> DueEntry:
     cadence = effective_cadence(person, settings, today)
     # Contacts come newest first: the first on or before today is the last contact.
@@ -276,7 +281,9 @@ def _person_status(
         days_overdue=days_overdue,
         scheduled=scheduled,
         followups=followups,
-        upcoming=tuple(_upcoming(person, today, _window_end(settings.dates_window, today))),
+        upcoming=tuple(_upcoming(person, today, _window_end(settings.dates_window, today)))
+        if dates
+        else (),
     )
 
 
