@@ -362,12 +362,16 @@ def _contacts(
 ) -> dict[str, list[Contact]]:
     found: dict[str, list[Contact]] = defaultdict(list)
     people = graph.people
+    days: dict[str, dt.date] = {}  # a vault's contacts fall on a few thousand days
     for who, date, path, title, kind, summary, channel in rows:
         if who in people:
+            day = days.get(date)
+            if day is None:
+                day = days[date] = dt.date.fromisoformat(date)
             found[who].append(
                 _contact(
                     (
-                        dt.date.fromisoformat(date),
+                        day,
                         path,
                         title,
                         kind,
@@ -398,7 +402,17 @@ def has_tag(person: Person, wanted: str) -> bool:
 def load_followups(index: PeopleSource, people: Sequence[str] | None = None) -> list[FollowUp]:
     """Open follow-ups: each unchecked task in a conversation note belongs to every
     participant of that note and to every person linked on the task's own line."""
+    dates: dict[str, dt.date] = {}  # a note's date, read once for all its tasks
     return [
-        FollowUp(person, text, path, line, dt.date.fromisoformat(date) if date else None, title)
+        FollowUp(
+            person,
+            text,
+            path,
+            line,
+            (dates.get(date) or dates.setdefault(date, dt.date.fromisoformat(date)))
+            if date
+            else None,
+            title,
+        )
         for person, path, line, text, date, title in index.open_followups(people)
     ]

@@ -153,15 +153,22 @@ def _prop_date(person: Person, key: str) -> dt.date | None:
 
 def upcoming_dates(person: Person, today: dt.date, window: Cadence) -> list[Upcoming]:
     """Birthday and `dates` entries whose next occurrence falls within the window."""
+    return _upcoming(person, today, window.add_to(today))
+
+
+def _upcoming(person: Person, today: dt.date, end: dt.date) -> list[Upcoming]:
+    props = person.props
+    birthday = props.get("birthday")
+    extra = props.get("dates")
+    if birthday in (None, "") and not isinstance(extra, dict):  # most people
+        return []
     entries: list[tuple[str, Any]] = []
-    if person.props.get("birthday") not in (None, ""):
-        entries.append(("birthday", person.props["birthday"]))
-    extra = person.props.get("dates")
+    if birthday not in (None, ""):
+        entries.append(("birthday", birthday))
     if isinstance(extra, dict):
         entries.extend((str(k), v) for k, v in extra.items() if v not in (None, ""))
-    if not entries:  # most people: nothing to work out
+    if not entries:
         return []
-    end = window.add_to(today)
     found: list[Upcoming] = []
     for label, value in entries:
         try:
@@ -201,10 +208,14 @@ def person_status(
     settings: Settings,
     today: dt.date,
     followups: Iterable[FollowUp] = (),
+    *,
+    dates: bool = True,
 ) -> DueEntry:
+    """Where the person stands on `today`; without `dates`, no upcoming dates (the
+    people list does not show them)."""
     followups = tuple(followups)
-    if not _keeping:
-        return _person_status(person, contacts, settings, today, followups)
+    if not _keeping or not dates:
+        return _person_status(person, contacts, settings, today, followups, dates)
     kept = _statuses.get(person.path)
     if (
         kept is not None
@@ -226,6 +237,7 @@ def _person_status(
     settings: Settings,
     today: dt.date,
     followups: tuple[FollowUp, ...],
+    dates: bool = True,
 ) -> DueEntry:
     cadence = effective_cadence(person, settings, today)
     # Contacts come newest first: the first on or before today is the last contact.
@@ -259,7 +271,6 @@ def _person_status(
             if snooze is not None and snooze > due_date:
                 due_date = snooze
             days_overdue = (today - due_date).days
-    window = _window(settings.dates_window)
     return DueEntry(
         person=person,
         cadence=cadence,
@@ -270,13 +281,16 @@ def _person_status(
         days_overdue=days_overdue,
         scheduled=scheduled,
         followups=followups,
-        upcoming=tuple(upcoming_dates(person, today, window)),
+        upcoming=tuple(_upcoming(person, today, _window_end(settings.dates_window, today)))
+        if dates
+        else (),
     )
 
 
 @functools.lru_cache(maxsize=8)
-def _window(text: str) -> Cadence:
-    return parse_duration(text)
+def _window_end(text: str, today: dt.date) -> dt.date:
+    """The last day of the upcoming-dates window that starts today."""
+    return parse_duration(text).add_to(today)
 
 
 def compute_due(

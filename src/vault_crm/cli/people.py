@@ -56,7 +56,7 @@ def people(app: App, tag: str | None, sort: str, as_json: bool) -> None:
     today = app.today
     graph = load_graph(idx, today)
     entries = [
-        person_status(p, graph.contacts.get(p.path, []), idx.settings, today)
+        person_status(p, graph.contacts.get(p.path, []), idx.settings, today, dates=False)
         for p in graph.sorted_people()
         if tag is None or has_tag(p, name_key(tag).lstrip("#"))
     ]

@@ -256,14 +256,19 @@ class Queries:
                     WHERE t.checked = 0 AND p.kind = 'conversation'
                 UNION
                 SELECT l.resolved, t.path, t.line, t.text, n.date FROM asked a
-                    CROSS JOIN links l ON l.resolved = a.person
+                    CROSS JOIN links l INDEXED BY links_body ON l.resolved = a.person
                     CROSS JOIN tasks t ON t.path = l.source AND t.line = l.line
                     CROSS JOIN notes n ON n.path = t.path
                     WHERE l.place = 'body' AND t.checked = 0 AND n.kind = 'conversation'
                     AND n.is_template = 0 AND n.is_generated = 0""",
                 {"people": json.dumps(list(people))},
             ).fetchall()
-            return [(*r, note_title(r[1])) for r in rows]
+            # A conversation's tasks come once per participant: its title is worked out once.
+            titles: dict[str, str] = {}
+            return [
+                (*r, titles[r[1]] if r[1] in titles else titles.setdefault(r[1], note_title(r[1])))
+                for r in rows
+            ]
         keep = (
             "IN (SELECT value FROM json_each(:people))"
             if people is not None

@@ -18,10 +18,11 @@ from pathlib import Path
 from vault_crm.config import Settings
 from vault_crm.errors import IndexUnavailable
 
+# 12: links_body (the people a task line links, read from the index alone);
 # 11: notes_intent; 10: walk_parts, person_names; 9: participants_person covers date,
 # kind and source; 8: profile; 7: person_summary holds the notes' details;
 # 6: person_summary; 5: summaries join hard-wrapped lines; files table
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 BUSY_TIMEOUT_MS = 15_000
 
 SCHEMA = """
@@ -150,6 +151,8 @@ CREATE INDEX IF NOT EXISTS notes_generated ON notes(path) WHERE is_generated = 1
 CREATE INDEX IF NOT EXISTS links_source ON links(source);
 CREATE INDEX IF NOT EXISTS links_resolved ON links(resolved);
 CREATE INDEX IF NOT EXISTS links_key ON links(target_key);
+-- covering: the notes and lines whose body links a person (their follow-ups)
+CREATE INDEX IF NOT EXISTS links_body ON links(resolved, source, line) WHERE place = 'body';
 CREATE INDEX IF NOT EXISTS tags_path ON tags(path);
 CREATE INDEX IF NOT EXISTS tags_tag ON tags(tag);
 CREATE INDEX IF NOT EXISTS tasks_path ON tasks(path);
