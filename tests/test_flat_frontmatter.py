@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import yaml
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from vault_crm import notes
@@ -43,21 +43,60 @@ separator = st.sampled_from([": ", ":", ":  ", " : ", ": \t", ":\t"])
 
 
 @st.composite
+def odd_lines(draw: Any) -> list[str]:
+    """One `key: value` line, or `key:` and its block list, of any shape: most of them are
+    ones the quick reader must leave to the parser, a few are tricky ones it takes."""
+    key = draw(st.sampled_from(KEYS))
+    if draw(st.integers(0, 3)) == 0:
+        # `key:` then a block list (or nothing under it)
+        lines = [key + draw(st.sampled_from([":", ": ", ":  "]))]
+        indent = draw(st.sampled_from(["", "  ", "    "]))
+        for _ in range(draw(st.integers(0, 3))):
+            lead = draw(st.sampled_from([indent, indent, "  ", " "]))
+            lines.append(lead + draw(st.sampled_from(["- ", "-  ", "-", "- - "])) + draw(item))
+    else:
+        lines = [key + draw(separator) + draw(value) + draw(st.sampled_from(["", " "]))]
+    if draw(st.integers(0, 9)) == 0:
+        lines.append(draw(st.sampled_from(["", "# note", "  more", "---", "  - x", "?"])))
+    return lines
+
+
+# The pieces the quick reader takes on their own, each one a chance for it to differ from
+# YAML once it is read: texts made of them alone are taken as a whole most of the time.
+def _taken(*lines: str) -> bool:
+    return read_flat_frontmatter(list(lines), 2) is not None
+
+
+FLAT_KEYS = [k for k in KEYS if _taken(k + ": x")]
+FLAT_VALUES = [v for v in SCALARS + QUOTED if _taken("k: " + v)]
+FLAT_ITEMS = [v for v in SCALARS + QUOTED if _taken("k:", "  - " + v)]
+IN_FLOW = [v for v in SCALARS + QUOTED if _taken("k: [" + v + "]")]
+flat_flow = st.lists(st.sampled_from(IN_FLOW), max_size=4).flatmap(
+    lambda xs: st.sampled_from([", ", ",", " , "]).map(lambda sep: "[" + sep.join(xs) + "]")
+)
+
+
+@st.composite
 def flat_texts(draw: Any) -> list[str]:
+    """Flat front-matter the quick reader takes, now and then with one odd line (or `key:`
+    and its block list) among the lines, which it must either take exactly as YAML reads
+    it or leave, with the whole text, to the parser."""
     lines: list[str] = []
-    for _ in range(draw(st.integers(0, 6))):
-        key = draw(st.sampled_from(KEYS))
+    for key in draw(st.lists(st.sampled_from(FLAT_KEYS), max_size=6, unique=True)):
         if draw(st.integers(0, 3)) == 0:
-            # `key:` then a block list (or nothing under it)
-            lines.append(key + draw(st.sampled_from([":", ": ", ":  "])))
+            lines.append(key + draw(st.sampled_from([":", ":", ": "])))
             indent = draw(st.sampled_from(["", "  ", "    "]))
             for _ in range(draw(st.integers(0, 3))):
-                lead = draw(st.sampled_from([indent, indent, "  ", " "]))
-                lines.append(lead + draw(st.sampled_from(["- ", "-  ", "-", "- - "])) + draw(item))
+                dash = draw(st.sampled_from(["- ", "-  "]))
+                lines.append(indent + dash + draw(st.sampled_from(FLAT_ITEMS)))
         else:
-            lines.append(key + draw(separator) + draw(value) + draw(st.sampled_from(["", " "])))
-        if draw(st.integers(0, 9)) == 0:
-            lines.append(draw(st.sampled_from(["", "# note", "  more", "---", "  - x", "?"])))
+            found = draw(st.sampled_from(FLAT_VALUES) | flat_flow)
+            lines.append(key + draw(st.sampled_from([": ", ":  "])) + found)
+        if draw(st.integers(0, 5)) == 0:
+            lines[-1] += " "
+    if draw(st.integers(0, 3)) == 0:
+        at = draw(st.integers(0, len(lines)))
+        lines[at:at] = draw(odd_lines())
     return lines
 
 
@@ -69,12 +108,13 @@ def _yaml_outcome(lines: list[str]) -> str:
 
 
 @given(flat_texts())
-@settings(max_examples=800, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
 @example(["type: person", "tags:", "  - friend", "  - lisbon", "company: Nagy Ltd"])
 @example(["with:", "- '[[Ana]]'", '- "[[Bo]]"', "date: 2026-04-10"])
 @example(["aliases:", "date: 2026-04-10", "tags: []"])
 def test_the_quick_reader_reads_flat_front_matter_exactly_as_yaml_does(lines: list[str]) -> None:
     quick = read_flat_frontmatter(lines, 2)
+    event("taken" if quick is not None else "left to the parser")
     if quick is None:
         return  # left to the YAML parser, which reads it as always
     props, key_lines = quick
