@@ -21,7 +21,12 @@ the moment is exact and never depends on the machine's speed.
 
 With KILLPOINT_SIGNAL=TERM the process is sent SIGTERM instead (as `kill PID` does), with
 INT its process group is sent SIGINT (as Ctrl-C does). The ids of its worker processes
-at that moment are written to KILLPOINT_WORKERS (JSON), when that is set."""
+at that moment are written to KILLPOINT_WORKERS (JSON), when that is set.
+
+With KILLPOINT_WORKER=TEXT, the worker process handed the work that holds TEXT (a batch
+of notes with TEXT in a path, a piece of a calendar with TEXT in it) writes its id to
+KILLPOINT_WORKER_DIED and SIGKILLs itself before reading it, as the system's
+out-of-memory killer would."""
 
 from __future__ import annotations
 
@@ -129,6 +134,26 @@ def arm(moment: str) -> None:
     edit._create_temp = counted("mkstemp", edit._create_temp)
     edit._syncfs = counted("sync", edit._syncfs)
     sqlite3.connect = traced_connect(sqlite3.connect)
+    if marker := os.environ.get("KILLPOINT_WORKER"):
+        from vault_crm import records
+        from vault_crm.importing import ics
+
+        records._parse_batch = killed_on(marker, records._parse_batch)
+        ics.read_chunk = killed_on(marker, ics.read_chunk)
+
+
+def killed_on(marker: str, work: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """`work` (a worker's piece of a read, pickled by name), dying on a job holding `marker`."""
+
+    @functools.wraps(work)
+    def wrapper(job: Any) -> Any:
+        if os.getpid() != MAIN and marker in repr(job):
+            with open(os.environ["KILLPOINT_WORKER_DIED"], "w", encoding="utf-8") as fh:
+                fh.write(str(os.getpid()))
+            os.kill(os.getpid(), signal.SIGKILL)
+        return work(job)
+
+    return wrapper
 
 
 def main() -> None:

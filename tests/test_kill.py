@@ -129,3 +129,23 @@ def test_workers_exit_when_their_parent_is_killed(bench_vault: Path, tmp_path: P
     returncode, _, workers = rebuild_signalled(bench_vault, tmp_path / "cache", "KILL")
     assert returncode == -signal.SIGKILL
     assert wait_gone(workers) == set(), "workers outlived a parent killed with kill -9"
+
+
+def test_a_worker_killed_while_it_parses_costs_time_not_notes(
+    bench_vault: Path, tmp_path: Path
+) -> None:
+    """A worker process dies (SIGKILL, as the out-of-memory killer sends) holding a batch:
+    the rebuild reads what the workers had not handed back itself and finishes, whole."""
+    died = tmp_path / "died"
+    env = {
+        **os.environ, "VAULT_CRM_CACHE": str(tmp_path / "cache"),
+        "KILLPOINT_WORKER": "People/Yara Silva.md", "KILLPOINT_WORKER_DIED": str(died),
+    }  # fmt: skip
+    argv = ("--vault", str(bench_vault), "index", "--rebuild", "--json")
+    done = forked.run(*argv, env=env, timeout=60)
+    assert died.exists(), "no worker was handed that note"
+    assert done.returncode == 0, done.stderr
+    assert f'"notes": {NOTES}' in done.stdout.decode()
+    del env["KILLPOINT_WORKER"]
+    shown = forked.run("--vault", str(bench_vault), "show", "Yara Silva", env=env)
+    assert shown.returncode == 0 and b"Yara Silva" in shown.stdout, shown.stderr

@@ -9,7 +9,6 @@ import itertools
 import json
 import os
 import re
-import time
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Sequence
 from dataclasses import replace
@@ -22,7 +21,7 @@ from vault_crm.model import IndexRecord, Note, Problem
 from vault_crm.scan import FileStat
 
 if TYPE_CHECKING:
-    from multiprocessing.pool import AsyncResult
+    from concurrent.futures import Future
 
 # Below this many changed notes, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 400
@@ -75,47 +74,8 @@ def read_records(
     vault = str(settings.vault)
     workers = min(os.cpu_count() or 1, 8)
     if total >= PARALLEL_THRESHOLD and workers > 1 and resolver is None:
-        # Imported here: most runs read a handful of notes and never need it.
-        import multiprocessing
-
-        chunk = max(50, min(400, total // (workers * 6)))
-        jobs = ((vault, settings, files[i : i + chunk]) for i in range(0, total, chunk))
-        done = 0
-        with _StopOnSignal() as stop:
-            pool = multiprocessing.Pool(
-                workers, _init_worker, (list(paths), sorted(attachments), os.getpid())
-            )
-            try:
-                # At most IN_FLIGHT batches per worker are handed out and not yet written:
-                # when the writer is slower than the workers, they wait for it instead of
-                # piling parsed notes up in memory (the whole vault, on a large one).
-                pending: deque[AsyncResult[list[tuple[Any, ...]]]] = deque(
-                    pool.apply_async(_parse_batch, (job,))
-                    for job in itertools.islice(jobs, IN_FLIGHT * workers)
-                )
-                while pending:
-                    # Short waits, so a signal is acted on within a moment.
-                    while not pending[0].ready():
-                        pending[0].wait(0.2)
-                        stop.check()
-                    stop.check()
-                    batch = pending.popleft().get()
-                    for job in itertools.islice(jobs, 1):
-                        pending.append(pool.apply_async(_parse_batch, (job,)))
-                    done += chunk
-                    if progress:
-                        progress(min(done, total), total)
-                    yield from map(_record, batch)
-                    del batch
-                stop.check()
-            except BaseException:
-                # Ctrl-C, SIGTERM, an error, or the consumer closing this generator:
-                # drop the queued work and end the workers now, not after the queue.
-                pool.terminate()
-                stop.check()  # a signal is the cause; say so
-                raise
-            pool.close()
-            pool.join()
+        paths = list(paths)
+        yield from _read_in_workers(settings, files, paths, progress, attachments, workers)
         return
     from vault_crm.notes import generated_pattern
 
@@ -127,6 +87,78 @@ def read_records(
             yield rec
         if progress and (i % 200 == 0 or i == total):
             progress(i, total)
+
+
+def _read_in_workers(
+    settings: Settings,
+    files: Sequence[FileStat],
+    paths: list[str],
+    progress: Progress | None,
+    attachments: set[str],
+    workers: int,
+) -> Generator[IndexRecord, None, None]:
+    """`read_records` on `workers` worker processes, in the order of `files`. A worker
+    that dies (killed, out of memory) costs time, not the result: the batches not yet
+    read are read in this process."""
+    # Imported here: most runs read a handful of notes and never need them.
+    from concurrent.futures import wait
+
+    from vault_crm.workers import WorkerDied, Workers
+
+    total = len(files)
+    vault = str(settings.vault)
+    chunk = max(50, min(400, total // (workers * 6)))
+    jobs = ((vault, settings, files[i : i + chunk]) for i in range(0, total, chunk))
+    done = 0
+    with _StopOnSignal() as stop:
+        # Left by an exception, a signal or the consumer closing this generator, the
+        # pool drops the queued work and ends the workers now, not after the queue.
+        with Workers(workers, _init_worker, (paths, sorted(attachments))) as pool:
+            # At most IN_FLIGHT batches per worker are handed out and not yet written:
+            # when the writer is slower than the workers, they wait for it instead of
+            # piling parsed notes up in memory (the whole vault, on a large one).
+            pending: deque[tuple[Future[list[tuple[Any, ...]]], Sequence[FileStat]]] = deque(
+                (pool.submit(_parse_batch, job), job[2])
+                for job in itertools.islice(jobs, IN_FLIGHT * workers)
+            )
+            while pending:
+                future, batch_files = pending[0]
+                # Short waits, so a signal is acted on within a moment.
+                while not future.done():
+                    wait([future], 0.2)
+                    stop.check()
+                stop.check()
+                try:
+                    batch = future.result()
+                except WorkerDied:
+                    pool.stop()
+                    break
+                pending.popleft()
+                for job in itertools.islice(jobs, 1):
+                    pending.append((pool.submit(_parse_batch, job), job[2]))
+                done += len(batch_files)
+                if progress:
+                    progress(done, total)
+                yield from map(_record, batch)
+                del batch
+            stop.check()
+        if not pending:
+            return
+        # A worker died: what it and the others had not handed back is read here.
+        rest = [f for _, batch_files in pending for f in batch_files]
+        rest.extend(f for job in jobs for f in job[2])
+        from vault_crm.notes import generated_pattern
+
+        pattern = generated_pattern(settings)
+        resolver = Resolver(paths, attachments)
+        for f in rest:
+            stop.check()
+            rec = _read_one(vault, settings, f, pattern, resolver)
+            if rec is not None:
+                yield rec
+            done += 1
+            if progress and (done % 200 == 0 or done == total):
+                progress(done, total)
 
 
 def link_kind(target: str, resolved: str | None) -> int:
@@ -298,25 +330,9 @@ class _StopOnSignal:
             signal.signal(signum, previous)
 
 
-def _init_worker(paths: list[str], files: list[str], parent: int) -> None:
-    import signal
-    import threading
-
+def _init_worker(paths: list[str], files: list[str]) -> None:
     global _worker_resolver
     _worker_resolver = Resolver(paths, files)
-    # Ctrl-C reaches the whole process group; the parent decides and stops the workers.
-    # SIGTERM (from the parent, or anyone) ends a worker on the spot.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    # A parent killed outright (kill -9) cannot stop its workers: they notice it is gone
-    # (they are handed to another parent) and exit instead of parsing on for nobody.
-    threading.Thread(target=_exit_when_orphaned, args=(parent,), daemon=True).start()
-
-
-def _exit_when_orphaned(parent: int, every: float = 0.25) -> None:
-    while os.getppid() == parent:
-        time.sleep(every)
-    os._exit(1)
 
 
 def _parse_batch(job: tuple[str, Settings, Sequence[FileStat]]) -> list[tuple[Any, ...]]:

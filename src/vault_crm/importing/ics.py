@@ -413,33 +413,33 @@ def read_parallel(
     chunks = split(data, parts or min(MAX_CHUNKS, max(2, events // MIN_CHUNK_EVENTS)))
     if chunks is None or len(chunks) < 2:
         return None
-    import multiprocessing
-
     # The libraries are loaded once here, so that forked workers start with them.
     import icalendar  # noqa: F401
     import recurring_ical_events  # noqa: F401
     import x_wr_timezone  # noqa: F401
 
+    from vault_crm.workers import WorkerDied, Workers
+
     jobs = [(chunk, positions, file, (start, stop), mine) for chunk, positions in chunks]
     found: list[_Series] = []
     uids: list[str] = []
     done = 0
-    pool = multiprocessing.Pool(min(workers, len(jobs)))
-    try:
-        pending = [pool.apply_async(read_chunk, (job,)) for job in jobs]
+    # Done, given up, an error or Ctrl-C: the workers are ended on the way out.
+    with Workers(min(workers, len(jobs))) as pool:
+        pending = [pool.submit(read_chunk, job) for job in jobs]
         for result, (_, positions) in zip(pending, chunks, strict=True):
-            read = result.get()
+            try:
+                read = result.result()
+            except WorkerDied:
+                read = None  # killed, out of memory: the file is read whole here instead
             if read is None:
+                pool.stop()
                 return None
             uids.extend(read[0])
             found.extend(read[1])
             done += len(positions)
             if progress is not None:
                 progress(done)
-    finally:
-        # Done, given up, an error or Ctrl-C: nothing more is wanted from the workers.
-        pool.terminate()
-        pool.join()
     if len(set(uids)) != len(uids):
         return None  # one UID read in two chunks: only reading it whole is right
     found.sort(key=lambda s: s[0])

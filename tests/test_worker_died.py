@@ -1,0 +1,44 @@
+"""A worker process that dies while it reads a large calendar (SIGKILL, as the
+out-of-memory killer sends) costs time, not meetings: the file is read again in the
+command's own process and the import plans exactly what it plans otherwise. A real
+process, a real kill; `forked.run`'s timeout ends the test, never a hang."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import forked
+import pytest
+
+from conftest import REPO
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one core: calendars are read whole"),
+]
+
+
+def test_a_worker_killed_while_it_reads_a_calendar_changes_nothing(tmp_path: Path) -> None:
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from bench_calendar import calendar, make_vault
+
+    from vault_crm.importing.ics_chunks import PARALLEL_EVENTS
+
+    cal = tmp_path / "big.ics"
+    cal.write_text(calendar(PARALLEL_EVENTS), encoding="utf-8", newline="")
+    root = tmp_path / "v"
+    make_vault(root)
+    died = tmp_path / "died"
+    env = {**os.environ, "VAULT_TODAY": "2026-11-23", "KILLPOINT_WORKER_DIED": str(died)}
+    argv = ("--vault", str(root), "import", "ics", str(cal), "--dry-run", "--json")
+    whole = forked.run(*argv, env=env, timeout=60)
+    assert not died.exists()
+    # The worker handed the first piece dies while the other workers read theirs.
+    env["KILLPOINT_WORKER"] = "UID:000010bench@google.com"
+    killed = forked.run(*argv, env=env, timeout=60)
+    assert died.exists(), "no worker read that event"
+    assert killed.returncode == whole.returncode == 0, killed.stderr
+    assert killed.stdout == whole.stdout and b'"action": "create"' in whole.stdout
+    assert killed.stderr == whole.stderr
