@@ -217,7 +217,7 @@ def _outcome(load: Any, text: str) -> str:
 
 
 @given(yaml_texts())
-@settings(max_examples=400)
+@settings(max_examples=200)
 def test_front_matter_values_are_built_exactly_as_pyyaml_builds_them(text: str) -> None:
     assert _outcome(notes.load_yaml, text) == _outcome(_long_way, text)
 
