@@ -15,12 +15,17 @@ from conftest import REPO
 @pytest.mark.slow
 def test_wheel_contains_templates_and_the_installed_package_finds_them(tmp_path: Path) -> None:
     dist = tmp_path / "dist"
+    # The wheel as pip builds it (`pip wheel --no-build-isolation`): the build backend that
+    # pyproject.toml names, asked through its PEP 517 hook in the checkout, in a process
+    # of its own (without pip's start-up: 0.2 s of CPU instead of 0.8 s).
+    build = (
+        "import importlib, sys, tomllib; "
+        "name = tomllib.load(open('pyproject.toml', 'rb'))['build-system']['build-backend']; "
+        "importlib.import_module(name).build_wheel(sys.argv[1])"
+    )
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-         "-w", str(dist), str(REPO)],
-        check=True,
-        capture_output=True,
-    )  # fmt: skip
+        [sys.executable, "-c", build, str(dist)], cwd=REPO, check=True, capture_output=True
+    )
     (wheel,) = dist.glob("vault_crm-*.whl")
     with zipfile.ZipFile(wheel) as zf:
         names = set(zf.namelist())
