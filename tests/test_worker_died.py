@@ -10,6 +10,7 @@ from pathlib import Path
 
 import forked
 import pytest
+from lean_calendar import MEETINGS, calendar, make_vault
 
 from vault_crm.importing.ics_chunks import PARALLEL_EVENTS
 
@@ -19,31 +20,11 @@ pytestmark = [
 ]
 
 
-def calendar(events: int) -> str:
-    """Just enough events to be read on every core: most with a stranger, every 25th
-    with one of five people in the vault, a weekly series among them."""
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//test//EN"]
-    for i in range(events):
-        who = f"person{i // 25 % 5}@example.org" if i % 25 == 0 else f"stranger{i % 7}@x.org"
-        lines += [
-            "BEGIN:VEVENT",
-            f"UID:{i:06d}@example.org",
-            f"DTSTART:2026{1 + i % 10:02d}{1 + i % 28:02d}T{9 + i % 8:02d}0000Z",
-            f"SUMMARY:Meeting {i}",
-            f"ATTENDEE:mailto:{who}",
-            *(["RRULE:FREQ=WEEKLY;COUNT=4"] if i == 500 else []),
-            "END:VEVENT",
-        ]
-    return "\r\n".join([*lines, "END:VCALENDAR"]) + "\r\n"
-
-
 def test_a_worker_killed_while_it_reads_a_calendar_changes_nothing(tmp_path: Path) -> None:
     cal = tmp_path / "big.ics"
     cal.write_text(calendar(PARALLEL_EVENTS), encoding="utf-8", newline="")
     root = tmp_path / "v"
-    (root / "People").mkdir(parents=True)
-    for p in range(5):
-        (root / "People" / f"Person {p}.md").write_text(f"---\nemail: person{p}@example.org\n---\n")
+    make_vault(root)
     died = tmp_path / "died"
     env = {**os.environ, "VAULT_TODAY": "2026-11-23", "KILLPOINT_WORKER_DIED": str(died)}
     argv = ("--vault", str(root), "import", "ics", str(cal), "--dry-run", "--json")
@@ -55,4 +36,4 @@ def test_a_worker_killed_while_it_reads_a_calendar_changes_nothing(tmp_path: Pat
     assert died.exists(), "no worker read that event"
     assert killed.returncode == whole.returncode == 0, killed.stderr
     assert killed.stdout == whole.stdout and killed.stderr == whole.stderr
-    assert whole.stdout.count(b'"action": "create"') == 40 + 3  # the series: 4 meetings
+    assert whole.stdout.count(b'"action": "create"') == MEETINGS
