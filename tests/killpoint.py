@@ -26,7 +26,8 @@ at that moment are written to KILLPOINT_WORKERS (JSON), when that is set.
 With KILLPOINT_WORKER=TEXT, the worker process handed the work that holds TEXT (a batch
 of notes with TEXT in a path, a piece of a calendar with TEXT in it) writes its id to
 KILLPOINT_WORKER_DIED and SIGKILLs itself before reading it, as the system's
-out-of-memory killer would."""
+out-of-memory killer would (with KILLPOINT_SIGNAL=TERM it sends the command SIGTERM
+instead, while the workers read)."""
 
 from __future__ import annotations
 
@@ -150,7 +151,10 @@ def killed_on(marker: str, work: Callable[[Any], Any]) -> Callable[[Any], Any]:
         if os.getpid() != MAIN and marker in repr(job):
             with open(os.environ["KILLPOINT_WORKER_DIED"], "w", encoding="utf-8") as fh:
                 fh.write(str(os.getpid()))
-            os.kill(os.getpid(), signal.SIGKILL)
+            if os.environ.get("KILLPOINT_SIGNAL") == "TERM":  # the command, as `kill PID`
+                os.kill(MAIN, signal.SIGTERM)
+            else:
+                os.kill(os.getpid(), signal.SIGKILL)
         return work(job)
 
     return wrapper

@@ -19,6 +19,7 @@ from vault_crm.config import Settings
 from vault_crm.links import Resolver, is_attachment, link_key, nfc
 from vault_crm.model import IndexRecord, Note, Problem
 from vault_crm.scan import FileStat
+from vault_crm.stopping import StopOnSignal
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -110,7 +111,7 @@ def _read_in_workers(
     chunk = max(50, min(400, total // (workers * 6)))
     jobs = ((vault, settings, files[i : i + chunk]) for i in range(0, total, chunk))
     done = 0
-    with _StopOnSignal() as stop:
+    with StopOnSignal() as stop:
         # Left by an exception, a signal or the consumer closing this generator, the
         # pool drops the queued work and ends the workers now, not after the queue.
         with Workers(workers, _init_worker, (paths, sorted(attachments))) as pool:
@@ -283,51 +284,6 @@ _ONE_READ = 1 << 30
 
 # Each worker process builds the resolver once, from the paths handed to its initializer.
 _worker_resolver: Resolver | None = None
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM arrived while worker processes were parsing: unwind like Ctrl-C does."""
-
-
-class _StopOnSignal:
-    """While worker processes parse, SIGTERM and Ctrl-C are noted here and acted on by the
-    main thread within a moment, at a clean point between batches: it then ends the pool and
-    raises Terminated or KeyboardInterrupt (raising inside the pool's own code could leave
-    its locks held at exit). A handler someone else installed (the daemon's) is left alone."""
-
-    def __init__(self) -> None:
-        self.signum: int | None = None
-        self.previous: dict[int, Any] = {}
-
-    def __enter__(self) -> _StopOnSignal:
-        import signal
-        import threading
-
-        if threading.current_thread() is threading.main_thread():
-            ours = {signal.SIGTERM: signal.SIG_DFL, signal.SIGINT: signal.default_int_handler}
-            for signum, default in ours.items():
-                previous = signal.getsignal(signum)
-                if previous is default:
-                    self.previous[signum] = previous
-                    signal.signal(signum, self._on_signal)
-        return self
-
-    def _on_signal(self, signum: int, frame: Any) -> None:
-        self.signum = signum
-
-    def check(self) -> None:
-        import signal
-
-        if self.signum == signal.SIGINT:
-            raise KeyboardInterrupt
-        if self.signum is not None:
-            raise Terminated
-
-    def __exit__(self, *exc: object) -> None:
-        import signal
-
-        for signum, previous in self.previous.items():
-            signal.signal(signum, previous)
 
 
 def _init_worker(paths: list[str], files: list[str]) -> None:

@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
+# How long `stop` gives the pool's own thread to clean up after the workers are killed.
+_CLEANUP_SECONDS = 5.0
+
 # What a future of a broken pool raises: a worker process ended before its work was done.
 WorkerDied = BrokenProcessPool
 
@@ -72,12 +75,17 @@ class Workers:
         executor = self._executor
         # (None once shut down; the workers are started with the first piece of work)
         processes = list((executor._processes or {}).values())
+        manager: Any = getattr(executor, "_executor_manager_thread", None)
         executor.shutdown(wait=False, cancel_futures=True)
         # Killed rather than left to finish their current piece of work; the pool's own
         # thread notices them gone and cleans up (it takes no lock a worker could hold).
         for process in processes:
             if process.exitcode is None:
                 process.terminate()
+        if manager is not None:
+            # Its cleanup takes a moment; done before the command exits, the interpreter's
+            # own goodbye to the pool does not race it. Bounded: never a wait for ever.
+            manager.join(_CLEANUP_SECONDS)
 
     def __enter__(self) -> Workers:
         return self

@@ -19,7 +19,7 @@ from vault_crm.cli.app import App, checked, no_color
 from vault_crm.cli.commands import COMMANDS
 from vault_crm.dates import parse_date
 from vault_crm.errors import VaultError
-from vault_crm.records import Terminated
+from vault_crm.stopping import Terminated
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 

@@ -413,21 +413,28 @@ def read_parallel(
     chunks = split(data, parts or min(MAX_CHUNKS, max(2, events // MIN_CHUNK_EVENTS)))
     if chunks is None or len(chunks) < 2:
         return None
+    from concurrent.futures import wait
+
     # The libraries are loaded once here, so that forked workers start with them.
     import icalendar  # noqa: F401
     import recurring_ical_events  # noqa: F401
     import x_wr_timezone  # noqa: F401
 
+    from vault_crm.stopping import StopOnSignal
     from vault_crm.workers import WorkerDied, Workers
 
     jobs = [(chunk, positions, file, (start, stop), mine) for chunk, positions in chunks]
     found: list[_Series] = []
     uids: list[str] = []
     done = 0
-    # Done, given up, an error or Ctrl-C: the workers are ended on the way out.
-    with Workers(min(workers, len(jobs))) as pool:
+    # Done, given up, an error, Ctrl-C or SIGTERM: the workers are ended on the way out.
+    # A signal is acted on between short waits, never raised inside the pool's own code.
+    with StopOnSignal() as signalled, Workers(min(workers, len(jobs))) as pool:
         pending = [pool.submit(read_chunk, job) for job in jobs]
         for result, (_, positions) in zip(pending, chunks, strict=True):
+            while not result.done():
+                wait([result], 0.2)
+                signalled.check()
             try:
                 read = result.result()
             except WorkerDied:
@@ -440,6 +447,7 @@ def read_parallel(
             done += len(positions)
             if progress is not None:
                 progress(done)
+        signalled.check()
     if len(set(uids)) != len(uids):
         return None  # one UID read in two chunks: only reading it whole is right
     found.sort(key=lambda s: s[0])
