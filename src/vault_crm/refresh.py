@@ -453,3 +453,18 @@ def _unique(files: Iterable[FileStat]) -> list[FileStat]:
             seen.add(f.path)
             out.append(f)
     return out
+
+
+def apply_written(index: Index, written: Sequence[tuple[FileStat, IndexRecord]]) -> IndexStats:
+    """Apply the records of new notes this process has just written (each with the
+    (mtime, size) its file has now), as `refresh_paths` would after reading them again:
+    in one transaction, and the kept walk brought up to date so that the next refresh
+    compares just the parts that hold them."""
+    started = time.perf_counter()
+    index.end_snapshot()
+    before = index.generation()
+    new_paths = {f.path for f, _rec in written}
+    index.apply((rec for _f, rec in written), [], new_paths=new_paths)
+    changed = [f for f, _rec in written]
+    _patch_parts(index, before, changed, [])
+    return index.stats(started, added=len(new_paths))
