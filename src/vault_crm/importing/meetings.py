@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from vault_crm.config import Settings
     from vault_crm.links import Resolver
     from vault_crm.store import Index
+    from vault_crm.writing import ReadBack
 
 Progress = Callable[[int, int], None]
 
@@ -207,10 +208,15 @@ def _in_workers(
 
 
 def _render(
-    settings: Settings, today: dt.date, steps: Sequence[Step], resolver: Resolver
+    settings: Settings,
+    today: dt.date,
+    steps: Sequence[Step],
+    resolver: Resolver,
+    read_back: ReadBack | None = None,
 ) -> list[_Rendered]:
     """The text of each new note (or why it is refused) and the record the index keeps of
-    it, parsed from that text as a refresh parses the file."""
+    it, parsed from that text as a refresh parses the file. `read_back` holds the
+    front-matter lines of the batches before (most lines are the same in every note)."""
     from vault_crm.edit import yaml_frontmatter
     from vault_crm.importing.writer import front_matter, note_text
     from vault_crm.notes import generated_pattern, parse_note
@@ -219,7 +225,8 @@ def _render(
 
     pattern = generated_pattern(settings)
     blocks = [yaml_frontmatter(front_matter(s.props)) for s in steps]
-    read_back = ReadBack()
+    if read_back is None:
+        read_back = ReadBack()
     read_back.learn(blocks)
     out: list[_Rendered] = []
     for step, block in zip(steps, blocks, strict=True):
@@ -235,7 +242,7 @@ def _render(
 
 
 # Each worker's settings, day and resolver, from its initializer.
-_worker: tuple[Settings, dt.date, Resolver] | None = None
+_worker: tuple[Settings, dt.date, Resolver, ReadBack] | None = None
 
 
 def _init_worker(
@@ -245,9 +252,10 @@ def _init_worker(
     import threading
 
     from vault_crm.links import Resolver
+    from vault_crm.writing import ReadBack
 
     global _worker
-    _worker = (settings, today, Resolver(paths, attachments))
+    _worker = (settings, today, Resolver(paths, attachments), ReadBack())
     # Ctrl-C reaches the whole process group: the parent decides and stops the workers.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -265,5 +273,5 @@ def _exit_when_orphaned(parent: int, every: float = 0.25) -> None:
 
 def _render_batch(steps: Sequence[Step]) -> list[_Rendered]:
     assert _worker is not None
-    settings, today, resolver = _worker
-    return _render(settings, today, steps, resolver)
+    settings, today, resolver, read_back = _worker
+    return _render(settings, today, steps, resolver, read_back)
