@@ -127,3 +127,82 @@ def test_a_worker_that_dies_is_an_error_and_the_next_import_completes(
     assert done.exit_code == 0, done.stderr
     assert "14 created" in done.stderr
     assert len(list((root / "Meetings").glob("*.md"))) == 14
+
+
+def few_files() -> None:
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_NOFILE, (64, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+
+
+def _gone(pid: int) -> bool:
+    """Has this process ended (a zombie not yet reaped by whoever adopted it counts)?"""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    stat = Path(f"/proc/{pid}/stat")
+    try:
+        return stat.read_text().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except (OSError, IndexError):
+        return False
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("moment", "in_place"), [("mkstemp:10+", 0), ("replace:20+", 20)])
+def test_a_kill_while_workers_prepare_the_meetings_leaves_whole_notes_the_next_refresh_indexes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, moment: str, in_place: int
+) -> None:
+    """Killed while writing its first batch of notes, or its second (few open files make
+    batches of 16), with the worker processes some batches ahead."""
+    import json
+    import signal
+    import time
+
+    import forked
+
+    monkeypatch.setattr(meetings, "PARALLEL_NOTES", 1)
+    monkeypatch.setattr(meetings, "BATCH_NOTES", 3)
+    ics = tmp_path / "cal.ics"
+    ics.write_text(calendar(40), encoding="utf-8", newline="")
+    reference = tmp_path / "reference"
+    people(reference)
+    with monkeypatch.context() as elsewhere:  # its index apart, as tables() reads one
+        elsewhere.setenv("VAULT_CRM_CACHE", str(tmp_path / "reference-cache"))
+        assert Vault(reference).run("import", "ics", str(ics)).exit_code == 0
+    written = {p.name: p.read_bytes() for p in (reference / "Meetings").glob("*.md")}
+    assert len(written) == 52
+
+    root = tmp_path / "v"
+    people(root)
+    v = Vault(root)
+    assert v.run("index").exit_code == 0
+    workers = tmp_path / "workers.json"
+    monkeypatch.setenv("KILLPOINT_WORKERS", str(workers))
+    args = ["--vault", str(root), "--today", "2026-11-23", "import", "ics", str(ics)]
+    done = forked.run(*args, moment=moment, preexec=few_files)
+    assert done.returncode == -signal.SIGKILL, done.stderr.decode()
+    monkeypatch.delenv("KILLPOINT_WORKERS")
+    # The worker processes notice and end; every note in place is whole.
+    pids = json.loads(workers.read_text())
+    assert pids
+    deadline = time.monotonic() + 30
+    while not all(map(_gone, pids)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert all(map(_gone, pids))
+    after_kill = {p.name: p.read_bytes() for p in (root / "Meetings").glob("*.md")}
+    assert len(after_kill) == in_place
+    assert all(written[name] == data for name, data in after_kill.items())
+
+    # The next command indexes the notes the killed import wrote, as any new note.
+    refreshed = v.run("index")
+    if in_place:
+        assert f"Read {in_place} new or changed notes" in refreshed.stderr
+    again = v.run("import", "ics", str(ics))
+    assert again.exit_code == 0, again.stderr
+    assert f"{52 - in_place} created" in again.stderr
+    assert {p.name: p.read_bytes() for p in (root / "Meetings").glob("*.md")} == written
+    assert not list(root.rglob(".*.tmp"))
+    imported = tables()
+    assert v.run("index", "--rebuild").exit_code == 0
+    assert tables() == imported
