@@ -21,10 +21,12 @@ from typing import TYPE_CHECKING, Any
 from vault_crm.errors import VaultError
 from vault_crm.importing.ics import MeetingPlan, MeetingPlanner, Window, count_events, read_calendar
 from vault_crm.importing.plan import Known
-from vault_crm.refresh import refresh_index, refresh_paths
+from vault_crm.refresh import apply_written, refresh_index, refresh_paths
 
 if TYPE_CHECKING:
     from vault_crm.config import Settings
+    from vault_crm.model import IndexRecord
+    from vault_crm.scan import FileStat
     from vault_crm.store import Index
     from vault_crm.watch import Watcher
 
@@ -75,6 +77,8 @@ class ImportResult:
     plan: MeetingPlan
     created: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
+    # The index records of the notes written, when they can be applied as they are.
+    records: list[tuple[FileStat, IndexRecord]] | None = field(default=None, repr=False)
 
     def count(self, action: str) -> int:
         return sum(1 for s in self.plan.steps if s.action == action)
@@ -168,29 +172,40 @@ def write_planned(
     idx: Index, result: ImportResult, today: dt.date, progress: Progress | None = None
 ) -> None:
     """Write the notes a plan creates, and put them in the index."""
-    from vault_crm.importing.writer import apply_plan
-
-    applied = apply_plan(idx.settings.vault, result.plan.steps, today, {}, progress)
-    result.created, result.refused = applied.created, applied.refused
-    if applied.created:
-        refresh_paths(idx, applied.created)
+    write_meetings(idx, result, today, progress)
+    if result.records is not None:
+        apply_written(idx, result.records)
+    elif result.created:
+        refresh_paths(idx, result.created)
+    result.records = None
 
 
 def write_meetings(
     idx: Index, result: ImportResult, today: dt.date, progress: Progress | None = None
 ) -> None:
-    """Write the notes a plan creates, leaving the index to `index_written` (the command
-    shows the two steps with a progress bar each)."""
-    from vault_crm.importing.writer import apply_plan
+    """Write the notes a plan creates, with their index records made meanwhile, leaving
+    the index to `index_written` (the command shows the two steps with a progress bar
+    each)."""
+    from vault_crm.importing.meetings import write_meetings as write
 
-    applied = apply_plan(idx.settings.vault, result.plan.steps, today, {}, progress)
-    result.created, result.refused = applied.created, applied.refused
+    written = write(idx, result.plan.steps, today, progress)
+    result.created, result.refused, result.records = (
+        written.created,
+        written.refused,
+        written.records,
+    )
 
 
 def index_written(idx: Index, result: ImportResult, progress: Progress) -> None:
-    """Put the notes an import wrote in the index, telling how far it is: the whole vault
-    is brought up to date, which reads thousands of new notes in the worker processes."""
-    if result.created:
+    """Put the notes an import wrote in the index, telling how far it is: their records,
+    made while they were written, in one transaction; else (a note was refused) the whole
+    vault is brought up to date, which reads the new notes again in worker processes."""
+    if result.records is not None:
+        if result.records:
+            apply_written(idx, result.records)
+        progress(len(result.records), len(result.records))
+        result.records = None
+    elif result.created:
         refresh_index(idx, progress)
 
 

@@ -265,7 +265,12 @@ def refresh_paths(index: Index, rel_paths: Iterable[str], *, counts: bool = True
 
 
 def _patch_parts(
-    index: Index, before: int, changed: Sequence[FileStat], gone: Sequence[str]
+    index: Index,
+    before: int,
+    changed: Sequence[FileStat],
+    gone: Sequence[str],
+    *,
+    as_walked: bool = False,
 ) -> None:
     """After `refresh_paths` applied these notes to an index that matched the last walk
     (its mark is of the generation before), the parts of that walk holding them are
@@ -279,7 +284,7 @@ def _patch_parts(
         return
     if not all(p.isascii() for p in gone):
         return  # (kept by the name on disk, which may be spelt otherwise)
-    if changed and not _stored_as_walked(index, changed):
+    if changed and not as_walked and not _stored_as_walked(index, changed):
         return
     updates: dict[str, dict[str, tuple[int, int] | None]] = {}
     for f in changed:
@@ -453,3 +458,18 @@ def _unique(files: Iterable[FileStat]) -> list[FileStat]:
             seen.add(f.path)
             out.append(f)
     return out
+
+
+def apply_written(index: Index, written: Sequence[tuple[FileStat, IndexRecord]]) -> IndexStats:
+    """Apply the records of new notes this process has just written (each with the
+    (mtime, size) its file has now), as `refresh_paths` would after reading them again:
+    in one transaction, and the kept walk brought up to date so that the next refresh
+    compares just the parts that hold them. Only what changed is counted."""
+    started = time.perf_counter()
+    index.end_snapshot()
+    before = index.generation()
+    new_paths = {f.path for f, _rec in written}
+    index.apply((rec for _f, rec in written), [], new_paths=new_paths)
+    # Each record holds the (mtime, size) of its FileStat: no need to read them back.
+    _patch_parts(index, before, [f for f, _rec in written], [], as_walked=True)
+    return _changes(started, added=len(new_paths))
