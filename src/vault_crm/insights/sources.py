@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 from vault_crm.insights.intros import Intro, closeness, profile_words, suggest
 from vault_crm.insights.reciprocity import (
     Reciprocity,
-    normalise_intent,
     reciprocity,
     something_to_give,
     touches,
@@ -62,7 +61,7 @@ def report_summary(index: Index, today: dt.date) -> History:
     first_month, half, year = report_windows(today)
     with index.snapshot():  # the reads see the same index
         months, windows = index.contact_figures(today, first_month, half, year)
-        asks = index.asks_since_give(today, normalise_intent)
+        asks = index.asks_since_give(today)
     return History(months, windows, asks)
 
 

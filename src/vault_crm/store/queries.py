@@ -15,7 +15,14 @@ from typing import Any, TypeVar, cast
 from vault_crm import cjk
 from vault_crm.errors import QueryError
 from vault_crm.links import LookupResolver, nfc
-from vault_crm.model import ConversationRow, IndexStats, LinkRow, NoteRow, Problem
+from vault_crm.model import (
+    ConversationRow,
+    IndexStats,
+    LinkRow,
+    NoteRow,
+    Problem,
+    normalise_intent,
+)
 from vault_crm.records import plain_snippet
 
 # The person properties `vault who` and `vault intros` read, one row each of the index's
@@ -666,41 +673,31 @@ class Queries:
         """The best score (-bm25) of the conversations whose title or body match `match`,
         and per person the credit they take of them (as `vault who` shares it): each
         conversation worth 1 + its score / the best, shared equally among its
-        participants who are people. Added up here from three flat reads (the matches,
-        who the people are, who took part in what): a common word matches tens of
-        thousands of conversations, and joining each to its participants costs more."""
+        participants. One read per match (`conversation_people` holds each conversation's
+        people, and only conversations): a common word matches tens of thousands."""
         hits = self.conn.execute(
-            """SELECT n.path, h.score FROM (
+            """SELECT h.score, c.people FROM (
                 SELECT rowid AS id, -bm25(fts, 2.0, 0.0, 0.0, 1.0) AS score FROM fts
                 WHERE fts MATCH :conversation) h
-                CROSS JOIN notes n ON n.id = h.id
-                WHERE n.kind = 'conversation' AND n.is_template = 0 AND n.is_generated = 0""",
+                CROSS JOIN conversation_people c ON c.id = h.id""",
             {"conversation": "{title body} : (" + match + ")"},
         ).fetchall()
         if not hits:
             return 0.0, {}
-        people = {
-            path
-            for (path,) in self.conn.execute(
-                "SELECT path FROM notes"
-                " WHERE kind = 'person' AND is_template = 0 AND is_generated = 0"
-            )
-        }
-        who: dict[str, list[str]] = {}
-        for source, person in self.conn.execute("SELECT source, person FROM participants"):
-            if person in people:
-                who.setdefault(source, []).append(person)
-        best = max(score for _path, score in hits)
+        best = max(score for score, _people in hits)
+        scale = 1 / best if best > 0 else 0.0
         credit: dict[str, float] = {}
-        for path, score in hits:
-            names = who.get(path)
-            if not names:
+        get = credit.get
+        for score, people in hits:
+            if not people:
                 continue
-            if len(names) > 1:
-                names = list(dict.fromkeys(names))
-            share = (1 + (score / best if best > 0 else 0.0)) / len(names)
+            if "\0" not in people:  # most conversations are with one person
+                credit[people] = get(people, 0.0) + 1 + score * scale
+                continue
+            names = people.split("\0")
+            share = (1 + score * scale) / len(names)
             for person in names:
-                credit[person] = credit.get(person, 0.0) + share
+                credit[person] = get(person, 0.0) + share
         return best, credit
 
     @_fts_query
@@ -864,43 +861,58 @@ class Queries:
         }
         return months, windows
 
-    def asks_since_give(
-        self, today: dt.date, intent: Callable[[Any], str | None]
-    ) -> dict[str, tuple[int, bool]]:
+    def asks_since_give(self, today: dt.date) -> dict[str, tuple[int, bool]]:
         """Per person with an ask in a past conversation: the asks since their newest
-        past give (newest by date, then path), and whether there was one; `intent` reads
-        a conversation's `intent` as written ("ask", "give" or anything else)."""
-        said: dict[str, str] = {}  # conversation -> "ask" | "give"
-        for path, value in self.conn.execute(
-            "SELECT path, json_extract(props, '$.intent') FROM notes INDEXED BY notes_intent"
-            " WHERE kind = 'conversation' AND date IS NOT NULL"
-            " AND json_extract(props, '$.intent') IS NOT NULL"
+        past give (newest by date, then path), and whether there was one. Read from
+        `person_asks`: kept for any day after a person's last ask or give, and for the
+        people with one after today, counted back along their `said`."""
+        day = today.isoformat()
+        out: dict[str, tuple[int, bool]] = {}
+        for person, last, asks, gave, said in self.conn.execute(
+            "SELECT person, last_date, asks, gave, CASE WHEN last_date > :day THEN said END"
+            " FROM person_asks WHERE asks > 0 OR last_date > :day",
+            {"day": day},
         ):
-            read = intent(value)
-            if read == "ask" or read == "give":
-                said[path] = read
-        gave: dict[str, tuple[str, str]] = {}  # person -> their newest give's (date, path)
-        asked: dict[str, list[tuple[str, str]]] = {}
-        for person, date, source in self.conn.execute(
-            "SELECT person, date, source FROM participants"
-            " WHERE kind = 'conversation' AND date <= ?",
-            (today.isoformat(),),
-        ):
-            read = said.get(source)
-            if read is None:
-                continue
-            key = (date, source)  # ISO dates: newest by date, then path
-            if read == "ask":
-                asked.setdefault(person, []).append(key)
-            elif person not in gave or key > gave[person]:
-                gave[person] = key
-        out = {}
-        for person, keys in asked.items():
-            newest = gave.get(person)
-            n = len(keys) if newest is None else sum(k > newest for k in keys)
-            if n:
-                out[person] = (n, newest is not None)
+            if last > day:
+                asks, gave = _asks_back(said.split("\x1f"), day)
+            if asks:
+                out[person] = (asks, bool(gave))
         return out
+
+    def said_rows(self, people: Sequence[str] | None = None) -> Iterator[tuple[str, str, str, str]]:
+        """(person, date, conversation, "ask" | "give") of each dated conversation that
+        was an ask or a give (its `intent` as `normalise_intent` reads it), of `people`
+        only when given, in no particular order."""
+        if people is None:
+            said: dict[str, str] = {}  # conversation -> "ask" | "give"
+            for path, value in self.conn.execute(
+                "SELECT path, json_extract(props, '$.intent') FROM notes INDEXED BY notes_intent"
+                " WHERE kind = 'conversation' AND date IS NOT NULL"
+                " AND json_extract(props, '$.intent') IS NOT NULL"
+            ):
+                read = normalise_intent(value)
+                if read == "ask" or read == "give":
+                    said[path] = read
+            for person, date, source in self.conn.execute(
+                "SELECT person, date, source FROM participants"
+                " WHERE kind = 'conversation' AND date IS NOT NULL"
+            ):
+                read = said.get(source)
+                if read is not None:
+                    yield person, date, source, read
+            return
+        for part in _chunks(list(people), 500):
+            for person, date, source, value in self.conn.execute(
+                "SELECT p.person, p.date, p.source, json_extract(n.props, '$.intent')"
+                " FROM participants p CROSS JOIN notes n ON n.path = p.source"
+                " WHERE p.person IN (SELECT value FROM json_each(?))"
+                " AND p.kind = 'conversation' AND p.date IS NOT NULL AND n.kind = 'conversation'"
+                " AND json_extract(n.props, '$.intent') IS NOT NULL",
+                (json.dumps(list(part)),),
+            ):
+                read = normalise_intent(value)
+                if read == "ask" or read == "give":
+                    yield person, date, source, read
 
     def interactions(
         self, people: Sequence[str] | None = None
@@ -920,6 +932,38 @@ class Queries:
 
 
 # --- helpers -------------------------------------------------------------------------
+
+
+def asks_of(
+    rows: Iterable[tuple[str, str, str, str]],
+) -> dict[str, tuple[str, int, bool, str]]:
+    """`said_rows` -> per person: the newest date of them, the asks since the newest
+    give (newest by date, then path; every ask when there was none), whether there was
+    one, and all of them as `said` (see `_asks_back`)."""
+    said: dict[str, list[tuple[str, str, str]]] = {}
+    for person, date, source, read in rows:
+        said.setdefault(person, []).append((date, source, read))
+    out = {}
+    for person, items in said.items():
+        items.sort()  # by date, then path: oldest first
+        kept = [date + read[0] for date, _source, read in items]
+        asks, gave = _asks_back(kept, items[-1][0])
+        out[person] = (items[-1][0], asks, gave, "\x1f".join(kept))
+    return out
+
+
+def _asks_back(said: Sequence[str], day: str) -> tuple[int, bool]:
+    """`said`: a person's asks and gives, oldest first (by date, then path), each as its
+    date and "a" or "g" -> the asks since the newest give on or before `day`, and
+    whether there was one."""
+    asks = 0
+    for item in reversed(said):
+        if item[:-1] > day:
+            continue
+        if item[-1] == "g":
+            return asks, True
+        asks += 1
+    return asks, False
 
 
 def note_title(path: str) -> str:
