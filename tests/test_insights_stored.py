@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from vault_crm.config import load_settings
+from vault_crm.insights.who import conversation_credit
 from vault_crm.refresh import refresh_index
 from vault_crm.store import Index
 
@@ -146,7 +147,9 @@ def stored(idx: Index) -> dict[str, Any]:
         # each conversation's people, by path (a rebuild renumbers the notes), and no row
         # left of a note that is gone or is no longer a conversation
         "conversation_people": conversation_people(idx),
-        "credit": [idx.conversation_credit(m) for m in ("pricing", "pric*", "deck")],
+        "credit": [
+            conversation_credit(idx.conversation_matches(m)) for m in ("pricing", "pric*", "deck")
+        ],
         # `vault report`'s asks since the last give: what is kept, and its answer on days
         # before, between and after the conversations (a new day needs no change)
         "person_asks": sorted(idx.conn.execute("SELECT * FROM person_asks").fetchall()),

@@ -37,18 +37,27 @@ def contact_dates(
 
 def load_experts(index: Index, match: str, limit: int | None) -> list[Expert]:
     """`vault who`: the first `limit` people for the FTS5 expression `match`, without
-    snippets. Each person's share of the matching conversations is added up by the
-    index; only the people who can be among the first `limit` have their conversations
-    read one by one (a common word matches tens of thousands)."""
-    from vault_crm.insights.who import contenders, note_hit, rank_people  # only `vault who`
+    snippets. The matching conversations are read once, with their people, and each
+    person's share added up; only the conversations of the people who can be among the
+    first `limit` are looked up (a common word matches tens of thousands)."""
+    from vault_crm.insights.who import (  # only `vault who`
+        contenders,
+        conversation_credit,
+        note_hit,
+        rank_people,
+    )
 
     people = index.person_titles()
     profile = index.profile_hits(match)
     bodies = [note_hit(r) for r in index.person_body_hits(match)]
-    best, credit = index.conversation_credit(match)
+    matches = index.conversation_matches(match)
+    best, credit = conversation_credit(matches)
     among = contenders(people, profile, bodies, credit, limit)
-    mine = sorted(credit) if among is None else sorted(among)
-    talks = [note_hit(r) for r in index.conversation_hits_of(match, mine)]
+    if among is None:
+        mine = [m for m in matches if m[2]]
+    else:
+        mine = [m for m in matches if m[2] and not among.isdisjoint(m[2].split("\0"))]
+    talks = [note_hit(r) for r in index.conversation_hits(mine)]
     return rank_people(people, profile, bodies + talks, limit, among, best)
 
 

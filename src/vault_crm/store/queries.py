@@ -669,59 +669,33 @@ class Queries:
         return sorted(rows)
 
     @_fts_query
-    def conversation_credit(self, match: str) -> tuple[float, dict[str, float]]:
-        """The best score (-bm25) of the conversations whose title or body match `match`,
-        and per person the credit they take of them (as `vault who` shares it): each
-        conversation worth 1 + its score / the best, shared equally among its
-        participants. One read per match (`conversation_people` holds each conversation's
-        people, and only conversations): a common word matches tens of thousands."""
-        hits = self.conn.execute(
-            """SELECT h.score, c.people FROM (
+    def conversation_matches(self, match: str) -> list[tuple[int, float, str]]:
+        """(note id, score, people) of each conversation whose title or body matches
+        `match`: score is -bm25, higher is better; people are its participants' paths,
+        each once, joined by NUL ('' for nobody). One read per match
+        (`conversation_people` holds each conversation's people, and only
+        conversations): a common word matches tens of thousands."""
+        return self.conn.execute(
+            """SELECT h.id, h.score, c.people FROM (
                 SELECT rowid AS id, -bm25(fts, 2.0, 0.0, 0.0, 1.0) AS score FROM fts
                 WHERE fts MATCH :conversation) h
                 CROSS JOIN conversation_people c ON c.id = h.id""",
             {"conversation": "{title body} : (" + match + ")"},
         ).fetchall()
-        if not hits:
-            return 0.0, {}
-        best = max(score for score, _people in hits)
-        scale = 1 / best if best > 0 else 0.0
-        credit: dict[str, float] = {}
-        get = credit.get
-        for score, people in hits:
-            if not people:
-                continue
-            if "\0" not in people:  # most conversations are with one person
-                credit[people] = get(people, 0.0) + 1 + score * scale
-                continue
-            names = people.split("\0")
-            share = (1 + score * scale) / len(names)
-            for person in names:
-                credit[person] = get(person, 0.0) + share
-        return best, credit
 
-    @_fts_query
-    def conversation_hits_of(
-        self, match: str, people: Sequence[str]
+    def conversation_hits(
+        self, matches: Sequence[tuple[int, float, str]]
     ) -> list[tuple[str, str, str, str | None, float, str | None]]:
-        """`note_hits` of the conversations that `people` took part in."""
-        rows = self.conn.execute(
-            """WITH conversation AS MATERIALIZED (
-                SELECT rowid AS id, -bm25(fts, 2.0, 0.0, 0.0, 1.0) AS score FROM fts
-                WHERE fts MATCH :conversation),
-            mine AS MATERIALIZED (SELECT DISTINCT p.source FROM participants p
-                WHERE p.person IN (SELECT value FROM json_each(:people)))
-            SELECT n.path, n.kind, n.title, n.date, h.score,
-                (SELECT group_concat(p.person, char(0)) FROM participants p
-                    WHERE p.source = n.path)
-                FROM mine m CROSS JOIN notes n ON n.path = m.source
-                JOIN conversation h ON h.id = n.id
-                WHERE n.kind = 'conversation' AND n.is_template = 0 AND n.is_generated = 0""",
-            {
-                "conversation": "{title body} : (" + match + ")",
-                "people": json.dumps(sorted(set(people))),
-            },
-        ).fetchall()
+        """`note_hits` of these `conversation_matches`, in order of path."""
+        found = {m[0]: m for m in matches}
+        rows = [
+            (path, kind, title, date, found[i][1], found[i][2] or None)
+            for i, path, kind, title, date in self.conn.execute(
+                "SELECT id, path, kind, title, date FROM notes"
+                " WHERE id IN (SELECT value FROM json_each(?))",
+                (json.dumps(sorted(found)),),
+            )
+        ]
         return sorted(rows)
 
     @_fts_query
