@@ -6,7 +6,9 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import itertools
 import json
+import operator
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -21,7 +23,6 @@ from vault_crm.model import (
     LinkRow,
     NoteRow,
     Problem,
-    normalise_intent,
 )
 from vault_crm.records import plain_snippet
 
@@ -853,40 +854,36 @@ class Queries:
                 out[person] = (asks, bool(gave))
         return out
 
-    def said_rows(self, people: Sequence[str] | None = None) -> Iterator[tuple[str, str, str, str]]:
-        """(person, date, conversation, "ask" | "give") of each dated conversation that
-        was an ask or a give (its `intent` as `normalise_intent` reads it), of `people`
-        only when given, in no particular order."""
+    def said_rows(self, people: Sequence[str] | None = None) -> Iterator[tuple[str, str]]:
+        """(person, date and "a" or "g") of each dated conversation that was an ask or a
+        give (its `intent` as `normalise_intent` reads it), of `people` only when
+        given; by person, then date, then the conversation's path. (vault_intent: see
+        schema.functions.)"""
+        read = "substr(vault_intent(json_extract({}.props, '$.intent')), 1, 1)"
         if people is None:
-            said: dict[str, str] = {}  # conversation -> "ask" | "give"
-            for path, value in self.conn.execute(
-                "SELECT path, json_extract(props, '$.intent') FROM notes INDEXED BY notes_intent"
-                " WHERE kind = 'conversation' AND date IS NOT NULL"
-                " AND json_extract(props, '$.intent') IS NOT NULL"
-            ):
-                read = normalise_intent(value)
-                if read == "ask" or read == "give":
-                    said[path] = read
-            for person, date, source in self.conn.execute(
-                "SELECT person, date, source FROM participants"
-                " WHERE kind = 'conversation' AND date IS NOT NULL"
-            ):
-                read = said.get(source)
-                if read is not None:
-                    yield person, date, source, read
+            # From the conversations with an intent (read once each) to their people.
+            yield from self.conn.execute(
+                f"""WITH said AS MATERIALIZED (SELECT path, {read.format("notes")} AS r
+                    FROM notes INDEXED BY notes_intent
+                    WHERE kind = 'conversation' AND date IS NOT NULL
+                    AND json_extract(props, '$.intent') IS NOT NULL)
+                SELECT p.person, p.date || s.r FROM said s
+                    CROSS JOIN participants p ON p.source = s.path
+                    WHERE s.r IN ('a', 'g') AND p.kind = 'conversation' AND p.date IS NOT NULL
+                    ORDER BY p.person, p.date, p.source"""
+            )
             return
         for part in _chunks(list(people), 500):
-            for person, date, source, value in self.conn.execute(
-                "SELECT p.person, p.date, p.source, json_extract(n.props, '$.intent')"
-                " FROM participants p CROSS JOIN notes n ON n.path = p.source"
-                " WHERE p.person IN (SELECT value FROM json_each(?))"
-                " AND p.kind = 'conversation' AND p.date IS NOT NULL AND n.kind = 'conversation'"
-                " AND json_extract(n.props, '$.intent') IS NOT NULL",
+            yield from self.conn.execute(
+                f"""SELECT person, said FROM (SELECT p.person, p.date, p.source,
+                        p.date || {read.format("n")} AS said
+                    FROM participants p CROSS JOIN notes n ON n.path = p.source
+                    WHERE p.person IN (SELECT value FROM json_each(?))
+                    AND p.kind = 'conversation' AND p.date IS NOT NULL
+                    AND n.kind = 'conversation' AND json_extract(n.props, '$.intent') IS NOT NULL)
+                WHERE substr(said, -1) IN ('a', 'g') ORDER BY person, date, source""",
                 (json.dumps(list(part)),),
-            ):
-                read = normalise_intent(value)
-                if read == "ask" or read == "give":
-                    yield person, date, source, read
+            )
 
     def interactions(
         self, people: Sequence[str] | None = None
@@ -908,21 +905,16 @@ class Queries:
 # --- helpers -------------------------------------------------------------------------
 
 
-def asks_of(
-    rows: Iterable[tuple[str, str, str, str]],
-) -> dict[str, tuple[str, int, bool, str]]:
+def asks_of(rows: Iterable[tuple[str, str]]) -> dict[str, tuple[str, int, bool, str]]:
     """`said_rows` -> per person: the newest date of them, the asks since the newest
     give (newest by date, then path; every ask when there was none), whether there was
     one, and all of them as `said` (see `_asks_back`)."""
-    said: dict[str, list[tuple[str, str, str]]] = {}
-    for person, date, source, read in rows:
-        said.setdefault(person, []).append((date, source, read))
     out = {}
-    for person, items in said.items():
-        items.sort()  # by date, then path: oldest first
-        kept = [date + read[0] for date, _source, read in items]
-        asks, gave = _asks_back(kept, items[-1][0])
-        out[person] = (items[-1][0], asks, gave, "\x1f".join(kept))
+    for person, items in itertools.groupby(rows, key=operator.itemgetter(0)):
+        kept = [said for _person, said in items]  # oldest first
+        last = kept[-1][:-1]
+        asks, gave = _asks_back(kept, last)
+        out[person] = (last, asks, gave, "\x1f".join(kept))
     return out
 
 

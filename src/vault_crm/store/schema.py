@@ -17,6 +17,7 @@ from pathlib import Path
 
 from vault_crm.config import Settings
 from vault_crm.errors import IndexUnavailable
+from vault_crm.model import normalise_intent
 
 # 13: conversation_people, person_asks; 12: links_body (the people a task line links,
 # read from the index alone); 11: notes_intent; 10: walk_parts, person_names;
@@ -215,10 +216,17 @@ def vault_cache_dir(vault: Path, root: Path | None = None) -> Path:
 
 def connect(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    functions(conn)
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
     return conn
+
+
+def functions(conn: sqlite3.Connection) -> None:
+    """The functions the index's queries call: vault_intent(value), a conversation's
+    `intent` as `normalise_intent` reads it."""
+    conn.create_function("vault_intent", 1, normalise_intent, deterministic=True)
 
 
 def check_fts5() -> None:
@@ -313,6 +321,7 @@ def start_build(tmp: Path, settings: Settings) -> sqlite3.Connection:
     remove_db(tmp)
     private(tmp)
     conn = sqlite3.connect(tmp, isolation_level=None)
+    functions(conn)
     try:
         # A private file until it is moved into place: no journal needed, and a crash
         # just leaves a stray temp file that the next rebuild deletes.
