@@ -658,13 +658,13 @@ class Queries:
         self, match: str
     ) -> list[tuple[str, str, str, str | None, float, str | None]]:
         """`note_hits` of the person notes only (their body matches `match`)."""
+        # From the full-text match to each note (CROSS JOIN keeps that order), so bm25 is
+        # worked out for the person notes only, not for every conversation that matches.
         rows = self.conn.execute(
-            """WITH person AS MATERIALIZED (
-                SELECT rowid AS id, -bm25(fts, 0.0, 0.0, 0.0, 1.0) AS score FROM fts
-                WHERE fts MATCH :person)
-            SELECT n.path, n.kind, n.title, n.date, h.score, NULL FROM person h
-                JOIN notes n ON n.id = h.id
-                WHERE n.kind = 'person' AND n.is_template = 0 AND n.is_generated = 0""",
+            """SELECT n.path, n.kind, n.title, n.date, -bm25(fts, 0.0, 0.0, 0.0, 1.0), NULL
+                FROM fts CROSS JOIN notes n ON n.id = fts.rowid
+                WHERE fts MATCH :person
+                AND n.kind = 'person' AND n.is_template = 0 AND n.is_generated = 0""",
             {"person": "{body} : (" + match + ")"},
         ).fetchall()
         return sorted(rows)
