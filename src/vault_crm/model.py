@@ -172,7 +172,8 @@ _INTENTS = {"give": "give", "ask": "ask", "catch-up": "catch-up", "catchup": "ca
 
 
 def normalise_intent(value: Any) -> str | None:
-    """ "give", "ask", "catch-up" or None (anything else, or not a string)."""
+    """What a conversation's `intent` says it was: "give", "ask", "catch-up", or None
+    (anything else, or not a string)."""
     return _intent(value) if isinstance(value, str) else None
 
 

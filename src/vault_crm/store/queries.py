@@ -17,13 +17,7 @@ from typing import Any, TypeVar, cast
 from vault_crm import cjk
 from vault_crm.errors import QueryError
 from vault_crm.links import LookupResolver, nfc
-from vault_crm.model import (
-    ConversationRow,
-    IndexStats,
-    LinkRow,
-    NoteRow,
-    Problem,
-)
+from vault_crm.model import ConversationRow, IndexStats, LinkRow, NoteRow, Problem
 from vault_crm.records import plain_snippet
 
 # The person properties `vault who` and `vault intros` read, one row each of the index's
