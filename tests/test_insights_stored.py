@@ -4,6 +4,7 @@ holds, and the answers are the same."""
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 
 from vault_crm.config import load_settings
+from vault_crm.insights.who import conversation_credit
 from vault_crm.refresh import refresh_index
 from vault_crm.store import Index
 
@@ -28,6 +30,15 @@ START = {
     "People/Dee Fox.md": "---\ntype: person\nworking_on: [hiring, pricing]\n---\n",
     "Conversations/2026-10-01 Coffee with Ana.md": (
         "---\ndate: 2026-10-01\nwith: [Ana]\n---\nWe spoke about pricing.\n"
+    ),
+    "Conversations/2026-09-01 Call with Bo.md": (
+        "---\ndate: 2026-09-01\nwith: [Bo Chen, Ana]\nintent: ask\n---\nHis pricing deck.\n"
+    ),
+    "Conversations/2026-09-15 Call with Bo.md": (
+        "---\ndate: 2026-09-15\nwith: [Bo Chen]\nintent: Ask\n---\nPricing, again.\n"
+    ),
+    "Conversations/2026-12-01 Dinner with Bo.md": (
+        "---\ndate: 2026-12-01\nwith: [Bo Chen]\nintent: ask\n---\nPlanned.\n"
     ),
 }
 
@@ -79,6 +90,29 @@ CHANGES: list[tuple[str, Callable[[Path], None], list[str]]] = [
         ["Conversations/2026-11-02 Lunch with Bo and Eve.md"],
     ),
     (
+        "conversation edited (who took part, its intent)",
+        write(
+            "Conversations/2026-09-01 Call with Bo.md",
+            "---\ndate: 2026-09-01\nwith: [Bo Chen, Dee Fox, Eve Park]\nintent: give\n---\n"
+            "His pricing deck.\n",
+        ),
+        ["Conversations/2026-09-01 Call with Bo.md"],
+    ),
+    (
+        "a catch-up after the give",
+        write(
+            "Conversations/2026-11-20 Call with Dee.md",
+            "---\ndate: 2026-11-20\nwith: [Dee Fox, Bo Chen]\nintent: catch up\n---\n"
+            "Pricing tiers.\n",
+        ),
+        ["Conversations/2026-11-20 Call with Dee.md"],
+    ),
+    (
+        "conversation deleted",
+        delete("Conversations/2026-09-15 Call with Bo.md"),
+        ["Conversations/2026-09-15 Call with Bo.md"],
+    ),
+    (
         "daily note edited",
         write("Daily/2026-11-10.md", "Saw [[Cy Dias]] at the market; pricing again.\n"),
         ["Daily/2026-11-10.md"],
@@ -110,7 +144,34 @@ def stored(idx: Index) -> dict[str, Any]:
         "texts": sorted(texts.values()),
         "pricing": idx.profile_hits("pricing"),
         "design": idx.profile_hits("design*"),
+        # each conversation's people, by path (a rebuild renumbers the notes), and no row
+        # left of a note that is gone or is no longer a conversation
+        "conversation_people": conversation_people(idx),
+        "credit": [
+            conversation_credit(idx.conversation_matches(m)) for m in ("pricing", "pric*", "deck")
+        ],
+        # `vault report`'s asks since the last give: what is kept, and its answer on days
+        # before, between and after the conversations (a new day needs no change)
+        "person_asks": sorted(idx.conn.execute("SELECT * FROM person_asks").fetchall()),
+        "asks": [idx.asks_since_give(dt.date.fromisoformat(d)) for d in DAYS],
     }
+
+
+DAYS = ("2026-08-31", "2026-09-01", "2026-09-10", "2026-11-20", "2026-11-23", "2027-01-01")
+
+
+def conversation_people(idx: Index) -> list[tuple[str, str]]:
+    rows = idx.conn.execute(
+        "SELECT n.path, c.people FROM conversation_people c LEFT JOIN notes n ON n.id = c.id"
+        " AND n.kind = 'conversation' AND n.is_template = 0 AND n.is_generated = 0"
+    ).fetchall()
+    (conversations,) = idx.conn.execute(
+        "SELECT count(*) FROM notes"
+        " WHERE kind = 'conversation' AND is_template = 0 AND is_generated = 0"
+    ).fetchone()
+    assert None not in {path for path, _people in rows}
+    assert len(rows) == conversations
+    return sorted(rows)
 
 
 def answers(root: Path, cache: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
@@ -135,6 +196,13 @@ def test_every_change_keeps_the_profiles_a_rebuild_holds(
             ("People/Cy Dias.md", "company"),
             ("People/Dee Fox.md", "working_on"),
         ]
+        # two asks with Bo (one "Ask"), one with Ana; the dinner is not yet
+        assert live.asks_since_give(dt.date(2026, 9, 20)) == {
+            "People/Bo Chen.md": (2, False),
+            "People/Ana Lima.md": (1, False),
+        }
+        assert live.asks_since_give(dt.date(2027, 1, 1))["People/Bo Chen.md"] == (3, False)
+        asks = {}
         for step, (what, change, paths) in enumerate(CHANGES):
             apply_change(root, live, step, change, paths, how)
             fresh_cache = tmp_path / f"fresh{step}"
@@ -142,12 +210,20 @@ def test_every_change_keeps_the_profiles_a_rebuild_holds(
                 refresh_index(fresh, rebuild=True)
                 expected = stored(fresh)
             assert stored(live) == expected, what
+            asks[what] = live.asks_since_give(dt.date(2027, 1, 1))
             live.end_snapshot()
             got = answers(root, live_cache, monkeypatch)
             assert got == answers(root, fresh_cache, monkeypatch), what
     # The last state: Cy is gone, Dee states nothing, Ana needs a pricing designer whom
     # Bo (renamed) and Eve can help with.
     who, _designer, intros = got
+    # The call with Bo became a give (with Dee and Eve, not Ana): two asks since; then
+    # the second ask is gone. Renamed, Bo is no longer who "Bo Chen" names.
+    assert asks["conversation edited (who took part, its intent)"] == {
+        "People/Bo Chen.md": (2, True)
+    }
+    assert asks["conversation deleted"] == {"People/Bo Chen.md": (1, True)}
+    assert asks["person renamed"] == {}
     assert "People/Cy Dias.md" not in {x["path"] for x in who}
     assert not any(t[0] == "People/Dee Fox.md" for t in expected["texts"])
     assert {(i["a"], i["b"]) for i in intros} >= {("Ana Lima", "Bo Chen Wu")}

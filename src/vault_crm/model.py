@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
@@ -163,3 +164,19 @@ class IndexRecord(NamedTuple):
     tasks: list[tuple[int, str, int, str]]  # (line, text, checked, links as JSON)
     problems: list[tuple[int | None, str, str]]  # (line, severity, message)
     cjk: tuple[str, str]  # bigrams of (title + aliases, properties + body)
+
+
+# A conversation's `intent` as written -> what it was (SPEC §9): the same few words repeat
+# across thousands of conversations, so each is read once.
+_INTENTS = {"give": "give", "ask": "ask", "catch-up": "catch-up", "catchup": "catch-up"}
+
+
+def normalise_intent(value: Any) -> str | None:
+    """What a conversation's `intent` says it was: "give", "ask", "catch-up", or None
+    (anything else, or not a string)."""
+    return _intent(value) if isinstance(value, str) else None
+
+
+@functools.lru_cache(maxsize=256)
+def _intent(value: str) -> str | None:
+    return _INTENTS.get(value.strip().casefold().replace(" ", "-"))

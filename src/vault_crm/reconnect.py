@@ -152,8 +152,9 @@ def network_report(index: Index, today: dt.date) -> Report:
     from vault_crm.insights.sources import report_summary
 
     graph = _graph(index, today)
+    # The report shows no upcoming dates: none are worked out.
     entries = [
-        person_status(p, graph.contacts.get(p.path, []), index.settings, today)
+        person_status(p, graph.contacts.get(p.path, []), index.settings, today, dates=False)
         for p in graph.sorted_people()
     ]
     return report_of(entries, report_summary(index, today), today)

@@ -10,11 +10,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from vault_crm.model import normalise_intent
+
 WINDOW = 10  # conversations looked at
 ASKS_IN_A_ROW = 3  # this many asks in a row: offer something first
 STARTED_IN_A_ROW = 5  # you started this many in a row: say so
 
-_INTENTS = {"give": "give", "ask": "ask", "catch-up": "catch-up", "catchup": "catch-up"}
 _SIDES = {"me": "me", "i": "me", "myself": "me", "them": "them", "they": "them"}
 
 
@@ -68,20 +69,11 @@ class Reciprocity:
         }
 
 
-def normalise_intent(value: Any) -> str | None:
-    return _intent(value) if isinstance(value, str) else None
-
-
 def normalise_side(value: Any) -> str | None:
     return _side(value) if isinstance(value, str) else None
 
 
 # The same few words repeat across thousands of conversations: read each once.
-@functools.lru_cache(maxsize=256)
-def _intent(value: str) -> str | None:
-    return _INTENTS.get(value.strip().casefold().replace(" ", "-"))
-
-
 @functools.lru_cache(maxsize=256)
 def _side(value: str) -> str | None:
     return _SIDES.get(value.strip().casefold())

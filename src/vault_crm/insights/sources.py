@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 from vault_crm.insights.intros import Intro, closeness, profile_words, suggest
 from vault_crm.insights.reciprocity import (
     Reciprocity,
-    normalise_intent,
     reciprocity,
     something_to_give,
     touches,
@@ -38,18 +37,27 @@ def contact_dates(
 
 def load_experts(index: Index, match: str, limit: int | None) -> list[Expert]:
     """`vault who`: the first `limit` people for the FTS5 expression `match`, without
-    snippets. Each person's share of the matching conversations is added up by the
-    index; only the people who can be among the first `limit` have their conversations
-    read one by one (a common word matches tens of thousands)."""
-    from vault_crm.insights.who import contenders, note_hit, rank_people  # only `vault who`
+    snippets. The matching conversations are read once, with their people, and each
+    person's share added up; only the conversations of the people who can be among the
+    first `limit` are looked up (a common word matches tens of thousands)."""
+    from vault_crm.insights.who import (  # only `vault who`
+        contenders,
+        conversation_credit,
+        note_hit,
+        rank_people,
+    )
 
     people = index.person_titles()
     profile = index.profile_hits(match)
     bodies = [note_hit(r) for r in index.person_body_hits(match)]
-    best, credit = index.conversation_credit(match)
+    matches = index.conversation_matches(match)
+    best, credit = conversation_credit(matches)
     among = contenders(people, profile, bodies, credit, limit)
-    mine = sorted(credit) if among is None else sorted(among)
-    talks = [note_hit(r) for r in index.conversation_hits_of(match, mine)]
+    if among is None:
+        mine = [m for m in matches if m[2]]
+    else:
+        mine = [m for m in matches if m[2] and not among.isdisjoint(m[2].split("\0"))]
+    talks = [note_hit(r) for r in index.conversation_hits(mine)]
     return rank_people(people, profile, bodies + talks, limit, among, best)
 
 
@@ -62,7 +70,7 @@ def report_summary(index: Index, today: dt.date) -> History:
     first_month, half, year = report_windows(today)
     with index.snapshot():  # the reads see the same index
         months, windows = index.contact_figures(today, first_month, half, year)
-        asks = index.asks_since_give(today, normalise_intent)
+        asks = index.asks_since_give(today)
     return History(months, windows, asks)
 
 

@@ -85,6 +85,31 @@ def with_snippets(experts: Iterable[Expert], snippets: Mapping[str, str]) -> lis
     ]
 
 
+def conversation_credit(
+    matches: Iterable[tuple[int, float, str]],
+) -> tuple[float, dict[str, float]]:
+    """The best score of the matching conversations (note id, score, their people's
+    paths joined by NUL), and per person the credit they take of them as `rank_people`
+    shares it: each conversation worth 1 + its score / the best, shared equally among
+    its people (added in another order: the sums may differ in their last bits)."""
+    matches = list(matches)
+    best = max((score for _id, score, _people in matches), default=0.0)
+    scale = 1 / best if best > 0 else 0.0
+    credit: dict[str, float] = {}
+    get = credit.get
+    for _id, score, people in matches:
+        if not people:
+            continue
+        if "\0" not in people:  # most conversations are with one person
+            credit[people] = get(people, 0.0) + 1 + score * scale
+            continue
+        names = people.split("\0")
+        share = (1 + score * scale) / len(names)
+        for person in names:
+            credit[person] = get(person, 0.0) + share
+    return best, credit
+
+
 def contenders(
     people: Mapping[str, str],
     profile_hits: Iterable[tuple[str, str, float, str]],

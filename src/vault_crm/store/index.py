@@ -25,7 +25,7 @@ from vault_crm.links import LookupResolver, file_key, nfc
 from vault_crm.model import ConversationRow, IndexRecord, IndexStats, LinkRow, Problem
 from vault_crm.records import link_kind
 from vault_crm.store import schema
-from vault_crm.store.queries import PROFILE_FIELDS, Queries
+from vault_crm.store.queries import PROFILE_FIELDS, Queries, asks_of
 
 if TYPE_CHECKING:
     from vault_crm.contacts import Person
@@ -378,6 +378,11 @@ class Index(Queries):
                 f" JOIN json_each(?) k WHERE n.path IN {inside})",
                 (json.dumps(PROFILE_FIELDS), *arg),
             )
+            c.execute(
+                "DELETE FROM conversation_people WHERE id IN"
+                f" (SELECT id FROM notes WHERE path IN {inside})",
+                arg,
+            )
             c.execute(f"DELETE FROM notes WHERE path IN {inside}", arg)
             for table, col in (
                 ("links", "source"),
@@ -479,6 +484,7 @@ class Index(Queries):
         # What people alone show (an alias two of them use): found once, not per slice.
         shared = build_graph(people, [], [], self.settings).problems
         c.execute("DELETE FROM participants")
+        c.execute("DELETE FROM conversation_people")
         c.execute("DELETE FROM graph_problems")
         self._graph_problems(shared)
         # Each slice reads its own notes' links: by source, so that index is built now.
@@ -493,11 +499,15 @@ class Index(Queries):
             self._graph_problems(graph.problems[len(shared) :])
         c.execute("DELETE FROM person_summary")
         c.execute(_SUMMARISE.format(only=""))
+        c.execute("DELETE FROM person_asks")
+        schema.build_secondary(c, "notes_intent")  # what _keep_asks reads everyone's by
+        self._keep_asks(None)
 
     def _participants(
         self, rows: Sequence[ConversationRow], participants: Mapping[str, Iterable[str]]
     ) -> None:
-        """Store who took part in each of these notes, with the note's date and kind."""
+        """Store who took part in each of these notes, with the note's date and kind, and
+        each conversation's people in one row (`conversation_people`)."""
         notes = {r.path: r for r in rows}
         self.conn.executemany(
             "INSERT INTO participants(source, person, date, kind) VALUES (?, ?, ?, ?)",
@@ -505,6 +515,15 @@ class Index(Queries):
                 (conv, person, notes[conv].date, notes[conv].kind)
                 for conv, found in participants.items()
                 for person in found
+            ],
+        )
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO conversation_people(id, people)"
+            " SELECT id, ? FROM notes WHERE path = ?",
+            [
+                ("\0".join(dict.fromkeys(participants.get(r.path, ()))), r.path)
+                for r in rows
+                if r.kind == "conversation"
             ],
         )
 
@@ -522,6 +541,22 @@ class Index(Queries):
             inside = "IN (SELECT value FROM json_each(?))"
             self.conn.execute(f"DELETE FROM person_summary WHERE person {inside}", arg)
             self.conn.execute(_SUMMARISE.format(only=f"AND person {inside}"), arg)
+
+    def _keep_asks(self, people: set[str] | None) -> None:
+        """Work out again the `person_asks` rows of these people (those whose
+        participants rows changed; everyone's: None), from their conversations."""
+        c = self.conn
+        if people is not None:
+            for part in _chunks(sorted(people), 500):
+                c.execute(
+                    "DELETE FROM person_asks WHERE person IN (SELECT value FROM json_each(?))",
+                    (json.dumps(list(part)),),
+                )
+        found = asks_of(self.said_rows(None if people is None else sorted(people)))
+        c.executemany(
+            "INSERT INTO person_asks(person, last_date, asks, gave, said) VALUES (?, ?, ?, ?, ?)",
+            [(person, *row) for person, row in found.items()],
+        )
 
     def _people_names(self, paths: Sequence[str], people: set[str], names: set[str]) -> None:
         """Add the person notes among `paths` to `people`, and every name they are known
@@ -656,6 +691,7 @@ class Index(Queries):
             written = {r.path for r in rows}
             self._graph_problems([p for p in graph.problems if p.path in written])
         self._summarise(summarise)
+        self._keep_asks(summarise)
         if self._changed_people is not None:
             self._changed_people |= summarise
         if people and everyone is not None:

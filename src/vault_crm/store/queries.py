@@ -6,7 +6,9 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import itertools
 import json
+import operator
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -650,81 +652,45 @@ class Queries:
         self, match: str
     ) -> list[tuple[str, str, str, str | None, float, str | None]]:
         """`note_hits` of the person notes only (their body matches `match`)."""
+        # From the full-text match to each note (CROSS JOIN keeps that order), so bm25 is
+        # worked out for the person notes only, not for every conversation that matches.
         rows = self.conn.execute(
-            """WITH person AS MATERIALIZED (
-                SELECT rowid AS id, -bm25(fts, 0.0, 0.0, 0.0, 1.0) AS score FROM fts
-                WHERE fts MATCH :person)
-            SELECT n.path, n.kind, n.title, n.date, h.score, NULL FROM person h
-                JOIN notes n ON n.id = h.id
-                WHERE n.kind = 'person' AND n.is_template = 0 AND n.is_generated = 0""",
+            """SELECT n.path, n.kind, n.title, n.date, -bm25(fts, 0.0, 0.0, 0.0, 1.0), NULL
+                FROM fts CROSS JOIN notes n ON n.id = fts.rowid
+                WHERE fts MATCH :person
+                AND n.kind = 'person' AND n.is_template = 0 AND n.is_generated = 0""",
             {"person": "{body} : (" + match + ")"},
         ).fetchall()
         return sorted(rows)
 
     @_fts_query
-    def conversation_credit(self, match: str) -> tuple[float, dict[str, float]]:
-        """The best score (-bm25) of the conversations whose title or body match `match`,
-        and per person the credit they take of them (as `vault who` shares it): each
-        conversation worth 1 + its score / the best, shared equally among its
-        participants who are people. Added up here from three flat reads (the matches,
-        who the people are, who took part in what): a common word matches tens of
-        thousands of conversations, and joining each to its participants costs more."""
-        hits = self.conn.execute(
-            """SELECT n.path, h.score FROM (
+    def conversation_matches(self, match: str) -> list[tuple[int, float, str]]:
+        """(note id, score, people) of each conversation whose title or body matches
+        `match`: score is -bm25, higher is better; people are its participants' paths,
+        each once, joined by NUL ('' for nobody). One read per match
+        (`conversation_people` holds each conversation's people, and only
+        conversations): a common word matches tens of thousands."""
+        return self.conn.execute(
+            """SELECT h.id, h.score, c.people FROM (
                 SELECT rowid AS id, -bm25(fts, 2.0, 0.0, 0.0, 1.0) AS score FROM fts
                 WHERE fts MATCH :conversation) h
-                CROSS JOIN notes n ON n.id = h.id
-                WHERE n.kind = 'conversation' AND n.is_template = 0 AND n.is_generated = 0""",
+                CROSS JOIN conversation_people c ON c.id = h.id""",
             {"conversation": "{title body} : (" + match + ")"},
         ).fetchall()
-        if not hits:
-            return 0.0, {}
-        people = {
-            path
-            for (path,) in self.conn.execute(
-                "SELECT path FROM notes"
-                " WHERE kind = 'person' AND is_template = 0 AND is_generated = 0"
-            )
-        }
-        who: dict[str, list[str]] = {}
-        for source, person in self.conn.execute("SELECT source, person FROM participants"):
-            if person in people:
-                who.setdefault(source, []).append(person)
-        best = max(score for _path, score in hits)
-        credit: dict[str, float] = {}
-        for path, score in hits:
-            names = who.get(path)
-            if not names:
-                continue
-            if len(names) > 1:
-                names = list(dict.fromkeys(names))
-            share = (1 + (score / best if best > 0 else 0.0)) / len(names)
-            for person in names:
-                credit[person] = credit.get(person, 0.0) + share
-        return best, credit
 
-    @_fts_query
-    def conversation_hits_of(
-        self, match: str, people: Sequence[str]
+    def conversation_hits(
+        self, matches: Sequence[tuple[int, float, str]]
     ) -> list[tuple[str, str, str, str | None, float, str | None]]:
-        """`note_hits` of the conversations that `people` took part in."""
-        rows = self.conn.execute(
-            """WITH conversation AS MATERIALIZED (
-                SELECT rowid AS id, -bm25(fts, 2.0, 0.0, 0.0, 1.0) AS score FROM fts
-                WHERE fts MATCH :conversation),
-            mine AS MATERIALIZED (SELECT DISTINCT p.source FROM participants p
-                WHERE p.person IN (SELECT value FROM json_each(:people)))
-            SELECT n.path, n.kind, n.title, n.date, h.score,
-                (SELECT group_concat(p.person, char(0)) FROM participants p
-                    WHERE p.source = n.path)
-                FROM mine m CROSS JOIN notes n ON n.path = m.source
-                JOIN conversation h ON h.id = n.id
-                WHERE n.kind = 'conversation' AND n.is_template = 0 AND n.is_generated = 0""",
-            {
-                "conversation": "{title body} : (" + match + ")",
-                "people": json.dumps(sorted(set(people))),
-            },
-        ).fetchall()
+        """`note_hits` of these `conversation_matches`, in order of path."""
+        found = {m[0]: m for m in matches}
+        rows = [
+            (path, kind, title, date, found[i][1], found[i][2] or None)
+            for i, path, kind, title, date in self.conn.execute(
+                "SELECT id, path, kind, title, date FROM notes"
+                " WHERE id IN (SELECT value FROM json_each(?))",
+                (json.dumps(sorted(found)),),
+            )
+        ]
         return sorted(rows)
 
     @_fts_query
@@ -864,43 +830,54 @@ class Queries:
         }
         return months, windows
 
-    def asks_since_give(
-        self, today: dt.date, intent: Callable[[Any], str | None]
-    ) -> dict[str, tuple[int, bool]]:
+    def asks_since_give(self, today: dt.date) -> dict[str, tuple[int, bool]]:
         """Per person with an ask in a past conversation: the asks since their newest
-        past give (newest by date, then path), and whether there was one; `intent` reads
-        a conversation's `intent` as written ("ask", "give" or anything else)."""
-        said: dict[str, str] = {}  # conversation -> "ask" | "give"
-        for path, value in self.conn.execute(
-            "SELECT path, json_extract(props, '$.intent') FROM notes INDEXED BY notes_intent"
-            " WHERE kind = 'conversation' AND date IS NOT NULL"
-            " AND json_extract(props, '$.intent') IS NOT NULL"
+        past give (newest by date, then path), and whether there was one. Read from
+        `person_asks`: kept for any day after a person's last ask or give, and for the
+        people with one after today, counted back along their `said`."""
+        day = today.isoformat()
+        out: dict[str, tuple[int, bool]] = {}
+        for person, last, asks, gave, said in self.conn.execute(
+            "SELECT person, last_date, asks, gave, CASE WHEN last_date > :day THEN said END"
+            " FROM person_asks WHERE asks > 0 OR last_date > :day",
+            {"day": day},
         ):
-            read = intent(value)
-            if read == "ask" or read == "give":
-                said[path] = read
-        gave: dict[str, tuple[str, str]] = {}  # person -> their newest give's (date, path)
-        asked: dict[str, list[tuple[str, str]]] = {}
-        for person, date, source in self.conn.execute(
-            "SELECT person, date, source FROM participants"
-            " WHERE kind = 'conversation' AND date <= ?",
-            (today.isoformat(),),
-        ):
-            read = said.get(source)
-            if read is None:
-                continue
-            key = (date, source)  # ISO dates: newest by date, then path
-            if read == "ask":
-                asked.setdefault(person, []).append(key)
-            elif person not in gave or key > gave[person]:
-                gave[person] = key
-        out = {}
-        for person, keys in asked.items():
-            newest = gave.get(person)
-            n = len(keys) if newest is None else sum(k > newest for k in keys)
-            if n:
-                out[person] = (n, newest is not None)
+            if last > day:
+                asks, gave = _asks_back(said.split("\x1f"), day)
+            if asks:
+                out[person] = (asks, bool(gave))
         return out
+
+    def said_rows(self, people: Sequence[str] | None = None) -> Iterator[tuple[str, str]]:
+        """(person, date and "a" or "g") of each dated conversation that was an ask or a
+        give (its `intent` as `normalise_intent` reads it), of `people` only when
+        given; by person, then date, then the conversation's path. (vault_intent: see
+        schema.functions.)"""
+        read = "substr(vault_intent(json_extract({}.props, '$.intent')), 1, 1)"
+        if people is None:
+            # From the conversations with an intent (read once each) to their people.
+            yield from self.conn.execute(
+                f"""WITH said AS MATERIALIZED (SELECT path, {read.format("notes")} AS r
+                    FROM notes INDEXED BY notes_intent
+                    WHERE kind = 'conversation' AND date IS NOT NULL
+                    AND json_extract(props, '$.intent') IS NOT NULL)
+                SELECT p.person, p.date || s.r FROM said s
+                    CROSS JOIN participants p ON p.source = s.path
+                    WHERE s.r IN ('a', 'g') AND p.kind = 'conversation' AND p.date IS NOT NULL
+                    ORDER BY p.person, p.date, p.source"""
+            )
+            return
+        for part in _chunks(list(people), 500):
+            yield from self.conn.execute(
+                f"""SELECT person, said FROM (SELECT p.person, p.date, p.source,
+                        p.date || {read.format("n")} AS said
+                    FROM participants p CROSS JOIN notes n ON n.path = p.source
+                    WHERE p.person IN (SELECT value FROM json_each(?))
+                    AND p.kind = 'conversation' AND p.date IS NOT NULL
+                    AND n.kind = 'conversation' AND json_extract(n.props, '$.intent') IS NOT NULL)
+                WHERE substr(said, -1) IN ('a', 'g') ORDER BY person, date, source""",
+                (json.dumps(list(part)),),
+            )
 
     def interactions(
         self, people: Sequence[str] | None = None
@@ -920,6 +897,33 @@ class Queries:
 
 
 # --- helpers -------------------------------------------------------------------------
+
+
+def asks_of(rows: Iterable[tuple[str, str]]) -> dict[str, tuple[str, int, bool, str]]:
+    """`said_rows` -> per person: the newest date of them, the asks since the newest
+    give (newest by date, then path; every ask when there was none), whether there was
+    one, and all of them as `said` (see `_asks_back`)."""
+    out = {}
+    for person, items in itertools.groupby(rows, key=operator.itemgetter(0)):
+        kept = [said for _person, said in items]  # oldest first
+        last = kept[-1][:-1]
+        asks, gave = _asks_back(kept, last)
+        out[person] = (last, asks, gave, "\x1f".join(kept))
+    return out
+
+
+def _asks_back(said: Sequence[str], day: str) -> tuple[int, bool]:
+    """`said`: a person's asks and gives, oldest first (by date, then path), each as its
+    date and "a" or "g" -> the asks since the newest give on or before `day`, and
+    whether there was one."""
+    asks = 0
+    for item in reversed(said):
+        if item[:-1] > day:
+            continue
+        if item[-1] == "g":
+            return asks, True
+        asks += 1
+    return asks, False
 
 
 def note_title(path: str) -> str:

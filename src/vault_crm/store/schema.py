@@ -17,12 +17,14 @@ from pathlib import Path
 
 from vault_crm.config import Settings
 from vault_crm.errors import IndexUnavailable
+from vault_crm.model import normalise_intent
 
-# 12: links_body (the people a task line links, read from the index alone);
-# 11: notes_intent; 10: walk_parts, person_names; 9: participants_person covers date,
-# kind and source; 8: profile; 7: person_summary holds the notes' details;
-# 6: person_summary; 5: summaries join hard-wrapped lines; files table
-SCHEMA_VERSION = 12
+# 13: conversation_people, person_asks; 12: links_body (the people a task line links,
+# read from the index alone); 11: notes_intent; 10: walk_parts, person_names;
+# 9: participants_person covers date, kind and source; 8: profile; 7: person_summary
+# holds the notes' details; 6: person_summary; 5: summaries join hard-wrapped lines;
+# files table
+SCHEMA_VERSION = 13
 BUSY_TIMEOUT_MS = 15_000
 
 SCHEMA = """
@@ -106,6 +108,23 @@ CREATE TABLE person_summary(
     conversation_kind TEXT,
     conversation_summary TEXT,
     conversation_channel
+);
+-- per conversation note (by its id, the fts rowid; templates and generated notes never):
+-- the people who took part, each once, NUL-separated in participants' order ('' for
+-- nobody), so `vault who` credits each matching conversation with one read (apply keeps it)
+CREATE TABLE conversation_people(id INTEGER PRIMARY KEY, people TEXT NOT NULL);
+-- per person with a dated conversation that was an ask or a give (its `intent`), over
+-- all of those: the newest one's date, the asks since the newest give (by date, then
+-- path; all of them when there was no give), whether there was a give, and each of them
+-- oldest first as its date and "a" or "g" (␟-separated). For any today on or after
+-- last_date the counts are what `vault report` lists; for an earlier one, `said` counted
+-- back from today is (apply keeps them).
+CREATE TABLE person_asks(
+    person TEXT PRIMARY KEY,
+    last_date TEXT NOT NULL,
+    asks INTEGER NOT NULL,
+    gave INTEGER NOT NULL,
+    said TEXT NOT NULL
 );
 -- people's profile properties (PROFILE_FIELDS: known_for, working_on, needs, role,
 -- company, tags), one row per person and property, kept by apply: bm25 and snippets per
@@ -197,10 +216,17 @@ def vault_cache_dir(vault: Path, root: Path | None = None) -> Path:
 
 def connect(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    functions(conn)
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
     return conn
+
+
+def functions(conn: sqlite3.Connection) -> None:
+    """The functions the index's queries call: vault_intent(value), a conversation's
+    `intent` as `normalise_intent` reads it."""
+    conn.create_function("vault_intent", 1, normalise_intent, deterministic=True)
 
 
 def check_fts5() -> None:
@@ -295,6 +321,7 @@ def start_build(tmp: Path, settings: Settings) -> sqlite3.Connection:
     remove_db(tmp)
     private(tmp)
     conn = sqlite3.connect(tmp, isolation_level=None)
+    functions(conn)
     try:
         # A private file until it is moved into place: no journal needed, and a crash
         # just leaves a stray temp file that the next rebuild deletes.
@@ -311,6 +338,13 @@ def start_build(tmp: Path, settings: Settings) -> sqlite3.Connection:
 
 def finish_build(conn: sqlite3.Connection) -> None:
     conn.executescript(SECONDARY)
+
+
+def build_secondary(conn: sqlite3.Connection, name: str) -> None:
+    """Build one of the secondary indexes now (a bulk load that reads by it before
+    `finish_build`)."""
+    (statement,) = re.findall(rf"CREATE INDEX IF NOT EXISTS {name} .*?;", SECONDARY, re.S)
+    conn.execute(statement)
 
 
 def write_meta(conn: sqlite3.Connection, settings: Settings) -> None:
