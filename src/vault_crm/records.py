@@ -5,6 +5,7 @@ SIGTERM and Ctrl-C stop the pool cleanly (`Terminated`)."""
 from __future__ import annotations
 
 import functools
+import gc
 import itertools
 import json
 import os
@@ -328,10 +329,19 @@ def _parse_batch(job: tuple[str, Settings, Sequence[FileStat]]) -> list[tuple[An
     pattern = generated_pattern(settings)
     resolver = _worker_resolver or Resolver([])
     out = []
-    for f in files:
-        rec = _read_one(vault, settings, f, pattern, resolver)
-        if rec is not None:
-            out.append(tuple(rec))
+    # Without the cycle collector while the batch is parsed: the records it piles up would
+    # make it walk them (and all the worker holds) again and again, and parsing makes no
+    # cycles worth collecting before the batch is done.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for f in files:
+            rec = _read_one(vault, settings, f, pattern, resolver)
+            if rec is not None:
+                out.append(tuple(rec))
+    finally:
+        if collecting:
+            gc.enable()
     return out
 
 

@@ -10,6 +10,7 @@ database behind. `refresh.py` decides what to apply.
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import sqlite3
@@ -255,6 +256,12 @@ class Index(Queries):
         non-note file now in the vault: links to any that came or went are resolved again."""
         conn = self.conn
         conn.execute("BEGIN IMMEDIATE")
+        # A bulk load keeps many small objects alive (the records in flight, the links it
+        # holds): without the cycle collector, which would walk them again and again, and
+        # makes no cycles worth collecting before it ends.
+        collecting = new_paths is None and gc.isenabled()
+        if collecting:
+            gc.disable()
         try:
             if self.generation() != self._generation:
                 self._changed_people = None  # changed by another process since our last
@@ -352,6 +359,9 @@ class Index(Queries):
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+        finally:
+            if collecting:
+                gc.enable()
 
     def _resolve(self, resolver: LookupResolver, sql: str, args: Sequence[str]) -> set[str]:
         """Resolve the links `sql` selects again; return the notes holding them."""
