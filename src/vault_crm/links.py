@@ -328,7 +328,11 @@ def frontmatter_links(props: dict[str, Any]) -> list[tuple[str, str, bool]]:
                 walk(prop, item)
 
     for key, value in props.items():
-        walk(str(key), value)
+        if type(value) is str:  # most values: a string, most without a link
+            if "[[" in value:
+                found.extend((str(key), m.group(1), False) for m in _FM_WIKI.finditer(value))
+        else:
+            walk(str(key), value)
     return found
 
 

@@ -454,6 +454,19 @@ _CODE_FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
 
 def to_jsonable(value: Any) -> Any:
     """Front-matter values as JSON-able data: dates as ISO strings, keys as strings."""
+    if type(value) is dict:
+        # A note's properties: most values are strings or lists of strings, taken as
+        # they are without a call each.
+        out: dict[str, Any] = {}
+        for k, v in value.items():
+            kind = type(v)
+            if kind is str or v is None:
+                out[str(k)] = v
+            elif kind is list and all(type(x) is str for x in v):
+                out[str(k)] = v[:]
+            else:
+                out[str(k)] = to_jsonable(v)
+        return out
     if isinstance(value, str):  # most values: tested first
         return value
     if isinstance(value, dt.datetime | dt.date):

@@ -329,19 +329,14 @@ def _parse_batch(job: tuple[str, Settings, Sequence[FileStat]]) -> list[tuple[An
     pattern = generated_pattern(settings)
     resolver = _worker_resolver or Resolver([])
     out = []
-    # Without the cycle collector while the batch is parsed: the records it piles up would
-    # make it walk them (and all the worker holds) again and again, and parsing makes no
-    # cycles worth collecting before the batch is done.
-    collecting = gc.isenabled()
+    # A worker process only parses, and parsing makes no cycles worth collecting: without
+    # the cycle collector, which would walk the records each batch piles up (and all the
+    # worker holds) again and again.
     gc.disable()
-    try:
-        for f in files:
-            rec = _read_one(vault, settings, f, pattern, resolver)
-            if rec is not None:
-                out.append(tuple(rec))
-    finally:
-        if collecting:
-            gc.enable()
+    for f in files:
+        rec = _read_one(vault, settings, f, pattern, resolver)
+        if rec is not None:
+            out.append(tuple(rec))
     return out
 
 
@@ -353,19 +348,6 @@ def _props_text(props: dict[str, Any]) -> str:
     """Front-matter values as searchable text (keys left out: they are the same everywhere)."""
     parts: list[str] = []
     append = parts.append
-
-    def walk_value(v: Any) -> None:
-        if isinstance(v, str):
-            parts.append(v)
-        elif isinstance(v, dict):
-            for x in v.values():
-                walk_value(x)
-        elif isinstance(v, list):
-            for x in v:
-                walk_value(x)
-        elif v is not None and not isinstance(v, bool):
-            parts.append(str(v))
-
     # Most values are strings or lists of strings: those are taken without the walk.
     for value in props.values():
         if type(value) is str:
@@ -375,10 +357,24 @@ def _props_text(props: dict[str, Any]) -> str:
                 if type(item) is str:
                     append(item)
                 else:
-                    walk_value(item)
+                    _value_text(item, parts)
         else:
-            walk_value(value)
+            _value_text(value, parts)
     return " ".join(parts)
+
+
+def _value_text(v: Any, parts: list[str]) -> None:
+    """The strings of one property value, nested ones included, added to `parts`."""
+    if isinstance(v, str):
+        parts.append(v)
+    elif isinstance(v, dict):
+        for x in v.values():
+            _value_text(x, parts)
+    elif isinstance(v, list):
+        for x in v:
+            _value_text(x, parts)
+    elif v is not None and not isinstance(v, bool):
+        parts.append(str(v))
 
 
 def plain_snippet(body: str, match: str, width: int = 60) -> str:
@@ -430,7 +426,10 @@ def _summary(body: str) -> str:
 
 
 def _shorten(text: str, limit: int) -> str:
-    text = " ".join(text.split())
+    # Whitespace runs made single spaces: of only the start when that is long enough (the
+    # same characters as the whole text's start; a long paragraph is not split whole).
+    head = " ".join(text[: 2 * limit].split()) if len(text) > 2 * limit else ""
+    text = head if len(head) > limit else " ".join(text.split())
     if len(text) <= limit:
         return text
     cut = text[: limit - 1]
