@@ -482,12 +482,14 @@ class Index(Queries):
         Worked out `size` conversations at a time, so a large vault's conversations
         are never all in memory at once (the rebuild's peak). `held`: the contact links
         the bulk load kept (see `_hold_contact_links`), instead of reading them back."""
-        from vault_crm.contacts import build_graph, load_people
+        from vault_crm.contacts import build_graph, load_people, name_tables
 
         c = self.conn
         people = load_people(self)
-        # What people alone show (an alias two of them use): found once, not per slice.
-        shared = build_graph(people, [], [], self.settings).problems
+        # The names people are known by, and what people alone show (an alias two of
+        # them use): worked out once, not per slice.
+        names = name_tables(people)
+        shared = names.problems
         c.execute("DELETE FROM participants")
         c.execute("DELETE FROM graph_problems")
         self._graph_problems(shared)
@@ -498,7 +500,7 @@ class Index(Queries):
                 links = self.contact_links([r.path for r in rows])
             else:
                 links = [LinkRow(r.path, *ln) for r in rows for ln in held.pop(r.path, ())]
-            graph = build_graph(people, rows, links, self.settings)
+            graph = build_graph(people, rows, links, self.settings, names)
             self._participants(rows, graph.participants)
             self._graph_problems(graph.problems[len(shared) :])
         c.execute("DELETE FROM person_summary")
