@@ -331,8 +331,11 @@ def _parse_batch(job: tuple[str, Settings, Sequence[FileStat]]) -> list[tuple[An
     out = []
     # A worker process only parses, and parsing makes no cycles worth collecting: without
     # the cycle collector, which would walk the records each batch piles up (and all the
-    # worker holds) again and again.
-    gc.disable()
+    # worker holds) again and again. (Left alone when called in the command's process.)
+    import multiprocessing
+
+    if multiprocessing.parent_process() is not None:
+        gc.disable()
     for f in files:
         rec = _read_one(vault, settings, f, pattern, resolver)
         if rec is not None:
