@@ -159,18 +159,25 @@ def _suggest(graph: Graph, key: str) -> str:
     return "; did you mean " + ", ".join(lookup[c] for c in close) + "?"
 
 
-def build_graph(
-    people: Iterable[Person],
-    conversations: Iterable[ConversationRow],
-    links: Iterable[LinkRow],
-    settings: Settings,
-) -> Graph:
-    """Who took part in each conversation (or is mentioned in each daily note), and the
-    problems only the whole vault shows. The index stores the result at refresh time."""
-    graph = Graph(people={p.path: p for p in people})
+@dataclass(frozen=True)
+class NameTables:
+    """The people by path, and by the names they are known by (see `name_tables`)."""
+
+    people: dict[str, Person]
+    titles: dict[str, list[str]]  # name key of display name or file title -> paths
+    aliases: dict[str, list[str]]  # name key of an alias (not also a title) -> paths
+    by_name: dict[str, list[str]]  # both, titles first
+    problems: list[Problem]  # an alias that two people use
+
+
+def name_tables(people: Iterable[Person]) -> NameTables:
+    """What `build_graph` matches names against: made once when the same people are
+    matched against many slices of conversations (a rebuild's)."""
+    by_path = {p.path: p for p in people}
     titles: dict[str, list[str]] = defaultdict(list)
     aliases: dict[str, list[str]] = defaultdict(list)
-    for p in graph.people.values():
+    problems: list[Problem] = []
+    for p in by_path.values():
         named = {name_key(n) for n in p.names}
         for key in named:
             titles[key].append(p.path)
@@ -180,8 +187,8 @@ def build_graph(
     for key, paths in aliases.items():
         if len(paths) > 1:
             for path in paths:
-                others = ", ".join(graph.people[o].title for o in paths if o != path)
-                graph.problems.append(
+                others = ", ".join(by_path[o].title for o in paths if o != path)
+                problems.append(
                     Problem(path, None, "warning", f"alias '{key}' is also used by {others}")
                 )
     by_name: dict[str, list[str]] = defaultdict(list)
@@ -191,7 +198,31 @@ def build_graph(
         for path in paths:
             if path not in by_name[key]:
                 by_name[key].append(path)
-    graph.by_name = dict(by_name)
+    return NameTables(by_path, dict(titles), dict(aliases), dict(by_name), problems)
+
+
+def _copy_names(by_name: dict[str, list[str]]) -> dict[str, list[str]]:
+    return {key: list(paths) for key, paths in by_name.items()}
+
+
+def build_graph(
+    people: Iterable[Person],
+    conversations: Iterable[ConversationRow],
+    links: Iterable[LinkRow],
+    settings: Settings,
+    names: NameTables | None = None,
+) -> Graph:
+    """Who took part in each conversation (or is mentioned in each daily note), and the
+    problems only the whole vault shows. The index stores the result at refresh time.
+    `names`: the name tables of these `people`, when already made."""
+    if names is None:
+        names = name_tables(people)
+    graph = Graph(
+        people=dict(names.people),
+        problems=list(names.problems),
+        load_names=functools.partial(_copy_names, names.by_name),
+    )
+    titles, aliases = names.titles, names.aliases
 
     def match_name(text: str) -> str | None:
         key = name_key(text)

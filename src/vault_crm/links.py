@@ -328,7 +328,19 @@ def frontmatter_links(props: dict[str, Any]) -> list[tuple[str, str, bool]]:
                 walk(prop, item)
 
     for key, value in props.items():
-        walk(str(key), value)
+        kind = type(value)
+        if kind is str:  # most values: a string, most without a link
+            if "[[" in value:
+                found.extend((str(key), m.group(1), False) for m in _FM_WIKI.finditer(value))
+        elif kind is list and not (len(value) == 1 and type(value[0]) is list):
+            for item in value:  # or a list of them (not an unquoted link: see walk)
+                if type(item) is str:
+                    if "[[" in item:
+                        found.extend((str(key), m.group(1), False) for m in _FM_WIKI.finditer(item))
+                else:
+                    walk(str(key), item)
+        else:
+            walk(str(key), value)
     return found
 
 

@@ -389,6 +389,8 @@ def read_flat_frontmatter(
         else:
             props[key] = list(value) if type(value) is tuple else value
             items = None
+    if len(lines) <= _FLAT_FEW_LINES:
+        return props, key_lines  # too few lines to hold that many values
     values = len(props) + sum(len(v) for v in props.values() if isinstance(v, list))
     return (props, key_lines) if values < MAX_YAML_VALUES // 4 else None
 
@@ -440,6 +442,10 @@ def _flat_item(line: str) -> tuple[int, Any] | None:
 _FLAT_MAX_LINES = 200
 _FLAT_MAX_LINE = 400
 assert _FLAT_MAX_LINES * _FLAT_MAX_LINE < MAX_FRONTMATTER_CHARS
+# A line holds one key and at most one value per two characters (`a,`): up to this many
+# lines cannot reach read_flat_frontmatter's count of values.
+_FLAT_FEW_LINES = 12
+assert _FLAT_FEW_LINES * (1 + _FLAT_MAX_LINE // 2) < MAX_YAML_VALUES // 4
 
 
 # --- helpers --------------------------------------------------------------------------
@@ -454,6 +460,19 @@ _CODE_FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
 
 def to_jsonable(value: Any) -> Any:
     """Front-matter values as JSON-able data: dates as ISO strings, keys as strings."""
+    if type(value) is dict:
+        # A note's properties: most values are strings or lists of strings, taken as
+        # they are without a call each.
+        out: dict[str, Any] = {}
+        for k, v in value.items():
+            kind = type(v)
+            if kind is str or v is None:
+                out[str(k)] = v
+            elif kind is list and all(type(x) is str for x in v):
+                out[str(k)] = v[:]
+            else:
+                out[str(k)] = to_jsonable(v)
+        return out
     if isinstance(value, str):  # most values: tested first
         return value
     if isinstance(value, dt.datetime | dt.date):
@@ -613,7 +632,10 @@ def split_frontmatter(text: str) -> tuple[list[str] | None, int, int]:
     if close.start() == offset:
         lines = []
     else:
-        lines = [ln.rstrip("\r") for ln in text[offset : close.start() - 1].split("\n")]
+        block = text[offset : close.start() - 1]
+        lines = block.split("\n")
+        if "\r" in block:
+            lines = [ln.rstrip("\r") for ln in lines]
     return lines, min(close.end() + 1, len(text)), len(lines) + 3
 
 
@@ -694,7 +716,7 @@ def parse_note(
     for prop, inner, unquoted in frontmatter_links(raw):
         target, subpath, display = parse_link_text(inner)
         line = key_lines.get(prop, 2)
-        fm_links.append(Link(target, line, "frontmatter", prop, subpath, display, False, unquoted))
+        fm_links.append(_frontmatter_link(target, line, prop, subpath, display, unquoted))
         if unquoted and not is_template:
             problems.append(
                 Problem(
@@ -754,6 +776,15 @@ def parse_note(
         has_participant_props=has_participants,
         problems=tuple(problems),
     )
+
+
+# The same property links the same people from note to note (`with: "[[Ana]]"` on line 3):
+# each such link is made once (a Link cannot change, so notes may share it).
+@functools.lru_cache(maxsize=8192)
+def _frontmatter_link(
+    target: str, line: int, prop: str, subpath: str | None, display: str | None, unquoted: bool
+) -> Link:
+    return Link(target, line, "frontmatter", prop, subpath, display, False, unquoted)
 
 
 def _links_to(value: Any, name: str) -> bool:

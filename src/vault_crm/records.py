@@ -5,6 +5,7 @@ SIGTERM and Ctrl-C stop the pool cleanly (`Terminated`)."""
 from __future__ import annotations
 
 import functools
+import gc
 import itertools
 import json
 import os
@@ -300,6 +301,13 @@ def _parse_batch(job: tuple[str, Settings, Sequence[FileStat]]) -> list[tuple[An
     pattern = generated_pattern(settings)
     resolver = _worker_resolver or Resolver([])
     out = []
+    # A worker process only parses, and parsing makes no cycles worth collecting: without
+    # the cycle collector, which would walk the records each batch piles up (and all the
+    # worker holds) again and again. (Left alone when called in the command's process.)
+    import multiprocessing
+
+    if multiprocessing.parent_process() is not None:
+        gc.disable()
     for f in files:
         rec = _read_one(vault, settings, f, pattern, resolver)
         if rec is not None:
@@ -315,19 +323,6 @@ def _props_text(props: dict[str, Any]) -> str:
     """Front-matter values as searchable text (keys left out: they are the same everywhere)."""
     parts: list[str] = []
     append = parts.append
-
-    def walk_value(v: Any) -> None:
-        if isinstance(v, str):
-            parts.append(v)
-        elif isinstance(v, dict):
-            for x in v.values():
-                walk_value(x)
-        elif isinstance(v, list):
-            for x in v:
-                walk_value(x)
-        elif v is not None and not isinstance(v, bool):
-            parts.append(str(v))
-
     # Most values are strings or lists of strings: those are taken without the walk.
     for value in props.values():
         if type(value) is str:
@@ -337,10 +332,24 @@ def _props_text(props: dict[str, Any]) -> str:
                 if type(item) is str:
                     append(item)
                 else:
-                    walk_value(item)
+                    _value_text(item, parts)
         else:
-            walk_value(value)
+            _value_text(value, parts)
     return " ".join(parts)
+
+
+def _value_text(v: Any, parts: list[str]) -> None:
+    """The strings of one property value, nested ones included, added to `parts`."""
+    if isinstance(v, str):
+        parts.append(v)
+    elif isinstance(v, dict):
+        for x in v.values():
+            _value_text(x, parts)
+    elif isinstance(v, list):
+        for x in v:
+            _value_text(x, parts)
+    elif v is not None and not isinstance(v, bool):
+        parts.append(str(v))
 
 
 def plain_snippet(body: str, match: str, width: int = 60) -> str:
@@ -392,7 +401,10 @@ def _summary(body: str) -> str:
 
 
 def _shorten(text: str, limit: int) -> str:
-    text = " ".join(text.split())
+    # Whitespace runs made single spaces: of only the start when that is long enough (the
+    # same characters as the whole text's start; a long paragraph is not split whole).
+    head = " ".join(text[: 2 * limit].split()) if len(text) > 2 * limit else ""
+    text = head if len(head) > limit else " ".join(text.split())
     if len(text) <= limit:
         return text
     cut = text[: limit - 1]

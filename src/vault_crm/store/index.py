@@ -10,6 +10,7 @@ database behind. `refresh.py` decides what to apply.
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import sqlite3
@@ -255,6 +256,12 @@ class Index(Queries):
         non-note file now in the vault: links to any that came or went are resolved again."""
         conn = self.conn
         conn.execute("BEGIN IMMEDIATE")
+        # A bulk load keeps many small objects alive (the records in flight, the links it
+        # holds): without the cycle collector, which would walk them again and again, and
+        # makes no cycles worth collecting before it ends.
+        collecting = new_paths is None and gc.isenabled()
+        if collecting:
+            gc.disable()
         try:
             if self.generation() != self._generation:
                 self._changed_people = None  # changed by another process since our last
@@ -352,6 +359,9 @@ class Index(Queries):
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+        finally:
+            if collecting:
+                gc.enable()
 
     def _resolve(self, resolver: LookupResolver, sql: str, args: Sequence[str]) -> set[str]:
         """Resolve the links `sql` selects again; return the notes holding them."""
@@ -477,12 +487,14 @@ class Index(Queries):
         Worked out `size` conversations at a time, so a large vault's conversations
         are never all in memory at once (the rebuild's peak). `held`: the contact links
         the bulk load kept (see `_hold_contact_links`), instead of reading them back."""
-        from vault_crm.contacts import build_graph, load_people
+        from vault_crm.contacts import build_graph, load_people, name_tables
 
         c = self.conn
         people = load_people(self)
-        # What people alone show (an alias two of them use): found once, not per slice.
-        shared = build_graph(people, [], [], self.settings).problems
+        # The names people are known by, and what people alone show (an alias two of
+        # them use): worked out once, not per slice.
+        names = name_tables(people)
+        shared = names.problems
         c.execute("DELETE FROM participants")
         c.execute("DELETE FROM conversation_people")
         c.execute("DELETE FROM graph_problems")
@@ -494,7 +506,7 @@ class Index(Queries):
                 links = self.contact_links([r.path for r in rows])
             else:
                 links = [LinkRow(r.path, *ln) for r in rows for ln in held.pop(r.path, ())]
-            graph = build_graph(people, rows, links, self.settings)
+            graph = build_graph(people, rows, links, self.settings, names)
             self._participants(rows, graph.participants)
             self._graph_problems(graph.problems[len(shared) :])
         c.execute("DELETE FROM person_summary")
