@@ -147,14 +147,22 @@ def stored(idx: Index) -> dict[str, Any]:
         # each conversation's people, by path (a rebuild renumbers the notes), and no row
         # left of a note that is gone or is no longer a conversation
         "conversation_people": conversation_people(idx),
-        "credit": [
-            conversation_credit(idx.conversation_matches(m)) for m in ("pricing", "pric*", "deck")
-        ],
+        # (the sums depend on the order the matches are read in, which follows the note
+        # ids a rebuild and a refresh give out differently, in their last bits only)
+        "credit": [rounded(conversation_credit(idx.conversation_matches(m))) for m in TERMS],
         # `vault report`'s asks since the last give: what is kept, and its answer on days
         # before, between and after the conversations (a new day needs no change)
         "person_asks": sorted(idx.conn.execute("SELECT * FROM person_asks").fetchall()),
         "asks": [idx.asks_since_give(dt.date.fromisoformat(d)) for d in DAYS],
     }
+
+
+TERMS = ("pricing", "pric*", "deck")
+
+
+def rounded(credit: tuple[float, dict[str, float]]) -> tuple[float, dict[str, float]]:
+    best, shares = credit
+    return round(best, 9), {person: round(share, 9) for person, share in shares.items()}
 
 
 DAYS = ("2026-08-31", "2026-09-01", "2026-09-10", "2026-11-20", "2026-11-23", "2027-01-01")
