@@ -139,11 +139,30 @@ def pytest_configure(config: pytest.Config) -> None:
     the package from source again; the files written here are read by all of them."""
     if hasattr(config, "workerinput"):  # an xdist worker: the controller compiled already
         return
+    _temporary_files_in_memory(config)
     import compileall
 
     import vault_crm
 
     compileall.compile_dir(Path(vault_crm.__file__).parent, quiet=1, workers=1)
+
+
+def _temporary_files_in_memory(config: pytest.Config) -> None:
+    """The tests' vaults, caches and calendars (`tmp_path`) go to the machine's RAM file
+    system (/dev/shm on Linux) when it has one with room, unless TMPDIR or --basetemp says
+    where. The product flushes every note it writes to disk (fsync, syncfs): on a disk
+    that is about a sixth of the suite's time and tests nothing a file in memory does not;
+    a killed process leaves the same files either way. Only failed tests keep their
+    folders (pyproject's tmp_path_retention_policy), so a run holds no memory after it."""
+    shm = Path("/dev/shm")
+    if config.option.basetemp or "TMPDIR" in os.environ or "PYTEST_DEBUG_TEMPROOT" in os.environ:
+        return
+    try:
+        room = os.statvfs(shm)
+    except OSError:
+        return
+    if os.access(shm, os.W_OK | os.X_OK) and room.f_bavail * room.f_frsize > 2 << 30:
+        os.environ["PYTEST_DEBUG_TEMPROOT"] = str(shm)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
