@@ -103,6 +103,31 @@ def test_the_index_after_an_import_is_what_a_rebuild_reads(
     assert tables() == imported
 
 
+@pytest.mark.parametrize("where", ["here", "workers"])
+def test_meetings_the_vault_ignores_are_written_but_not_indexed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    if where == "workers":
+        monkeypatch.setattr(meetings, "PARALLEL_NOTES", 1)
+    root = tmp_path / "v"
+    people(root)
+    (root / ".vault").mkdir()
+    (root / ".vault" / "config.toml").write_text('ignore = ["Meetings/*Call 1*"]\n')
+    ics = tmp_path / "cal.ics"
+    ics.write_text(calendar(20), encoding="utf-8", newline="")
+    v = Vault(root)
+    done = v.run("import", "ics", str(ics))
+    assert done.exit_code == 0, done.stderr
+    ignored = sorted(p.name for p in (root / "Meetings").glob("*Call 1*.md"))
+    assert len(ignored) == 13  # Call 1 and Call 10–19 (two of them weekly)
+    imported = tables()
+    paths = [row.split(",")[0] for row in imported["notes"]]  # (path, …)
+    assert len(paths) == 3 + 26 - 13 and not any("Call 1" in p for p in paths)
+    rebuilt = v.run("index", "--rebuild")
+    assert rebuilt.exit_code == 0, rebuilt.stderr
+    assert tables() == imported
+
+
 def _dies(steps: Any) -> Any:
     os._exit(1)  # a worker process killed (out of memory, say) in the middle of a batch
 

@@ -456,6 +456,8 @@ class NewNotes:
         self._mode = 0o666 & ~_umask()
         self._batch = _batch_size()
         self.on_created = on_created or (lambda _key: None)
+        # The last created note's stat, taken before it was put in place (for on_created).
+        self.placed: os.stat_result | None = None
         self.on_refused = on_refused or (lambda _exc: None)
 
     def __enter__(self) -> NewNotes:
@@ -543,6 +545,9 @@ class NewNotes:
                         os.fsync(fd)
                     if os.path.exists(path):  # noqa: PTH110
                         raise WriteRefusedError("already exists", shown)
+                    # The note as it is put in place (a rename keeps its time and size): an
+                    # edit made just after is then seen as a change, never taken for this.
+                    self.placed = os.fstat(fd)
                     os.replace(tmp, path)  # noqa: PTH105
                 except (OSError, WriteRefusedError) as exc:
                     with contextlib.suppress(OSError):

@@ -46,8 +46,12 @@ class StopOnSignal:
         if self.signum is not None:
             raise Terminated
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
         import signal
 
         for signum, previous in self.previous.items():
             signal.signal(signum, previous)
+        if kind is None:
+            # A signal noted after the last check (while the workers were ending, say)
+            # still stops the command.
+            self.check()

@@ -16,6 +16,7 @@ replaced while its result is waited for forever."""
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -49,12 +50,12 @@ class Workers:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        # Forked: the workers start with the modules and data the command already loaded.
+        # Forked on Linux: the workers start with the modules and data the command already
+        # loaded. Elsewhere the platform's own way (spawn on macOS, where forking a process
+        # that uses the system's frameworks is unsafe; Windows has no fork).
+        context = multiprocessing.get_context("fork" if sys.platform == "linux" else None)
         self._executor: ProcessPoolExecutor = ProcessPoolExecutor(
-            count,
-            mp_context=multiprocessing.get_context("fork"),
-            initializer=_start_worker,
-            initargs=(os.getpid(), initializer, initargs),
+            count, mp_context=context, initializer=_start_worker, initargs=(initializer, initargs)
         )
         self._stopped = False
 
@@ -97,9 +98,7 @@ class Workers:
             self.stop()
 
 
-def _start_worker(
-    parent: int, initializer: Callable[..., None] | None, initargs: tuple[Any, ...]
-) -> None:
+def _start_worker(initializer: Callable[..., None] | None, initargs: tuple[Any, ...]) -> None:
     import signal
 
     # Ctrl-C reaches the whole process group; the parent decides and stops the workers.
@@ -107,8 +106,9 @@ def _start_worker(
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     # A parent killed outright (kill -9) cannot stop its workers: they notice it is gone
-    # (they are handed to another parent) and exit instead of working on for nobody.
-    threading.Thread(target=_exit_when_orphaned, args=(parent,), daemon=True).start()
+    # (they are handed to another parent) and exit instead of working on for nobody. The
+    # parent is whoever started this worker: the command, or a fork server it runs.
+    threading.Thread(target=_exit_when_orphaned, args=(os.getppid(),), daemon=True).start()
     if initializer is not None:
         initializer(*initargs)
 

@@ -70,15 +70,16 @@ def write_meetings(
     """Write the notes the plan creates; return them with their index records."""
     from vault_crm.edit import NewNotes
     from vault_crm.links import nfc
+    from vault_crm.scan import ignore_matcher, is_candidate
 
     settings = idx.settings
     vault = settings.vault
+    ignored = ignore_matcher(settings)
     todo = [s for s in steps if s.action == "create" and s.path]
     created: list[str] = []
     refused: list[str] = []
     records: list[tuple[FileStat, IndexRecord]] | None = []
     waiting: dict[str, tuple[str, tuple[Any, ...]]] = {}  # key → (fspath, record)
-    vault_dir = os.fspath(vault)
     folders: dict[str, Path] = {}
 
     def on_created(key: str) -> None:
@@ -87,12 +88,8 @@ def write_meetings(
         fspath, rec = waiting.pop(key)
         if records is None:
             return
-        try:
-            st = os.stat(os.path.join(vault_dir, fspath))  # noqa: PTH116, PTH118
-        except OSError:
-            records = None
-            return
-        if st.st_size != rec[_SIZE]:
+        st = notes.placed  # as it was put in place: an edit since is a change to read
+        if st is None or st.st_size != rec[_SIZE]:
             records = None  # changed already: the walk will read it
             return
         record = IndexRecord._make(rec)._replace(mtime_ns=st.st_mtime_ns)
@@ -116,6 +113,8 @@ def write_meetings(
                     fspath = f"{folder}/{name}"
                     if nfc(fspath) != fspath:
                         records = None  # a name the walk may see spelt otherwise
+                    elif not is_candidate(fspath, settings, ignored):
+                        records = None  # `ignore`d: the walk leaves it out of the index
                     # (before `add`, which may put this note in place at once)
                     waiting[step.path] = (fspath, rec)
                     where = folders.get(folder)
@@ -167,18 +166,13 @@ def _in_workers(
     attachments: list[str],
     workers: int,
 ) -> Iterable[_Rendered]:
-    """`_render` in a pool of worker processes, batches kept AHEAD per worker. A worker
-    that dies is an error (BrokenProcessPool), not a wait."""
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
+    """`_render` in a pool of worker processes (`workers.Workers`), batches kept AHEAD per
+    worker. A worker that dies is an error, not a wait."""
+    from vault_crm.workers import WorkerDied, Workers
 
     jobs = (todo[i : i + BATCH_NOTES] for i in range(0, len(todo), BATCH_NOTES))
-    pool = ProcessPoolExecutor(
-        workers,
-        initializer=_init_worker,
-        initargs=(settings, today, paths, attachments, os.getpid()),
-    )
-    try:
+    # Leaving by an error, Ctrl-C or the generator closed early ends the workers at once.
+    with Workers(workers, _init_worker, (settings, today, paths, attachments)) as pool:
         pending: deque[Future[list[_Rendered]]] = deque()
         for job in jobs:
             pending.append(pool.submit(_render_batch, job))
@@ -187,7 +181,7 @@ def _in_workers(
         while pending:
             try:
                 batch = pending.popleft().result()
-            except BrokenProcessPool:
+            except WorkerDied:
                 raise VaultError(
                     "a worker process preparing the meetings stopped unexpectedly; "
                     "the meetings written so far are kept: run the import again"
@@ -196,15 +190,6 @@ def _in_workers(
                 pending.append(pool.submit(_render_batch, job))
                 break
             yield from batch
-    except BaseException:
-        # Ctrl-C, an error, a dead worker: the batches still queued are not wanted.
-        procs = list((getattr(pool, "_processes", None) or {}).values())
-        pool.shutdown(wait=False, cancel_futures=True)
-        for proc in procs:
-            if proc.is_alive():
-                proc.terminate()
-        raise
-    pool.shutdown(wait=True)
 
 
 def _render(
@@ -246,29 +231,13 @@ _worker: tuple[Settings, dt.date, Resolver, ReadBack] | None = None
 
 
 def _init_worker(
-    settings: Settings, today: dt.date, paths: list[str], attachments: list[str], parent: int
+    settings: Settings, today: dt.date, paths: list[str], attachments: list[str]
 ) -> None:
-    import signal
-    import threading
-
     from vault_crm.links import Resolver
     from vault_crm.writing import ReadBack
 
     global _worker
     _worker = (settings, today, Resolver(paths, attachments), ReadBack())
-    # Ctrl-C reaches the whole process group: the parent decides and stops the workers.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    # A parent killed outright cannot stop its workers: they notice and exit.
-    threading.Thread(target=_exit_when_orphaned, args=(parent,), daemon=True).start()
-
-
-def _exit_when_orphaned(parent: int, every: float = 0.25) -> None:
-    import time
-
-    while os.getppid() == parent:
-        time.sleep(every)
-    os._exit(1)
 
 
 def _render_batch(steps: Sequence[Step]) -> list[_Rendered]:
