@@ -133,6 +133,7 @@ def arm(moment: str) -> None:
     from vault_crm import edit
 
     edit._create_temp = counted("mkstemp", edit._create_temp)
+    edit._place_new = counted("replace", edit._place_new)  # a new note put in place
     edit._syncfs = counted("sync", edit._syncfs)
     sqlite3.connect = traced_connect(sqlite3.connect)
     if marker := os.environ.get("KILLPOINT_WORKER"):

@@ -50,6 +50,27 @@ def test_a_name_taken_before_the_rename_is_never_overwritten(tmp_path: Path) -> 
     assert not temp_files(tmp_path)
 
 
+def test_a_name_taken_at_the_moment_the_note_is_put_in_place_is_never_overwritten(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_link = os.link
+
+    def user_writes_first(src: str, dst: str) -> None:
+        # The user (or a sync tool) saves a note of that name in the same instant.
+        Path(dst).write_text("mine\n")
+        real_link(src, dst)
+
+    created: list[str] = []
+    refused: list[str] = []
+    with NewNotes(on_created=created.append, on_refused=lambda e: refused.append(str(e))) as notes:
+        notes.add(tmp_path / "M", "Lunch", "imported\n", "M", key="M/Lunch.md")
+        monkeypatch.setattr(os, "link", user_writes_first)
+    assert (tmp_path / "M" / "Lunch.md").read_text() == "mine\n"
+    assert created == []
+    assert refused == ["M/Lunch.md: already exists"]
+    assert not temp_files(tmp_path)
+
+
 def test_an_interrupted_batch_leaves_whole_notes_and_no_temporary_file(tmp_path: Path) -> None:
     created: list[str] = []
     with pytest.raises(KeyboardInterrupt), NewNotes(on_created=created.append) as notes:

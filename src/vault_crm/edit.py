@@ -543,12 +543,11 @@ class NewNotes:
                 try:
                     if not synced:
                         os.fsync(fd)
-                    if os.path.exists(path):  # noqa: PTH110
-                        raise WriteRefusedError("already exists", shown)
                     # The note as it is put in place (a rename keeps its time and size): an
                     # edit made just after is then seen as a change, never taken for this.
                     self.placed = os.fstat(fd)
-                    os.replace(tmp, path)  # noqa: PTH105
+                    if not _place_new(tmp, path):
+                        raise WriteRefusedError("already exists", shown)
                 except (OSError, WriteRefusedError) as exc:
                     with contextlib.suppress(OSError):
                         os.unlink(tmp)  # noqa: PTH108
@@ -621,6 +620,26 @@ def _batch_size() -> int:
 
 _TEMP_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
 _TEMP_FLAGS |= getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+
+
+def _place_new(tmp: str, path: str) -> bool:
+    """Put the temporary file `tmp` in place as the new note `path`, never over a note
+    that is there (False then: one the user made meanwhile is left as it is). A hard link
+    refuses an existing name in the same step that makes it; where the file system has no
+    hard links, the name is checked first, then the file renamed."""
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        return False
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK):
+            raise
+        if os.path.exists(path):  # noqa: PTH110
+            return False
+        os.replace(tmp, path)  # noqa: PTH105
+        return True
+    os.unlink(tmp)  # noqa: PTH108
+    return True
 
 
 def _create_temp(folder: str, name: str) -> tuple[int, str]:
