@@ -49,7 +49,8 @@ def calendar_files(
     missing: list[str] = []
     for given in paths:
         expanded = _expand(given, vault)
-        if glob.has_magic(str(expanded)):
+        is_glob = glob.has_magic(str(expanded))
+        if is_glob:
             # glob.glob, not Path.glob: the pattern may be absolute and hold ** anywhere.
             found_names = glob.glob(str(expanded), recursive=True)  # noqa: PTH207
             matches = [Path(m) for m in sorted(found_names)]
@@ -65,8 +66,10 @@ def calendar_files(
                 below = sorted(
                     p for p in match.rglob("*.ics") if p.is_file() and not p.name.startswith(".")
                 )
+                # A folder named is shown as spelt; one a glob found, as it is.
+                folder = match if is_glob else Path(given)
                 for p in below:
-                    found.setdefault(p, str(Path(given) / p.relative_to(match)))
+                    found.setdefault(p, str(folder / p.relative_to(match)))
             elif match.is_file():
                 found.setdefault(match, given if match == expanded else str(match))
     return [(shown, path) for path, shown in found.items()], missing
