@@ -276,6 +276,7 @@ def test_a_broken_event_is_a_problem_and_the_rest_imports(vault: Vault, tmp_path
     assert "Traceback" not in result.output + result.stderr
     assert f"{bad}: nostart@t: problem: no DTSTART property" in result.stderr
     assert f"{junk}: problem: not a calendar" in result.stderr
+    assert "Calendar import: 2 files, 1 create, 2 problems, 0 unmatched" in result.stderr
     assert list(meetings(vault)) == ["2026-11-20 Fine.md"]
 
 
