@@ -3,6 +3,7 @@ with what is below it, a glob's folder (alone when it can only match calendar fi
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -17,7 +18,7 @@ def home(tmp_path: Path) -> Path:
     (tmp_path / "Downloads" / "photos").mkdir(parents=True)
     (tmp_path / "Downloads" / "calendar.ics").write_bytes(b"BEGIN:VCALENDAR\r\n")
     (tmp_path / "calendars" / "work").mkdir(parents=True)
-    return tmp_path
+    return Path(os.path.realpath(tmp_path))  # a file's folder is where it really is
 
 
 @pytest.mark.parametrize(
@@ -38,6 +39,11 @@ def home(tmp_path: Path) -> Path:
 )
 def test_watch_root(home: Path, entry: str, folder: str, recursive: bool) -> None:
     assert _watch_root(entry, home) == (home / folder, recursive)
+
+
+def test_watch_root_of_a_linked_file_is_where_it_is_written(home: Path) -> None:
+    (home / "Downloads" / "link.ics").symlink_to(home / "calendars" / "work" / "cal.ics")
+    assert _watch_root("Downloads/link.ics", home) == (home / "calendars" / "work", False)
 
 
 def test_watch_root_of_a_missing_folder(home: Path) -> None:

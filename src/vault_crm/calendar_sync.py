@@ -251,9 +251,9 @@ def export_calendar(
 def _watch_root(given: str, vault: Path) -> tuple[Path, bool] | None:
     """The folder to watch for a `calendars` entry, and whether below it too: a folder and
     below (vdirsyncer keeps a subfolder per calendar); a file's folder alone, whether the
-    file is there yet or not; a glob's folder before its first wildcard, alone when only
-    the last part has wildcards and it can only match calendar files (`*.ics`), else
-    with what is below (the glob may match folders, which are searched below)."""
+    file is there yet or not (a link's: its target's); a glob's folder before its first
+    wildcard, alone when only the last part has wildcards and it can only match calendar
+    files (`*.ics`), else with what is below (it may match folders, searched below)."""
     path = _expand(given, vault)
     if glob.has_magic(str(path)):
         parts = path.parts
@@ -263,7 +263,8 @@ def _watch_root(given: str, vault: Path) -> tuple[Path, bool] | None:
     elif path.is_dir():
         root, recursive = path, True
     else:
-        root, recursive = path.parent, False
+        # A link to a calendar elsewhere changes where it is written: watch there.
+        root, recursive = Path(os.path.realpath(path)).parent, False
     return (root, recursive) if root.is_dir() else None
 
 
