@@ -102,3 +102,20 @@ def test_calendar_keys(tmp_path: Path) -> None:
         cfg.write_text(bad + "\n")
         with pytest.raises(ConfigError):
             load_settings(tmp_path)
+
+
+@pytest.mark.parametrize("key", ["calendar_horizon", "dates_window"])
+@pytest.mark.parametrize("value", ["soon", "never", "2x"])
+def test_an_unreadable_duration_in_config_names_the_setting(
+    tmp_path: Path, key: str, value: str
+) -> None:
+    from conftest import Vault
+
+    write_config(tmp_path, f'{key} = "{value}"\n')
+    result = Vault(tmp_path).run("import", "ics", str(tmp_path))
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: .vault/config.toml: '{key}': unreadable duration '{value}' "
+        "(use e.g. 7d, 2w, 3 months)\n"
+    )
+    assert "cadence" not in result.stderr

@@ -148,6 +148,7 @@ def test_a_bad_card_is_reported_and_the_rest_import(vault: Vault, tmp_path: Path
     assert result.exit_code == 1
     assert f"{f}: card 2: problem: a quoted-printable value is not valid text" in result.stderr
     assert f"{f}: card 3: problem: no name" in result.stderr
+    assert ": 2 create, 2 problems (" in result.stderr
     assert "Traceback" not in result.output
     assert (vault.root / "People/Rui.md").exists() and (vault.root / "People/Zoë.md").exists()
 

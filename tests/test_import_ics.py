@@ -276,6 +276,7 @@ def test_a_broken_event_is_a_problem_and_the_rest_imports(vault: Vault, tmp_path
     assert "Traceback" not in result.output + result.stderr
     assert f"{bad}: nostart@t: problem: no DTSTART property" in result.stderr
     assert f"{junk}: problem: not a calendar" in result.stderr
+    assert "Calendar import: 2 files, 1 create, 2 problems, 0 unmatched" in result.stderr
     assert list(meetings(vault)) == ["2026-11-20 Fine.md"]
 
 
@@ -309,6 +310,30 @@ def test_a_folder_of_one_event_files_as_vdirsyncer_keeps_it(vault: Vault, tmp_pa
         "2026-11-10 Call 0.md",
         "2026-11-11 Call 1.md",
         "2026-11-12 Call 2.md",
+    ]
+
+
+def test_a_problem_in_a_folder_a_glob_found_names_the_real_file(
+    vault: Vault, tmp_path: Path
+) -> None:
+    broken = ics(
+        "BEGIN:VEVENT\nUID:nostart@t\nSUMMARY:No start\nATTENDEE:mailto:rui@example.org\nEND:VEVENT"
+    )
+    write(tmp_path, "work/broken.ics", broken)
+    write(tmp_path, "home/junk.ics", "this is not a calendar\n")
+    result = vault.run("import", "ics", f"{tmp_path}/cal/*/")
+    assert result.exit_code == 1
+    cal = tmp_path / "cal"
+    assert f"{cal}/work/broken.ics: nostart@t: problem: no DTSTART property" in result.stderr
+    assert f"{cal}/home/junk.ics: problem: not a calendar" in result.stderr
+    assert "*" not in result.stderr
+    # A folder named as it is keeps the name it was given.
+    from vault_crm.calendar_sync import calendar_files
+
+    files, _ = calendar_files(["cal/work", "cal/h*/"], tmp_path)
+    assert files == [
+        (str(Path("cal/work/broken.ics")), cal / "work" / "broken.ics"),
+        (str(cal / "home" / "junk.ics"), cal / "home" / "junk.ics"),
     ]
 
 

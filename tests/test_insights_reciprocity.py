@@ -48,6 +48,13 @@ def test_show_counts_the_last_ten_conversations(make_vault: MakeVault) -> None:
     assert "you started the last 5 contacts" in text
 
 
+def test_one_conversation_is_said_in_the_singular(make_vault: MakeVault) -> None:
+    files = {"People/Rui.md": "---\ncadence: 1m\n---\n"}
+    files |= _conversations("Rui", [("2026-03-01", "give", "me")])
+    text = Vault(make_vault(files)).run("show", "Rui").stdout
+    assert "  last 1 conversation: 1 give · 0 ask · 0 catch-up; you started 1" in text
+
+
 def test_no_conversations_no_reciprocity(make_vault: MakeVault) -> None:
     v = Vault(make_vault({"People/Rui.md": "---\ncadence: 1m\n---\n"}))
     assert v.json("show", "Rui")["reciprocity"] is None

@@ -49,7 +49,8 @@ def calendar_files(
     missing: list[str] = []
     for given in paths:
         expanded = _expand(given, vault)
-        if glob.has_magic(str(expanded)):
+        is_glob = glob.has_magic(str(expanded))
+        if is_glob:
             # glob.glob, not Path.glob: the pattern may be absolute and hold ** anywhere.
             found_names = glob.glob(str(expanded), recursive=True)  # noqa: PTH207
             matches = [Path(m) for m in sorted(found_names)]
@@ -65,8 +66,10 @@ def calendar_files(
                 below = sorted(
                     p for p in match.rglob("*.ics") if p.is_file() and not p.name.startswith(".")
                 )
+                # A folder named is shown as spelt; one a glob found, as it is.
+                folder = match if is_glob else Path(given)
                 for p in below:
-                    found.setdefault(p, str(Path(given) / p.relative_to(match)))
+                    found.setdefault(p, str(folder / p.relative_to(match)))
             elif match.is_file():
                 found.setdefault(match, given if match == expanded else str(match))
     return [(shown, path) for path, shown in found.items()], missing
@@ -245,20 +248,37 @@ def export_calendar(
 # --- the daemon's side ----------------------------------------------------------------
 
 
-def _watch_root(given: str, vault: Path) -> Path | None:
-    """The folder to watch for a `calendars` entry: the folder itself, a file's folder, or
-    the part of a glob before its first wildcard."""
+def _watch_root(given: str, vault: Path) -> tuple[Path, bool] | None:
+    """The folder to watch for a `calendars` entry, and whether below it too: a folder and
+    below (vdirsyncer keeps a subfolder per calendar); a file's folder alone, whether the
+    file is there yet or not (a link's: its target's); a glob's folder before its first
+    wildcard, alone when only the last part has wildcards and it can only match calendar
+    files (`*.ics`), else with what is below (it may match folders, searched below)."""
     path = _expand(given, vault)
     if glob.has_magic(str(path)):
-        parts: list[str] = []
-        for part in path.parts:
-            if glob.has_magic(part):
-                break
-            parts.append(part)
-        path = Path(*parts)
-    elif not path.is_dir():
-        path = path.parent
-    return path if path.is_dir() else None
+        parts = path.parts
+        first = next(i for i, part in enumerate(parts) if glob.has_magic(part))
+        only_files = first == len(parts) - 1 and parts[-1].lower().endswith(".ics")
+        root, recursive = Path(*parts[:first]), not only_files
+    elif path.is_dir():
+        root, recursive = path, True
+    else:
+        # A link to a calendar elsewhere changes where it is written: watch there.
+        root, recursive = Path(os.path.realpath(path)).parent, False
+    return (root, recursive) if root.is_dir() else None
+
+
+def _watch_roots(roots: Iterable[tuple[Path, bool]]) -> list[tuple[Path, bool]]:
+    """The fewest watches that cover `roots` (real paths): a folder watched with what is
+    below it covers itself and every folder below; a folder alone only itself."""
+    merged: dict[Path, bool] = {}
+    for root, recursive in roots:
+        merged[root] = merged.get(root, False) or recursive
+    return [
+        (root, recursive)
+        for root, recursive in merged.items()
+        if not any(merged[parent] for parent in root.parents if parent in merged)
+    ]
 
 
 class CalendarSync:
@@ -281,17 +301,17 @@ class CalendarSync:
     def start(self, wake: Callable[[], None]) -> None:
         """Watch the folders of the configured calendars; `wake` interrupts the daemon's
         wait when a calendar changes."""
-        roots: list[Path] = []
+        roots: list[tuple[Path, bool]] = []
         for given in self.settings.calendars:
-            root = _watch_root(given, self.settings.vault)
-            if root is None:
+            found = _watch_root(given, self.settings.vault)
+            if found is None:
                 self.log(f"warning: calendar {given}: no such folder to watch")
                 continue
-            real = Path(os.path.realpath(root))
-            if not any(real == r or r in real.parents for r in roots):
-                roots = [r for r in roots if real not in r.parents] + [real]
-        for root in roots:
-            watcher = _calendar_watcher(root, poll=self.poll, log=self.log, wake=wake)
+            roots.append((Path(os.path.realpath(found[0])), found[1]))
+        for root, recursive in _watch_roots(roots):
+            watcher = _calendar_watcher(
+                root, recursive=recursive, poll=self.poll, log=self.log, wake=wake
+            )
             watcher.start()
             self.watchers.append(watcher)
 
@@ -379,18 +399,27 @@ class CalendarSync:
 
 
 def _calendar_watcher(
-    root: Path, *, poll: bool, log: Callable[[str], None], wake: Callable[[], None]
+    root: Path,
+    *,
+    recursive: bool,
+    poll: bool,
+    log: Callable[[str], None],
+    wake: Callable[[], None],
 ) -> Watcher:
     from vault_crm.watch import Watcher
 
     class CalendarWatcher(Watcher):
-        """Only `.ics` files (and folders) count; each one wakes the daemon."""
+        """Only `.ics` files (and folders, when watched with what is below them) count;
+        each one wakes the daemon."""
 
         def _record(self, event: Any) -> None:
             names = [os.fsdecode(event.src_path), os.fsdecode(getattr(event, "dest_path", ""))]
-            if not event.is_directory and not any(n.lower().endswith(".ics") for n in names):
+            if event.is_directory:
+                if not self.recursive:
+                    return
+            elif not any(n.lower().endswith(".ics") for n in names):
                 return
             super()._record(event)
             wake()
 
-    return CalendarWatcher(root, poll=poll, log=log)
+    return CalendarWatcher(root, poll=poll, log=log, recursive=recursive)

@@ -125,9 +125,13 @@ def _parse_value(value: object, *, allow_zero: bool) -> Cadence | None:
 MAX_CADENCE: dict[Unit, int] = {"d": 36_525, "w": 5_218, "m": 1_200, "y": 100}
 
 
+class TooLong(ValueError):
+    """A cadence or duration past MAX_CADENCE."""
+
+
 def _check_range(amount: int, unit: Unit, text: str) -> None:
     if amount > MAX_CADENCE[unit]:
-        raise ValueError(f"'{text}' is too long (at most 100 years)")
+        raise TooLong(f"'{text}' is too long (at most 100 years)")
 
 
 def parse_cadence(value: object) -> Cadence | None:
@@ -138,9 +142,15 @@ def parse_cadence(value: object) -> Cadence | None:
 
 def parse_duration(value: str) -> Cadence:
     """A duration for options such as --within 7d or `snooze 2w`; 0 is allowed."""
-    parsed = _parse(value, allow_zero=True)
+    unreadable = f"unreadable duration '{value}' (use e.g. 7d, 2w, 3 months)"
+    try:
+        parsed = _parse(value, allow_zero=True)
+    except TooLong:
+        raise
+    except ValueError:
+        raise ValueError(unreadable) from None
     if parsed is None:
-        raise ValueError(f"unreadable duration '{value}' (use e.g. 7d, 2w, 3 months)")
+        raise ValueError(unreadable)
     return parsed
 
 

@@ -32,11 +32,15 @@ class Batch:
 
 
 class Watcher:
-    """Watch a vault folder with watchdog; hand out debounced batches of touched paths."""
+    """Watch a vault folder with watchdog; hand out debounced batches of touched paths.
+    Not `recursive`: only the folder's own files count, not its subfolders or what is in them."""
 
-    def __init__(self, vault: Path, *, poll: bool, log: Callable[[str], None]) -> None:
+    def __init__(
+        self, vault: Path, *, poll: bool, log: Callable[[str], None], recursive: bool = True
+    ) -> None:
         self.root = os.path.realpath(vault)
         self.poll = poll
+        self.recursive = recursive
         self.log = log
         self._lock = threading.Lock()
         self._wake = threading.Event()
@@ -70,7 +74,7 @@ class Watcher:
             def on_any_event(self, event: Any) -> None:
                 watcher._record(event)
 
-        observer.schedule(Handler(), self.root, recursive=True)
+        observer.schedule(Handler(), self.root, recursive=self.recursive)
         observer.start()
         self._observer = observer
 
@@ -97,6 +101,8 @@ class Watcher:
     def _record(self, event: Any) -> None:
         if event.event_type in _QUIET_EVENTS:
             return
+        if event.is_directory and not self.recursive:
+            return  # a subfolder coming or going changes none of this folder's own files
         paths = [event.src_path, getattr(event, "dest_path", "") or ""]
         with self._lock:
             for p in paths:
@@ -123,7 +129,7 @@ class Watcher:
         if real == self.root:
             return None
         rel = os.path.relpath(real, self.root)
-        if rel.startswith(".."):
+        if rel.startswith("..") or (not self.recursive and os.sep in rel):
             return None
         return rel.replace(os.sep, "/")
 

@@ -169,7 +169,7 @@ def _run_import(
             warn(f"Error: {message}")
     _print_plan(steps, as_json)
     counts = Counter(s.action for s in steps)
-    summary = ", ".join(f"{counts[a]} {a}" for a in _ACTIONS if counts[a])
+    summary = _summary(counts)
     warn(f"{what}: {summary or 'nothing to import'} ({applied_note})")
     if not dry_run and applied.refused:
         raise VaultError(f"{len(applied.refused)} note(s) could not be written (listed above)")
@@ -178,6 +178,16 @@ def _run_import(
             f"{counts['problem']} {'entry' if counts['problem'] == 1 else 'entries'} could not "
             "be imported (listed above); the rest were" + (" planned" if dry_run else " imported")
         )
+
+
+def _summary(counts: Counter[str]) -> str:
+    """The plan's actions counted, "2 create, 1 skip, 3 problems" (nouns in the plural)."""
+    nouns = ("possible-duplicate", "problem")
+    return ", ".join(
+        f"{counts[a]} {a}{'s' if a in nouns and counts[a] != 1 else ''}"
+        for a in _ACTIONS
+        if counts[a]
+    )
 
 
 def _print_plan(steps: list[Step], as_json: bool) -> None:
@@ -448,7 +458,7 @@ def import_ics(
     for message in result.refused:
         warn(f"Error: {message}")
     counts = Counter(s.action for s in steps)
-    summary = ", ".join(f"{counts[a]} {a}" for a in _ACTIONS if counts[a])
+    summary = _summary(counts)
     done = "dry run: nothing written" if dry_run else f"{len(result.created)} created"
     warn(
         f"Calendar import: {len(files)} file{'s' if len(files) != 1 else ''}, "

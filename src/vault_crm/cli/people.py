@@ -189,7 +189,8 @@ def show(app: App, person: str, as_json: bool) -> None:
         click.echo(f"  introduced: {', '.join(introduced)}")
     if balance is not None:
         click.echo(
-            f"  last {balance.conversations} conversations: {balance.give} give · "
+            f"  last {balance.conversations} conversation"
+            f"{'s' if balance.conversations != 1 else ''}: {balance.give} give · "
             f"{balance.ask} ask · {balance.catch_up} catch-up; "
             f"you started {balance.me}, they started {balance.them}"
         )
