@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 
 # Conversations whose participants a rebuild works out at once (see Index._rebuild_graph).
 GRAPH_SLICE = 10_000
+# How many notes `_update_graph` works out at a time.
+_CHUNK = 500
 # The notes whose participants (or mentions) are worked out.
 _CONTACT_KINDS = frozenset({"conversation", "daily"})
 
@@ -323,15 +325,21 @@ class Index(Queries):
             # The new records came resolved; links elsewhere that may point at a note that
             # appeared or vanished are resolved again.
             if new_paths is not None and keys:
-                resolver = self.resolver()
-                resolver.prefetch(keys)
-                for part in _chunks(sorted(keys), 500):
-                    touched |= self._resolve(
-                        resolver,
-                        "SELECT rowid, source, target FROM links WHERE"
+                # Only the titles some link names are fetched: an import's thousands of
+                # new titles are mostly named by no link yet.
+                rows = [
+                    row
+                    for part in _chunks(sorted(keys), 500)
+                    for row in conn.execute(
+                        "SELECT rowid, source, target, target_key FROM links WHERE"
                         " target_key IN (SELECT value FROM json_each(?))",
                         (json.dumps(list(part)),),
                     )
+                ]
+                if rows:
+                    resolver = self.resolver()
+                    resolver.prefetch({row[3] for row in rows})
+                    touched |= self._resolve(resolver, rows)
             if new_paths is None or "person" in graph_kinds:
                 _People.changed(conn)
                 self._keep_person_names(None if new_paths is None else written)
@@ -363,17 +371,19 @@ class Index(Queries):
             if collecting:
                 gc.enable()
 
-    def _resolve(self, resolver: LookupResolver, sql: str, args: Sequence[str]) -> set[str]:
-        """Resolve the links `sql` selects again; return the notes holding them."""
-        rows = self.conn.execute(sql, args).fetchall()
+    def _resolve(
+        self, resolver: LookupResolver, rows: Sequence[tuple[int, str, str, str]]
+    ) -> set[str]:
+        """Resolve these links (rowid, source, target, target_key) again; return the notes
+        holding them."""
         updates = []
-        for rowid, source, target in rows:
+        for rowid, source, target, _key in rows:
             found = resolver.resolve(target, source)
             updates.append((found, link_kind(target, found), rowid))
         self.conn.executemany(
             "UPDATE links SET resolved = ?, attachment = ? WHERE rowid = ?", updates
         )
-        return {source for _rowid, source, _target in rows}
+        return {source for _rowid, source, _target, _key in rows}
 
     def _delete(self, paths: Sequence[str]) -> None:
         c = self.conn
@@ -666,14 +676,17 @@ class Index(Queries):
         changed), the clashes between people's aliases are worked out again too."""
         from vault_crm.contacts import build_graph
 
-        # Everyone's names when people changed, or when they are loaded already (the
-        # daemon's); else just the people these notes may name are looked up.
+        # Everyone's names when people changed, when they are loaded already (the
+        # daemon's), or when the notes fill more than one chunk (an import's thousands:
+        # everyone read once costs less than a lookup per chunk); else just the people
+        # these notes may name are looked up.
         c = self.conn
-        everyone = self._people.load(self) if people or self._people.fresh(c) else None
+        many = len(sources) > _CHUNK
+        everyone = self._people.load(self) if people or many or self._people.fresh(c) else None
         persons = set(everyone.paths) if everyone is not None else self._person_paths(sources)
         wanted = sorted(sources if people else sources - persons)
         summarise: set[str] = set()  # people whose participants rows change
-        for part in _chunks(wanted, 500):
+        for part in _chunks(wanted, _CHUNK):
             arg = (json.dumps(list(part)),)
             summarise.update(
                 p
