@@ -291,11 +291,16 @@ class Index(Queries):
             # A bulk load keeps the links that decide who took part in what as the
             # records bring them (already resolved), so the graph need not read them back.
             held: dict[str, tuple[tuple[Any, ...], ...]] | None = {} if new_paths is None else None
+            # Any other change keeps what the graph reads of each note it writes, so that
+            # `_update_graph` need not read thousands of them back (an import's).
+            known: dict[str, _Contact | None] | None = {} if new_paths is not None else None
             for rec in records:
                 touched.add(rec.path)
                 batch.append(rec)
                 if held is not None:
                     self._hold_contact_links(rec, held)
+                elif known is not None:
+                    _keep_contact(rec, known)
                 if len(batch) >= 500:
                     if new_paths is not None:
                         self._people_names([r.path for r in batch], people, names)
@@ -339,7 +344,11 @@ class Index(Queries):
                 if rows:
                     resolver = self.resolver()
                     resolver.prefetch({row[3] for row in rows})
-                    touched |= self._resolve(resolver, rows)
+                    resolved = self._resolve(resolver, rows)
+                    touched |= resolved
+                    for source in resolved:  # their links as resolved again: read back
+                        if known is not None:
+                            known.pop(source, None)
             if new_paths is None or "person" in graph_kinds:
                 _People.changed(conn)
                 self._keep_person_names(None if new_paths is None else written)
@@ -349,9 +358,9 @@ class Index(Queries):
                 # People came, went or changed (names, aliases): the conversations that
                 # named them, by path or by any name they had or have, are worked out again.
                 self._people_names(sorted(touched), people, names)
-                self._update_graph(touched | self._naming(people, names), people=True)
+                self._update_graph(touched | self._naming(people, names), known, people=True)
             elif touched:
-                self._update_graph(touched)
+                self._update_graph(touched, known)
             if new_paths is None:
                 self._changed_people = None
             elif "person" in graph_kinds and self._changed_people is not None:
@@ -630,6 +639,25 @@ class Index(Queries):
                 found.add(path)
         return found
 
+    def _contacts(
+        self, paths: Sequence[str], known: Mapping[str, _Contact | None]
+    ) -> tuple[list[ConversationRow], list[LinkRow]]:
+        """`conversation_rows` and `contact_links` of these notes (sorted), those `known`
+        taken from it: the rows in the order the index gives them (by path)."""
+        missing = [p for p in paths if p not in known]
+        rows = self.conversation_rows(missing) if missing else []
+        links = self.contact_links(missing) if missing else []
+        if len(missing) == len(paths):
+            return rows, links
+        for path in paths:
+            contact = known.get(path)
+            if contact is not None:
+                rows.append(contact[0])
+                links.extend(contact[1])
+        if missing:
+            rows.sort(key=lambda r: r.path)
+        return rows, links
+
     def _person_paths(self, paths: Iterable[str]) -> set[str]:
         """The person notes among `paths`."""
         return {p.path for p in _people_of(self.conn, sorted(paths))}
@@ -670,10 +698,17 @@ class Index(Queries):
             [(key, p.path) for p in people for key in sorted(_name_keys(p))],
         )
 
-    def _update_graph(self, sources: set[str], *, people: bool = False) -> None:
+    def _update_graph(
+        self,
+        sources: set[str],
+        known: Mapping[str, _Contact | None] | None = None,
+        *,
+        people: bool = False,
+    ) -> None:
         """Participants and problems of just these notes: who took part in a conversation
         depends only on its own rows and links, and on the people. With `people` (people
-        changed), the clashes between people's aliases are worked out again too."""
+        changed), the clashes between people's aliases are worked out again too. `known`:
+        what `_contact_of` kept of notes just written, instead of reading them back."""
         from vault_crm.contacts import build_graph
 
         # Everyone's names when people changed, when they are loaded already (the
@@ -702,8 +737,7 @@ class Index(Queries):
             c.execute(
                 "DELETE FROM graph_problems WHERE path IN (SELECT value FROM json_each(?))", arg
             )
-            rows = self.conversation_rows(part)
-            links = self.contact_links(part)
+            rows, links = self._contacts(part, known or {})
             # Only the people these notes may name: everyone's names are not all needed.
             if everyone is None:
                 named = self._named(rows, links)
@@ -758,6 +792,39 @@ _SUMMARISE = """INSERT INTO person_summary
         FROM participants WHERE date IS NOT NULL {only} GROUP BY person) s
     LEFT JOIN notes c ON c.path = substr(s.contact, instr(s.contact, char(31)) + 3)
     LEFT JOIN notes v ON v.path = substr(s.talk, instr(s.talk, char(31)) + 1)"""
+
+
+# A note as `_update_graph` reads it: its conversation row and its contact links.
+_Contact = tuple[ConversationRow, list[LinkRow]]
+
+
+def _keep_contact(rec: IndexRecord, known: dict[str, _Contact | None]) -> None:
+    """Keep in `known` what `conversation_rows` and `contact_links` would read back of
+    this record once written: None when they would read nothing (not a conversation or
+    daily note). A `channel` that is a list or a mapping (which the index gives as JSON
+    text) is not kept: that note is read back."""
+    known.pop(rec.path, None)
+    if rec.kind not in _CONTACT_KINDS or rec.is_template or rec.is_generated:
+        known[rec.path] = None
+        return
+    channel = None
+    if '"channel"' in rec.props:
+        props = json.loads(rec.props)
+        channel = props.get("channel") if isinstance(props, dict) else None
+    if isinstance(channel, (list, dict)):
+        return
+    row = ConversationRow(
+        rec.path,
+        rec.title,
+        rec.kind,
+        rec.date,
+        () if rec.participant_names == "[]" else tuple(json.loads(rec.participant_names)),
+        bool(rec.has_participants),
+        rec.summary,
+        channel if isinstance(channel, str) else None,
+    )
+    links = [LinkRow(rec.path, ln[0], ln[2], ln[3], ln[4], ln[5]) for ln in rec.links if not ln[9]]
+    known[rec.path] = (row, links)
 
 
 def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
