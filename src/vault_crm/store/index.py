@@ -29,7 +29,7 @@ from vault_crm.store import schema
 from vault_crm.store.queries import PROFILE_FIELDS, Queries, asks_of
 
 if TYPE_CHECKING:
-    from vault_crm.contacts import Person
+    from vault_crm.contacts import NameTables, Person
 
 # Conversations whose participants a rebuild works out at once (see Index._rebuild_graph).
 GRAPH_SLICE = 10_000
@@ -294,9 +294,12 @@ class Index(Queries):
             # Any other change keeps what the graph reads of each note it writes, so that
             # `_update_graph` need not read thousands of them back (an import's).
             known: dict[str, _Contact | None] | None = {} if new_paths is not None else None
+            new_keys: set[str] = set()  # the titles of the notes new to the index
             for rec in records:
                 touched.add(rec.path)
                 batch.append(rec)
+                if new_paths and rec.path in new_paths:
+                    new_keys.add(rec.title_key)
                 if held is not None:
                     self._hold_contact_links(rec, held)
                 elif known is not None:
@@ -318,15 +321,7 @@ class Index(Queries):
                 conn.executemany("DELETE FROM files WHERE path = ?", [(f,) for f in went])
                 conn.executemany("INSERT INTO files(path) VALUES (?)", [(f,) for f in came])
                 keys |= {file_key(f) for f in came | went}
-            if new_paths:
-                keys |= {
-                    t
-                    for (t,) in conn.execute(
-                        "SELECT title_key FROM notes WHERE path IN"
-                        " (SELECT value FROM json_each(?))",
-                        (json.dumps(sorted(new_paths)),),
-                    )
-                }
+            keys |= new_keys
             # The new records came resolved; links elsewhere that may point at a note that
             # appeared or vanished are resolved again.
             if new_paths is not None and keys:
@@ -738,12 +733,14 @@ class Index(Queries):
                 "DELETE FROM graph_problems WHERE path IN (SELECT value FROM json_each(?))", arg
             )
             rows, links = self._contacts(part, known or {})
-            # Only the people these notes may name: everyone's names are not all needed.
+            # Only the people these notes may name: everyone's names are not all needed,
+            # unless they are matched against many chunks (their tables made once).
             if everyone is None:
-                named = self._named(rows, links)
+                graph = build_graph(self._named(rows, links), rows, links, self.settings)
+            elif people or many:
+                graph = build_graph(everyone.people, rows, links, self.settings, everyone.tables())
             else:
-                named = everyone.people if people else everyone.named(rows, links)
-            graph = build_graph(named, rows, links, self.settings)
+                graph = build_graph(everyone.named(rows, links), rows, links, self.settings)
             self._participants(rows, graph.participants)
             summarise.update(p for found in graph.participants.values() for p in found)
             # The alias clashes build_graph reports belong to person notes: unchanged.
@@ -758,7 +755,7 @@ class Index(Queries):
                 "DELETE FROM graph_problems WHERE path IN (SELECT value FROM json_each(?))",
                 (json.dumps(sorted(persons)),),
             )
-            clashes = build_graph(everyone.people, [], [], self.settings).problems
+            clashes = everyone.tables().problems
             c.executemany(
                 "INSERT INTO graph_problems(path, line, severity, message) VALUES (?,?,?,?)",
                 [(p.path, p.line, p.severity, p.message) for p in clashes],
@@ -877,6 +874,7 @@ class _People:
         self.people: list[Person] = []
         self.paths: dict[str, int] = {}
         self.by_name: dict[str, list[int]] = {}
+        self._tables: NameTables | None = None
 
     @staticmethod
     def changed(conn: sqlite3.Connection) -> None:
@@ -904,8 +902,17 @@ class _People:
             for key in _name_keys(p):
                 by_name.setdefault(key, []).append(i)
         self.by_name = by_name
+        self._tables = None
         self.mark = row[0]
         return self
+
+    def tables(self) -> NameTables:
+        """`contacts.name_tables` of these people, made once."""
+        from vault_crm.contacts import name_tables
+
+        if self._tables is None:
+            self._tables = name_tables(self.people)
+        return self._tables
 
     def named(self, rows: Sequence[ConversationRow], links: Sequence[LinkRow]) -> list[Person]:
         """Everyone these notes may name: by a link that resolves to them, or by a name
