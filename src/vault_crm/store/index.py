@@ -653,6 +653,13 @@ class Index(Queries):
             rows.sort(key=lambda r: r.path)
         return rows, links
 
+    def _person_count(self) -> int:
+        (n,) = self.conn.execute(
+            "SELECT count(*) FROM notes WHERE kind = 'person' AND is_template = 0"
+            " AND is_generated = 0"
+        ).fetchone()
+        return int(n)
+
     def _person_paths(self, paths: Iterable[str]) -> set[str]:
         """The person notes among `paths`."""
         return {p.path for p in _people_of(self.conn, sorted(paths))}
@@ -703,15 +710,15 @@ class Index(Queries):
         """Participants and problems of just these notes: who took part in a conversation
         depends only on its own rows and links, and on the people. With `people` (people
         changed), the clashes between people's aliases are worked out again too. `known`:
-        what `_contact_of` kept of notes just written, instead of reading them back."""
+        what `_keep_contact` kept of notes just written, instead of reading them back."""
         from vault_crm.contacts import build_graph
 
         # Everyone's names when people changed, when they are loaded already (the
-        # daemon's), or when the notes fill more than one chunk (an import's thousands:
-        # everyone read once costs less than a lookup per chunk); else just the people
-        # these notes may name are looked up.
+        # daemon's), or when the notes fill several chunks and outnumber the people (an
+        # import's thousands: everyone read once costs less than the people each chunk
+        # names, looked up chunk by chunk); else just those people are looked up.
         c = self.conn
-        many = len(sources) > _CHUNK
+        many = len(sources) > _CHUNK and len(sources) > self._person_count()
         everyone = self._people.load(self) if people or many or self._people.fresh(c) else None
         persons = set(everyone.paths) if everyone is not None else self._person_paths(sources)
         wanted = sorted(sources if people else sources - persons)
