@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 
 # Conversations whose participants a rebuild works out at once (see Index._rebuild_graph).
 GRAPH_SLICE = 10_000
+# The page cache (in KiB, as SQLite's negative cache_size) of a change of many notes.
+_LARGE_CACHE = -65536
 # How many notes `_update_graph` works out at a time.
 _CHUNK = 500
 # The notes whose participants (or mentions) are worked out.
@@ -264,6 +266,7 @@ class Index(Queries):
         collecting = new_paths is None and gc.isenabled()
         if collecting:
             gc.disable()
+        cache: int | None = None  # the page cache's size before this change enlarged it
         try:
             if self.generation() != self._generation:
                 self._changed_people = None  # changed by another process since our last
@@ -305,6 +308,12 @@ class Index(Queries):
                 elif known is not None:
                     _keep_contact(rec, known)
                 if len(batch) >= 500:
+                    if new_paths is not None and cache is None:
+                        # Thousands of notes (an import's) change more pages than SQLite's
+                        # default cache (2 MB) holds: spilt to the WAL before the commit,
+                        # they cost more CPU. A larger cache, for this change only.
+                        (cache,) = conn.execute("PRAGMA cache_size").fetchone()
+                        conn.execute(f"PRAGMA cache_size = {_LARGE_CACHE}")
                     if new_paths is not None:
                         self._people_names([r.path for r in batch], people, names)
                     graph_kinds |= self._write(batch, next_id, replace=new_paths is not None)
@@ -374,6 +383,8 @@ class Index(Queries):
         finally:
             if collecting:
                 gc.enable()
+            if cache is not None:
+                conn.execute(f"PRAGMA cache_size = {int(cache)}")
 
     def _resolve(
         self, resolver: LookupResolver, rows: Sequence[tuple[int, str, str, str]]
