@@ -648,8 +648,9 @@ class Index(Queries):
     def _contacts(
         self, paths: Sequence[str], known: Mapping[str, _Contact | None]
     ) -> tuple[list[ConversationRow], list[LinkRow]]:
-        """`conversation_rows` and `contact_links` of these notes (sorted), those `known`
-        taken from it: the rows in the order the index gives them (by path)."""
+        """`conversation_rows` and `contact_links` of these notes (sorted): of those in
+        `known`, what it holds; of the others, what the index holds. The rows come in
+        the order the index gives them (by path)."""
         missing = [p for p in paths if p not in known]
         rows = self.conversation_rows(missing) if missing else []
         links = self.contact_links(missing) if missing else []
