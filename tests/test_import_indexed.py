@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from vault_crm.importing import meetings
+from vault_crm.store import index
 
 from conftest import Vault, write_vault
 
@@ -71,13 +72,15 @@ def tables() -> dict[str, list[str]]:
     return out
 
 
-@pytest.mark.parametrize("where", ["here", "workers"])
+@pytest.mark.parametrize("where", ["here", "workers", "chunks"])
 def test_the_index_after_an_import_is_what_a_rebuild_reads(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
 ) -> None:
     if where == "workers":  # a small calendar in worker processes, several batches each
         monkeypatch.setattr(meetings, "PARALLEL_NOTES", 1)
         monkeypatch.setattr(meetings, "BATCH_NOTES", 7)
+    if where == "chunks":  # the graph worked out in many chunks, as of an import's thousands
+        monkeypatch.setattr(index, "_CHUNK", 5)
     root = tmp_path / "v"
     people(root)
     ics = tmp_path / "cal.ics"

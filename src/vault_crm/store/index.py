@@ -29,10 +29,14 @@ from vault_crm.store import schema
 from vault_crm.store.queries import PROFILE_FIELDS, Queries, asks_of
 
 if TYPE_CHECKING:
-    from vault_crm.contacts import Person
+    from vault_crm.contacts import NameTables, Person
 
 # Conversations whose participants a rebuild works out at once (see Index._rebuild_graph).
 GRAPH_SLICE = 10_000
+# The page cache (in KiB, as SQLite's negative cache_size) of a change of many notes.
+_LARGE_CACHE = -65536
+# How many notes `_update_graph` works out at a time.
+_CHUNK = 500
 # The notes whose participants (or mentions) are worked out.
 _CONTACT_KINDS = frozenset({"conversation", "daily"})
 
@@ -262,6 +266,7 @@ class Index(Queries):
         collecting = new_paths is None and gc.isenabled()
         if collecting:
             gc.disable()
+        cache: int | None = None  # the page cache's size before this change enlarged it
         try:
             if self.generation() != self._generation:
                 self._changed_people = None  # changed by another process since our last
@@ -289,12 +294,26 @@ class Index(Queries):
             # A bulk load keeps the links that decide who took part in what as the
             # records bring them (already resolved), so the graph need not read them back.
             held: dict[str, tuple[tuple[Any, ...], ...]] | None = {} if new_paths is None else None
+            # Any other change keeps what the graph reads of each note it writes, so that
+            # `_update_graph` need not read thousands of them back (an import's).
+            known: dict[str, _Contact | None] | None = {} if new_paths is not None else None
+            new_keys: set[str] = set()  # the titles of the notes new to the index
             for rec in records:
                 touched.add(rec.path)
                 batch.append(rec)
+                if new_paths and rec.path in new_paths:
+                    new_keys.add(rec.title_key)
                 if held is not None:
                     self._hold_contact_links(rec, held)
+                elif known is not None:
+                    _keep_contact(rec, known)
                 if len(batch) >= 500:
+                    if new_paths is not None and cache is None:
+                        # Thousands of notes (an import's) change more pages than SQLite's
+                        # default cache (2 MB) holds: spilt to the WAL before the commit,
+                        # they cost more CPU. A larger cache, for this change only.
+                        (cache,) = conn.execute("PRAGMA cache_size").fetchone()
+                        conn.execute(f"PRAGMA cache_size = {_LARGE_CACHE}")
                     if new_paths is not None:
                         self._people_names([r.path for r in batch], people, names)
                     graph_kinds |= self._write(batch, next_id, replace=new_paths is not None)
@@ -311,27 +330,29 @@ class Index(Queries):
                 conn.executemany("DELETE FROM files WHERE path = ?", [(f,) for f in went])
                 conn.executemany("INSERT INTO files(path) VALUES (?)", [(f,) for f in came])
                 keys |= {file_key(f) for f in came | went}
-            if new_paths:
-                keys |= {
-                    t
-                    for (t,) in conn.execute(
-                        "SELECT title_key FROM notes WHERE path IN"
-                        " (SELECT value FROM json_each(?))",
-                        (json.dumps(sorted(new_paths)),),
-                    )
-                }
+            keys |= new_keys
             # The new records came resolved; links elsewhere that may point at a note that
             # appeared or vanished are resolved again.
             if new_paths is not None and keys:
-                resolver = self.resolver()
-                resolver.prefetch(keys)
-                for part in _chunks(sorted(keys), 500):
-                    touched |= self._resolve(
-                        resolver,
-                        "SELECT rowid, source, target FROM links WHERE"
+                # Only the titles some link names are fetched: an import's thousands of
+                # new titles are mostly named by no link yet.
+                rows = [
+                    row
+                    for part in _chunks(sorted(keys), 500)
+                    for row in conn.execute(
+                        "SELECT rowid, source, target, target_key FROM links WHERE"
                         " target_key IN (SELECT value FROM json_each(?))",
                         (json.dumps(list(part)),),
                     )
+                ]
+                if rows:
+                    resolver = self.resolver()
+                    resolver.prefetch({row[3] for row in rows})
+                    resolved = self._resolve(resolver, rows)
+                    touched |= resolved
+                    for source in resolved:  # their links as resolved again: read back
+                        if known is not None:
+                            known.pop(source, None)
             if new_paths is None or "person" in graph_kinds:
                 _People.changed(conn)
                 self._keep_person_names(None if new_paths is None else written)
@@ -341,9 +362,9 @@ class Index(Queries):
                 # People came, went or changed (names, aliases): the conversations that
                 # named them, by path or by any name they had or have, are worked out again.
                 self._people_names(sorted(touched), people, names)
-                self._update_graph(touched | self._naming(people, names), people=True)
+                self._update_graph(touched | self._naming(people, names), known, people=True)
             elif touched:
-                self._update_graph(touched)
+                self._update_graph(touched, known)
             if new_paths is None:
                 self._changed_people = None
             elif "person" in graph_kinds and self._changed_people is not None:
@@ -362,18 +383,22 @@ class Index(Queries):
         finally:
             if collecting:
                 gc.enable()
+            if cache is not None:
+                conn.execute(f"PRAGMA cache_size = {int(cache)}")
 
-    def _resolve(self, resolver: LookupResolver, sql: str, args: Sequence[str]) -> set[str]:
-        """Resolve the links `sql` selects again; return the notes holding them."""
-        rows = self.conn.execute(sql, args).fetchall()
+    def _resolve(
+        self, resolver: LookupResolver, rows: Sequence[tuple[int, str, str, str]]
+    ) -> set[str]:
+        """Resolve these links (rowid, source, target, target_key) again; return the notes
+        holding them."""
         updates = []
-        for rowid, source, target in rows:
+        for rowid, source, target, _key in rows:
             found = resolver.resolve(target, source)
             updates.append((found, link_kind(target, found), rowid))
         self.conn.executemany(
             "UPDATE links SET resolved = ?, attachment = ? WHERE rowid = ?", updates
         )
-        return {source for _rowid, source, _target in rows}
+        return {source for _rowid, source, _target, _key in rows}
 
     def _delete(self, paths: Sequence[str]) -> None:
         c = self.conn
@@ -620,6 +645,33 @@ class Index(Queries):
                 found.add(path)
         return found
 
+    def _contacts(
+        self, paths: Sequence[str], known: Mapping[str, _Contact | None]
+    ) -> tuple[list[ConversationRow], list[LinkRow]]:
+        """`conversation_rows` and `contact_links` of these notes (sorted): of those in
+        `known`, what it holds; of the others, what the index holds. The rows come in
+        the order the index gives them (by path)."""
+        missing = [p for p in paths if p not in known]
+        rows = self.conversation_rows(missing) if missing else []
+        links = self.contact_links(missing) if missing else []
+        if len(missing) == len(paths):
+            return rows, links
+        for path in paths:
+            contact = known.get(path)
+            if contact is not None:
+                rows.append(contact[0])
+                links.extend(contact[1])
+        if missing:
+            rows.sort(key=lambda r: r.path)
+        return rows, links
+
+    def _person_count(self) -> int:
+        (n,) = self.conn.execute(
+            "SELECT count(*) FROM notes WHERE kind = 'person' AND is_template = 0"
+            " AND is_generated = 0"
+        ).fetchone()
+        return int(n)
+
     def _person_paths(self, paths: Iterable[str]) -> set[str]:
         """The person notes among `paths`."""
         return {p.path for p in _people_of(self.conn, sorted(paths))}
@@ -660,20 +712,30 @@ class Index(Queries):
             [(key, p.path) for p in people for key in sorted(_name_keys(p))],
         )
 
-    def _update_graph(self, sources: set[str], *, people: bool = False) -> None:
+    def _update_graph(
+        self,
+        sources: set[str],
+        known: Mapping[str, _Contact | None] | None = None,
+        *,
+        people: bool = False,
+    ) -> None:
         """Participants and problems of just these notes: who took part in a conversation
         depends only on its own rows and links, and on the people. With `people` (people
-        changed), the clashes between people's aliases are worked out again too."""
+        changed), the clashes between people's aliases are worked out again too. `known`:
+        what `_keep_contact` kept of notes just written, instead of reading them back."""
         from vault_crm.contacts import build_graph
 
-        # Everyone's names when people changed, or when they are loaded already (the
-        # daemon's); else just the people these notes may name are looked up.
+        # Everyone's names when people changed, when they are loaded already (the
+        # daemon's), or when the notes fill several chunks and outnumber the people (an
+        # import's thousands: everyone read once costs less than the people each chunk
+        # names, looked up chunk by chunk); else just those people are looked up.
         c = self.conn
-        everyone = self._people.load(self) if people or self._people.fresh(c) else None
+        many = len(sources) > _CHUNK and len(sources) > self._person_count()
+        everyone = self._people.load(self) if people or many or self._people.fresh(c) else None
         persons = set(everyone.paths) if everyone is not None else self._person_paths(sources)
         wanted = sorted(sources if people else sources - persons)
         summarise: set[str] = set()  # people whose participants rows change
-        for part in _chunks(wanted, 500):
+        for part in _chunks(wanted, _CHUNK):
             arg = (json.dumps(list(part)),)
             summarise.update(
                 p
@@ -689,14 +751,15 @@ class Index(Queries):
             c.execute(
                 "DELETE FROM graph_problems WHERE path IN (SELECT value FROM json_each(?))", arg
             )
-            rows = self.conversation_rows(part)
-            links = self.contact_links(part)
-            # Only the people these notes may name: everyone's names are not all needed.
+            rows, links = self._contacts(part, known or {})
+            # Only the people these notes may name: everyone's names are not all needed,
+            # unless they are matched against many chunks (their tables made once).
             if everyone is None:
-                named = self._named(rows, links)
+                graph = build_graph(self._named(rows, links), rows, links, self.settings)
+            elif people or many:
+                graph = build_graph(everyone.people, rows, links, self.settings, everyone.tables())
             else:
-                named = everyone.people if people else everyone.named(rows, links)
-            graph = build_graph(named, rows, links, self.settings)
+                graph = build_graph(everyone.named(rows, links), rows, links, self.settings)
             self._participants(rows, graph.participants)
             summarise.update(p for found in graph.participants.values() for p in found)
             # The alias clashes build_graph reports belong to person notes: unchanged.
@@ -711,7 +774,7 @@ class Index(Queries):
                 "DELETE FROM graph_problems WHERE path IN (SELECT value FROM json_each(?))",
                 (json.dumps(sorted(persons)),),
             )
-            clashes = build_graph(everyone.people, [], [], self.settings).problems
+            clashes = everyone.tables().problems
             c.executemany(
                 "INSERT INTO graph_problems(path, line, severity, message) VALUES (?,?,?,?)",
                 [(p.path, p.line, p.severity, p.message) for p in clashes],
@@ -745,6 +808,39 @@ _SUMMARISE = """INSERT INTO person_summary
         FROM participants WHERE date IS NOT NULL {only} GROUP BY person) s
     LEFT JOIN notes c ON c.path = substr(s.contact, instr(s.contact, char(31)) + 3)
     LEFT JOIN notes v ON v.path = substr(s.talk, instr(s.talk, char(31)) + 1)"""
+
+
+# A note as `_update_graph` reads it: its conversation row and its contact links.
+_Contact = tuple[ConversationRow, list[LinkRow]]
+
+
+def _keep_contact(rec: IndexRecord, known: dict[str, _Contact | None]) -> None:
+    """Keep in `known` what `conversation_rows` and `contact_links` would read back of
+    this record once written: None when they would read nothing (not a conversation or
+    daily note). A `channel` that is a list or a mapping (which the index gives as JSON
+    text) is not kept: that note is read back."""
+    known.pop(rec.path, None)
+    if rec.kind not in _CONTACT_KINDS or rec.is_template or rec.is_generated:
+        known[rec.path] = None
+        return
+    channel = None
+    if '"channel"' in rec.props:
+        props = json.loads(rec.props)
+        channel = props.get("channel") if isinstance(props, dict) else None
+    if isinstance(channel, (list, dict)):
+        return
+    row = ConversationRow(
+        rec.path,
+        rec.title,
+        rec.kind,
+        rec.date,
+        () if rec.participant_names == "[]" else tuple(json.loads(rec.participant_names)),
+        bool(rec.has_participants),
+        rec.summary,
+        channel if isinstance(channel, str) else None,
+    )
+    links = [LinkRow(rec.path, ln[0], ln[2], ln[3], ln[4], ln[5]) for ln in rec.links if not ln[9]]
+    known[rec.path] = (row, links)
 
 
 def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
@@ -797,6 +893,7 @@ class _People:
         self.people: list[Person] = []
         self.paths: dict[str, int] = {}
         self.by_name: dict[str, list[int]] = {}
+        self._tables: NameTables | None = None
 
     @staticmethod
     def changed(conn: sqlite3.Connection) -> None:
@@ -824,8 +921,17 @@ class _People:
             for key in _name_keys(p):
                 by_name.setdefault(key, []).append(i)
         self.by_name = by_name
+        self._tables = None
         self.mark = row[0]
         return self
+
+    def tables(self) -> NameTables:
+        """`contacts.name_tables` of these people, made once."""
+        from vault_crm.contacts import name_tables
+
+        if self._tables is None:
+            self._tables = name_tables(self.people)
+        return self._tables
 
     def named(self, rows: Sequence[ConversationRow], links: Sequence[LinkRow]) -> list[Person]:
         """Everyone these notes may name: by a link that resolves to them, or by a name
