@@ -511,9 +511,9 @@ class NewNotes:
         if found is not None:
             if not stat.S_ISLNK(found.st_mode):
                 raise WriteRefusedError("already exists", shown)
-            # A note that is a link may lead anywhere.
+            # A note that is a link may lead anywhere: the refusal names the note.
             if vault is not None:
-                check_inside(vault, Path(path), what)
+                check_inside(vault, Path(path), shown)
             if Path(path).resolve().parent != real:
                 raise WriteRefusedError(f"'{title}' would land outside {shown_folder}/")
             if os.path.exists(path):  # noqa: PTH110
