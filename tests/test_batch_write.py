@@ -153,6 +153,37 @@ def test_pending_notes_have_no_name_until_they_are_in_place(tmp_path: Path) -> N
     assert sorted(os.listdir(tmp_path)) == sorted(f"Note {i}.md" for i in range(10))
 
 
+@both
+def test_a_folder_with_a_default_acl_still_gives_the_mode_of_a_single_write(
+    tmp_path: Path,
+) -> None:
+    """A folder's default ACL (here: everyone may read and write) overrides the umask for
+    the files created in it; a single write sets the umask's mode all the same, and so do
+    the notes of a batch."""
+    import struct
+
+    folder = tmp_path / "Shared"
+    folder.mkdir()
+    everyone_rw = struct.pack("<I", 2) + b"".join(
+        struct.pack("<HHI", tag, 0o6, 0xFFFFFFFF) for tag in (0x01, 0x04, 0x20)
+    )  # user::rw-, group::rw-, other::rw- (the xattr's format, version 2)
+    try:
+        os.setxattr(folder, "system.posix_acl_default", everyone_rw)
+    except (AttributeError, OSError):
+        pytest.skip("no POSIX ACLs here")
+    (folder / "probe").touch()
+    if stat.S_IMODE((folder / "probe").stat().st_mode) == stat.S_IMODE(
+        create_note(tmp_path, "Single", "x\n", ".").stat().st_mode
+    ):
+        pytest.skip("the umask already allows what the ACL gives")
+    single = create_note(folder, "Single", "x\n", "Shared")
+    with NewNotes() as notes:
+        for i in range(3):
+            notes.add(folder, f"Note {i}", "x\n", "Shared", key=str(i))
+    modes = {stat.S_IMODE((folder / f"Note {i}.md").stat().st_mode) for i in range(3)}
+    assert modes == {stat.S_IMODE(single.stat().st_mode)}
+
+
 def test_a_folder_that_refuses_files_without_a_name_gets_temporary_files(tmp_path: Path) -> None:
     """Decided once per folder: a file system that answers O_TMPFILE with 'not supported'
     is asked once, then its notes go through locked temporary files, whole all the same."""
