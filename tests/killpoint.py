@@ -7,11 +7,13 @@ them (in the main process; the parsing workers are not counted):
 
     sql      an SQL statement starts (sqlite's trace callback: BEGIN, INSERT, COMMIT...)
     commit   a COMMIT starts (also counted as an sql step)
-    mkstemp  a temporary file is created (by tempfile, or by the batch writer of new notes)
+    mkstemp  a temporary file is created (by tempfile, or by the batch writer of new notes:
+             a file without a name, or its locked temporary file where there are none)
     fsync    a file's bytes are flushed to disk
     sync     every written file is flushed to disk at once (every file system's, or the
              one file system the batch writer wrote to)
-    replace  a file is moved into place (a note, or a rebuilt index)
+    replace  a file is moved into place (a note, or a rebuilt index; a new note given its
+             name)
 
 Only the tool's own steps count (not, say, a library's cache files). MOMENT is `KIND:N`
 (SIGKILL just before the Nth KIND step), `KIND:N+` (just after it) or `-` (no kill).
@@ -27,7 +29,10 @@ With KILLPOINT_WORKER=TEXT, the worker process handed the work that holds TEXT (
 of notes with TEXT in a path, a piece of a calendar with TEXT in it) writes its id to
 KILLPOINT_WORKER_DIED and SIGKILLs itself before reading it, as the system's
 out-of-memory killer would (with KILLPOINT_SIGNAL=TERM it sends the command SIGTERM
-instead, while the workers read)."""
+instead, while the workers read).
+
+With KILLPOINT_NO_UNNAMED=1 every folder answers as a file system without files without a
+name (O_TMPFILE) does, so the batch writer uses its temporary files."""
 
 from __future__ import annotations
 
@@ -134,6 +139,11 @@ def arm(moment: str) -> None:
 
     edit._create_temp = counted("mkstemp", edit._create_temp)
     edit._place_new = counted("replace", edit._place_new)  # a new note put in place
+    if os.environ.get("KILLPOINT_NO_UNNAMED") == "1":
+        edit._create_unnamed = no_unnamed_files
+    else:
+        edit._create_unnamed = counted("mkstemp", edit._create_unnamed)
+    edit._place_unnamed = counted("replace", edit._place_unnamed)
     edit._syncfs = counted("sync", edit._syncfs)
     sqlite3.connect = traced_connect(sqlite3.connect)
     if marker := os.environ.get("KILLPOINT_WORKER"):
@@ -142,6 +152,13 @@ def arm(moment: str) -> None:
 
         records._parse_batch = killed_on(marker, records._parse_batch)
         ics.read_chunk = killed_on(marker, ics.read_chunk)
+
+
+def no_unnamed_files(_dir_fd: int) -> int:
+    """What a file system without O_TMPFILE answers."""
+    import errno
+
+    raise OSError(errno.EOPNOTSUPP, os.strerror(errno.EOPNOTSUPP))
 
 
 def killed_on(marker: str, work: Callable[[Any], Any]) -> Callable[[Any], Any]:

@@ -1,14 +1,18 @@
 """Writing many new notes at once (`edit.NewNotes`, used by every import): the guarantees
-of `vault add`'s single writes, on real files."""
+of `vault add`'s single writes, on real files. Each runs twice where the system has files
+without a name (Linux's O_TMPFILE): with them, and with the locked temporary files used
+where a file system refuses them (forced here as such a file system answers)."""
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from pathlib import Path
 
 import pytest
 
+from vault_crm import edit
 from vault_crm.edit import NewNotes, create_note
 from vault_crm.errors import WriteRefusedError
 
@@ -17,6 +21,33 @@ def temp_files(root: Path) -> list[str]:
     return [n for _d, _s, files in os.walk(root) for n in files if n.endswith(".tmp")]
 
 
+def no_unnamed_files(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make every folder answer as a file system without O_TMPFILE does."""
+
+    def refused(_dir_fd: int) -> int:
+        raise OSError(errno.EOPNOTSUPP, os.strerror(errno.EOPNOTSUPP))
+
+    monkeypatch.setattr(edit, "_create_unnamed", refused)
+
+
+def needs_unnamed_files() -> None:
+    if not edit._unnamed_ok():
+        pytest.skip("no files without a name on this system")
+
+
+@pytest.fixture(params=["unnamed", "temporary"])
+def writer(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    if request.param == "unnamed":
+        needs_unnamed_files()
+    else:
+        no_unnamed_files(monkeypatch)
+    return str(request.param)
+
+
+both = pytest.mark.usefixtures("writer")
+
+
+@both
 def test_notes_land_whole_with_the_mode_of_a_single_write(tmp_path: Path) -> None:
     created: list[str] = []
     with NewNotes(on_created=created.append) as notes:
@@ -33,6 +64,7 @@ def test_notes_land_whole_with_the_mode_of_a_single_write(tmp_path: Path) -> Non
     assert not temp_files(tmp_path)
 
 
+@both
 def test_a_name_taken_before_the_rename_is_never_overwritten(tmp_path: Path) -> None:
     created: list[str] = []
     refused: list[str] = []
@@ -50,15 +82,16 @@ def test_a_name_taken_before_the_rename_is_never_overwritten(tmp_path: Path) -> 
     assert not temp_files(tmp_path)
 
 
+@both
 def test_a_name_taken_at_the_moment_the_note_is_put_in_place_is_never_overwritten(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     real_link = os.link
 
-    def user_writes_first(src: str, dst: str) -> None:
+    def user_writes_first(src: str, dst: str, **kwargs: object) -> None:
         # The user (or a sync tool) saves a note of that name in the same instant.
-        Path(dst).write_text("mine\n")
-        real_link(src, dst)
+        (tmp_path / "M" / "Lunch.md").write_text("mine\n")
+        real_link(src, dst, **kwargs)  # type: ignore[arg-type]
 
     created: list[str] = []
     refused: list[str] = []
@@ -71,6 +104,7 @@ def test_a_name_taken_at_the_moment_the_note_is_put_in_place_is_never_overwritte
     assert not temp_files(tmp_path)
 
 
+@both
 def test_an_interrupted_batch_leaves_whole_notes_and_no_temporary_file(tmp_path: Path) -> None:
     created: list[str] = []
     with pytest.raises(KeyboardInterrupt), NewNotes(on_created=created.append) as notes:
@@ -85,11 +119,14 @@ def test_an_interrupted_batch_leaves_whole_notes_and_no_temporary_file(tmp_path:
     assert not temp_files(tmp_path)
 
 
-def test_another_run_cannot_remove_a_pending_note(tmp_path: Path) -> None:
+def test_another_run_cannot_remove_a_pending_note(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """While a batch waits for its flush, its temporary files are locked: a `vault index`
     running meanwhile (which removes the temporary files of killed writes) leaves them."""
     from vault_crm.edit import remove_stale_temp
 
+    no_unnamed_files(monkeypatch)
     with NewNotes() as notes:
         for i in range(10):
             notes.add(tmp_path, f"Note {i}", f"note {i}\n", ".", key=str(i))
@@ -103,6 +140,82 @@ def test_another_run_cannot_remove_a_pending_note(tmp_path: Path) -> None:
     assert not temp_files(tmp_path)
 
 
+def test_pending_notes_have_no_name_until_they_are_in_place(tmp_path: Path) -> None:
+    """Files without a name: while a batch waits for its flush, nothing of it is in the
+    folder (nothing a kill could leave, nothing another program could open)."""
+    needs_unnamed_files()
+    seen: list[list[str]] = []
+    with NewNotes() as notes:
+        for i in range(10):
+            notes.add(tmp_path, f"Note {i}", f"note {i}\n", ".", key=str(i))
+        seen.append(sorted(os.listdir(tmp_path)))
+    assert seen == [[]]
+    assert sorted(os.listdir(tmp_path)) == sorted(f"Note {i}.md" for i in range(10))
+
+
+@both
+def test_a_folder_with_a_default_acl_still_gives_the_mode_of_a_single_write(
+    tmp_path: Path,
+) -> None:
+    """A folder's default ACL (here: everyone may read and write) overrides the umask for
+    the files created in it; a single write sets the umask's mode all the same, and so do
+    the notes of a batch."""
+    import struct
+
+    folder = tmp_path / "Shared"
+    folder.mkdir()
+    everyone_rw = struct.pack("<I", 2) + b"".join(
+        struct.pack("<HHI", tag, 0o6, 0xFFFFFFFF) for tag in (0x01, 0x04, 0x20)
+    )  # user::rw-, group::rw-, other::rw- (the xattr's format, version 2)
+    try:
+        os.setxattr(folder, "system.posix_acl_default", everyone_rw)
+    except (AttributeError, OSError):
+        pytest.skip("no POSIX ACLs here")
+    (folder / "probe").touch()
+    if stat.S_IMODE((folder / "probe").stat().st_mode) == stat.S_IMODE(
+        create_note(tmp_path, "Single", "x\n", ".").stat().st_mode
+    ):
+        pytest.skip("the umask already allows what the ACL gives")
+    single = create_note(folder, "Single", "x\n", "Shared")
+    with NewNotes() as notes:
+        for i in range(3):
+            notes.add(folder, f"Note {i}", "x\n", "Shared", key=str(i))
+    modes = {stat.S_IMODE((folder / f"Note {i}.md").stat().st_mode) for i in range(3)}
+    assert modes == {stat.S_IMODE(single.stat().st_mode)}
+
+
+def test_a_folder_that_refuses_files_without_a_name_gets_temporary_files(tmp_path: Path) -> None:
+    """Decided once per folder: a file system that answers O_TMPFILE with 'not supported'
+    is asked once, then its notes go through locked temporary files, whole all the same."""
+    needs_unnamed_files()
+    asked: list[int] = []
+
+    def refused(dir_fd: int) -> int:
+        asked.append(dir_fd)
+        raise OSError(errno.EOPNOTSUPP, os.strerror(errno.EOPNOTSUPP))
+
+    created: list[str] = []
+    with NewNotes(on_created=created.append) as notes:
+        real = edit._create_unnamed
+        edit._create_unnamed = refused
+        try:
+            for i in range(20):
+                notes.add(tmp_path / "Old", f"Note {i}", f"note {i}\n", "Old", key=f"o{i}")
+        finally:
+            edit._create_unnamed = real
+        pending = temp_files(tmp_path)
+        notes.add(tmp_path / "New", "Note", "note\n", "New", key="n")
+        assert temp_files(tmp_path) == pending  # the other folder: a file without a name
+    assert len(asked) == 1
+    assert len(pending) == 20
+    assert created == [f"o{i}" for i in range(20)] + ["n"]
+    for i in range(20):
+        assert (tmp_path / "Old" / f"Note {i}.md").read_text() == f"note {i}\n"
+    assert (tmp_path / "New" / "Note.md").read_text() == "note\n"
+    assert not temp_files(tmp_path)
+
+
+@both
 def test_a_name_taken_by_a_note_or_a_link_is_refused_and_left_alone(tmp_path: Path) -> None:
     vault = tmp_path / "vault"
     folder = vault / "M"
@@ -130,6 +243,7 @@ def test_a_name_taken_by_a_note_or_a_link_is_refused_and_left_alone(tmp_path: Pa
     assert not temp_files(vault)
 
 
+@both
 def test_temporary_files_a_killed_run_left_do_not_block_the_note(tmp_path: Path) -> None:
     """A killed run may leave the temporary file of the very note written now (unlocked),
     or a link in its place: the note is written all the same, through a name of its own,

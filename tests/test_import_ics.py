@@ -515,3 +515,32 @@ def test_since_leaves_out_older_meetings(vault: Vault, tmp_path: Path) -> None:
         "2026-12-14 Weekly sync.md",
         "2026-12-21 Weekly sync.md",
     ]
+
+
+def test_a_meeting_whose_note_is_a_link_out_of_the_vault_is_refused_by_name(
+    vault: Vault, tmp_path: Path
+) -> None:
+    outside = tmp_path / "elsewhere.md"
+    outside.write_text("not the vault's\n")
+    (vault.root / "Meetings").mkdir()
+    (vault.root / "Meetings" / "2026-01-05 Sync.md").symlink_to(outside)
+    cal = ics(
+        event(
+            "sync@x.org",
+            "DTSTART:20260105T100000Z",
+            "Sync",
+            "ATTENDEE;CN=Ana Lima:mailto:ana@example.org",
+        ),
+        event(
+            "lunch@x.org", "DTSTART:20260106T120000Z", "Lunch", "ATTENDEE:mailto:ana@example.org"
+        ),
+    )
+    result = vault.run("import", "ics", write(tmp_path, "c.ics", cal))
+    assert result.exit_code == 1, result.output
+    problems = [ln for ln in result.stderr.splitlines() if "outside the vault" in ln]
+    assert len(problems) == 1
+    assert "Meetings/2026-01-05 Sync.md" in problems[0]
+    assert outside.read_text() == "not the vault's\n"
+    assert (vault.root / "Meetings" / "2026-01-05 Sync.md").is_symlink()
+    assert list(meetings(vault)) == ["2026-01-05 Sync.md", "2026-01-06 Lunch.md"]
+    assert meetings(vault)["2026-01-06 Lunch.md"].startswith("---\n")

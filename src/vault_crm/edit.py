@@ -431,11 +431,16 @@ def create_note(
 class NewNotes:
     """Many new notes written together, with the guarantees of `create_note` (never
     overwrites, never lands elsewhere, a crash leaves each note absent or whole) at a
-    fraction of its cost: each note goes to its locked temporary file in its folder
-    without a sync of its own; every `BATCH` notes (and at `finish`) one system call
-    flushes them all to disk, then each is renamed into place (refused if its name was
-    taken meanwhile) and each folder is synced once. A note is only counted as created
-    once it is in place; a note refused at any step leaves no temporary file.
+    fraction of its cost: each note is written to a file of its own in its folder without
+    a sync of its own; every `BATCH` notes (and at `finish`) one system call flushes them
+    all to disk, then each is put in place under its name (refused if the name was taken
+    meanwhile) and each folder is synced once. A note is only counted as created once it
+    is in place; a note refused at any step leaves no file behind.
+
+    Where the system allows it (Linux, on most file systems) that file has no name until
+    it is put in place (O_TMPFILE): a kill leaves nothing of a note not yet in place.
+    Elsewhere it is a locked temporary file `.<note>.<number>.tmp`, decided once per
+    folder.
 
     Use as a context manager: leaving it puts the queued notes in place; leaving it on an
     error or Ctrl-C drops the notes not yet in place and removes their temporary files
@@ -447,12 +452,17 @@ class NewNotes:
         on_created: Callable[[str], None] | None = None,
         on_refused: Callable[[WriteRefusedError], None] | None = None,
     ) -> None:
-        self._pending: list[tuple[int, str, str, str, str]] = []  # fd, tmp, path, shown, key
+        # fd, temporary file (None: a file without a name), folder's fd, name, shown, key
+        self._pending: list[tuple[int, str | None, int, str, str, str]] = []
         self._names: set[str] = set()  # notes pending, so one name is written once
         self._folders: dict[Path, Path] = {}  # folder written to → its real path
         self._dirs: dict[Path, str] = {}  # folder written to → as a string, to join names to
         self._devices: dict[Path, int] = {}  # folder written to → its file system
         self._flush_fds: dict[int, int] = {}  # file system → a pending note's fd on it
+        # folder written to → its open descriptor, while its notes are files without a name
+        self._unnamed: dict[Path, int] = {}
+        self._mode_checked: set[Path] = set()  # folders whose first such file's mode is seen
+        self._set_mode: set[Path] = set()  # folders where the mode must be set on each note
         self._mode = 0o666 & ~_umask()
         self._batch = _batch_size()
         self.on_created = on_created or (lambda _key: None)
@@ -491,6 +501,9 @@ class NewNotes:
             real = self._folders[folder] = _make_folder(folder, shown_folder)
             self._dirs[folder] = os.fspath(folder)
             self._devices[folder] = real.stat().st_dev
+            if _unnamed_ok():  # files without a name here, until this file system refuses
+                with contextlib.suppress(OSError):  # (no descriptor: temporary files)
+                    self._unnamed[folder] = os.open(folder, _DIR_FLAGS)
         path = os.path.join(self._dirs[folder], name)  # noqa: PTH118 (a str: cheaper)
         if path in self._names:
             raise WriteRefusedError("already exists", shown)
@@ -498,36 +511,70 @@ class NewNotes:
         if found is not None:
             if not stat.S_ISLNK(found.st_mode):
                 raise WriteRefusedError("already exists", shown)
-            # A note that is a link may lead anywhere.
+            # A note that is a link may lead anywhere: the refusal names the note.
             if vault is not None:
-                check_inside(vault, Path(path), what)
+                check_inside(vault, Path(path), shown)
             if Path(path).resolve().parent != real:
                 raise WriteRefusedError(f"'{title}' would land outside {shown_folder}/")
             if os.path.exists(path):  # noqa: PTH110
                 raise WriteRefusedError("already exists", shown)
         try:
-            fd, tmp = _create_temp(self._dirs[folder], name)
+            fd, tmp = self._new_file(folder, name)
         except OSError as exc:
             raise WriteRefusedError(f"cannot write it ({exc.strerror})", shown) from None
         try:
-            _lock(fd, wait=True)
+            if tmp is None:
+                self._give_mode(folder, fd)
+            else:
+                _lock(fd, wait=True)
             data = memoryview(text.encode("utf-8"))
             while data:
                 data = data[os.write(fd, data) :]
-            _chmod(fd, tmp, self._mode)
+            if tmp is not None:
+                _chmod(fd, tmp, self._mode)
         except BaseException as exc:
             os.close(fd)
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)  # noqa: PTH108
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)  # noqa: PTH108
             if isinstance(exc, OSError):
                 reason = exc.strerror or type(exc).__name__
                 raise WriteRefusedError(f"cannot write it ({reason})", shown) from None
             raise
-        self._pending.append((fd, tmp, path, shown, key))
+        dir_fd = self._unnamed[folder] if tmp is None else -1
+        self._pending.append((fd, tmp, dir_fd, path if tmp is not None else name, shown, key))
         self._names.add(path)
         self._flush_fds.setdefault(self._devices[folder], fd)
         if len(self._pending) >= self._batch:
             self.flush()
+
+    def _new_file(self, folder: Path, name: str) -> tuple[int, str | None]:
+        """The open file the note `name` in `folder` is written to, and the name of its
+        temporary file (None for a file without a name)."""
+        dir_fd = self._unnamed.get(folder)
+        if dir_fd is not None:
+            try:
+                fd = _create_unnamed(dir_fd)
+            except OSError as exc:
+                if exc.errno not in _NO_UNNAMED:
+                    raise
+                # This file system has no files without a name: temporary files from now on.
+                del self._unnamed[folder]
+                os.close(dir_fd)
+            else:
+                return fd, None
+        return _create_temp(self._dirs[folder], name)
+
+    def _give_mode(self, folder: Path, fd: int) -> None:
+        """Give the file without a name `fd` the mode of a single write's note. The system
+        applied the umask when creating it, as that chmod does, unless the folder's default
+        ACL decided otherwise: the first file of each folder tells."""
+        if folder not in self._mode_checked:
+            if stat.S_IMODE(os.fstat(fd).st_mode) != self._mode:
+                self._set_mode.add(folder)
+            self._mode_checked.add(folder)
+        if folder in self._set_mode:
+            os.fchmod(fd, self._mode)
 
     def flush(self) -> None:
         """Put every queued note in place: one flush to disk, then the renames."""
@@ -539,18 +586,23 @@ class NewNotes:
         synced = _sync_all(flush_fds)
         try:
             while pending:
-                fd, tmp, path, shown, key = pending[0]
+                fd, tmp, dir_fd, where, shown, key = pending[0]
                 try:
                     if not synced:
                         os.fsync(fd)
-                    # The note as it is put in place (a rename keeps its time and size): an
+                    # The note as it is put in place (a link keeps its time and size): an
                     # edit made just after is then seen as a change, never taken for this.
                     self.placed = os.fstat(fd)
-                    if not _place_new(tmp, path):
+                    if tmp is None:
+                        done = _place_unnamed(fd, dir_fd, where)
+                    else:
+                        done = _place_new(tmp, where)
+                    if not done:
                         raise WriteRefusedError("already exists", shown)
                 except (OSError, WriteRefusedError) as exc:
-                    with contextlib.suppress(OSError):
-                        os.unlink(tmp)  # noqa: PTH108
+                    if tmp is not None:
+                        with contextlib.suppress(OSError):
+                            os.unlink(tmp)  # noqa: PTH108
                     if isinstance(exc, OSError):
                         reason = exc.strerror or type(exc).__name__
                         exc = WriteRefusedError(f"cannot write it ({reason})", shown)
@@ -570,8 +622,16 @@ class NewNotes:
             self.flush()
         finally:
             for folder in sorted(self._folders):
-                _fsync_dir(folder)
+                dir_fd = self._unnamed.pop(folder, None)
+                if dir_fd is None:
+                    _fsync_dir(folder)
+                    continue
+                with contextlib.suppress(OSError):
+                    os.fsync(dir_fd)
+                os.close(dir_fd)
             self._folders.clear()
+            self._mode_checked.clear()
+            self._set_mode.clear()
             self._dirs.clear()
             self._devices.clear()
 
@@ -579,10 +639,11 @@ class NewNotes:
         pending, self._pending = self._pending, []
         self._names.clear()
         self._flush_fds.clear()
-        for fd, tmp, _path, _shown, _key in pending:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)  # noqa: PTH108
-            os.close(fd)
+        for fd, tmp, _dir_fd, _where, _shown, _key in pending:
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)  # noqa: PTH108
+            os.close(fd)  # a file without a name is gone with it
 
 
 def _lstat(path: str | Path) -> os.stat_result | None:
@@ -639,6 +700,41 @@ def _place_new(tmp: str, path: str) -> bool:
         os.replace(tmp, path)  # noqa: PTH105
         return True
     os.unlink(tmp)  # noqa: PTH108
+    return True
+
+
+# A file without a name (Linux's O_TMPFILE), in a folder opened once, is given its name
+# through /proc/self/fd: linkat following that link, which refuses a name already taken.
+_DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
+_UNNAMED_FLAGS = getattr(os, "O_TMPFILE", 0) | os.O_WRONLY | getattr(os, "O_CLOEXEC", 0)
+# What a system or file system without such files answers.
+_NO_UNNAMED = {errno.EOPNOTSUPP, errno.ENOTSUP, errno.EISDIR, errno.EINVAL}
+
+
+@functools.cache
+def _unnamed_ok() -> bool:
+    """Whether new notes may be files without a name until put in place (Linux, /proc)."""
+    return (
+        sys.platform.startswith("linux")
+        and hasattr(os, "O_TMPFILE")
+        and os.path.isdir("/proc/self/fd")  # noqa: PTH112
+    )
+
+
+def _create_unnamed(dir_fd: int) -> int:
+    """A new file without a name in the folder open as `dir_fd`, open for writing, with
+    the mode a new file gets (0o666 less the umask, as the system applies it)."""
+    return os.open(".", _UNNAMED_FLAGS, 0o666, dir_fd=dir_fd)
+
+
+def _place_unnamed(fd: int, dir_fd: int, name: str) -> bool:
+    """Give the file without a name `fd` the name `name` in the folder `dir_fd`, never
+    over a note that is there (False then). Passing the folder's descriptor makes this a
+    linkat that follows the /proc link to the file (a plain link would not)."""
+    try:
+        os.link(f"/proc/self/fd/{fd}", name, dst_dir_fd=dir_fd, follow_symlinks=True)
+    except FileExistsError:
+        return False
     return True
 
 
