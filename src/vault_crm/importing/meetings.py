@@ -206,9 +206,11 @@ def _render(
     from vault_crm.importing.writer import front_matter, note_text
     from vault_crm.notes import generated_pattern, parse_note
     from vault_crm.records import to_record
+    from vault_crm.render import Templates
     from vault_crm.writing import ReadBack
 
     pattern = generated_pattern(settings)
+    templates = Templates(settings.vault)
     blocks = [yaml_frontmatter(front_matter(s.props)) for s in steps]
     if read_back is None:
         read_back = ReadBack()
@@ -217,7 +219,7 @@ def _render(
     for step, block in zip(steps, blocks, strict=True):
         assert step.path is not None
         try:
-            text = note_text(settings.vault, step, today, read_back, block)
+            text = note_text(settings.vault, step, today, read_back, block, templates)
         except WriteRefusedError as exc:
             out.append((None, str(exc), None))
             continue
