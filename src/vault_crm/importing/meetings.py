@@ -19,6 +19,7 @@ may spell otherwise), none is applied and the caller refreshes the index instead
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
@@ -240,6 +241,9 @@ def _init_worker(
 
     global _worker
     _worker = (settings, today, Resolver(paths, attachments), ReadBack())
+    # What the worker holds now (forked: all the command had, the calendar read included)
+    # stays until it exits: the cycle collector need not walk it in each full collection.
+    gc.freeze()
 
 
 def _render_batch(steps: Sequence[Step]) -> list[_Rendered]:
