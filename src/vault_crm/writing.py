@@ -69,9 +69,13 @@ class ReadBack:
     def learn(self, blocks: Iterable[str], chunk: int = 2000) -> None:
         """Read every new line of these front-matter blocks (`---` fences included)."""
         new: dict[str, None] = {}
+        known = self._lines
         for block in blocks:
             for line in block.split("\n"):
-                if line and line != "---" and line not in self._lines and _shaped(line):
+                # (most lines are in every note: known, or met earlier in this batch)
+                if line in known or line in new or not line or line == "---":
+                    continue
+                if _shaped(line):
                     new[line] = None
         todo = list(new)
         for start in range(0, len(todo), chunk):
