@@ -544,3 +544,38 @@ def test_a_meeting_whose_note_is_a_link_out_of_the_vault_is_refused_by_name(
     assert (vault.root / "Meetings" / "2026-01-05 Sync.md").is_symlink()
     assert list(meetings(vault)) == ["2026-01-05 Sync.md", "2026-01-06 Lunch.md"]
     assert meetings(vault)["2026-01-06 Lunch.md"].startswith("---\n")
+
+
+def test_a_template_edited_between_imports_shapes_the_next_one(
+    vault: Vault, tmp_path: Path
+) -> None:
+    """An import looks its template up once; the next import in the same process (as the
+    daemon runs them) still sees the template as it is on disk by then."""
+    import os
+
+    template = vault.root / ".vault/templates/conversation.md.j2"
+    template.parent.mkdir(parents=True, exist_ok=True)
+    template.write_text("First: {{ message }}\n")
+
+    def one(uid: str, day: str) -> str:
+        cal = ics(
+            event(
+                uid,
+                f"DTSTART:{day}T100000Z",
+                f"Sync {uid}",
+                "DESCRIPTION:Agenda.",
+                "ATTENDEE;CN=Ana Lima:mailto:ana@example.org",
+            )
+        )
+        result = vault.run(
+            "import", "ics", write(tmp_path, f"{uid}.ics", cal), "--since", "2026-01-01"
+        )
+        assert result.exit_code == 0, result.stderr
+        return meetings(vault)[f"{day[:4]}-{day[4:6]}-{day[6:]} Sync {uid}.md"]
+
+    assert one("a", "20261101").endswith("---\nFirst: Agenda.\n")
+    template.write_text("Second: {{ message }}\n")
+    later = template.stat().st_mtime_ns + 2_000_000_000  # a clock that moved on
+    os.utime(template, ns=(later, later))
+    assert one("b", "20261102").endswith("---\nSecond: Agenda.\n")
+    assert meetings(vault)["2026-11-01 Sync a.md"].endswith("---\nFirst: Agenda.\n")

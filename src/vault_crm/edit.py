@@ -797,7 +797,6 @@ def yaml_scalar(value: object) -> str:
     """One value as YAML text that reads back as the same value, in any YAML 1.1 or 1.2
     reader: plain where that is unambiguous, double-quoted otherwise."""
     import datetime as dt
-    import json
 
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -808,7 +807,17 @@ def yaml_scalar(value: object) -> str:
     text = str(value)
     if _PLAIN.match(text) and not _RESERVED.match(text) and "\n" not in text:
         return text
-    return json.dumps(text, ensure_ascii=False)
+    return _json_text()(text)
+
+
+@functools.cache
+def _json_text() -> Callable[[str], str]:
+    """json.dumps(text, ensure_ascii=False), with its encoder made once rather than on
+    every call (an import quotes thousands of values)."""
+    import json
+
+    encode: Callable[[str], str] = json.JSONEncoder(ensure_ascii=False).encode
+    return encode
 
 
 def yaml_frontmatter(props: dict[str, object]) -> str:

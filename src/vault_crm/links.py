@@ -309,39 +309,41 @@ _FM_WIKI = re.compile(r"\[\[([^\[\]]+?)\]\]")
 def frontmatter_links(props: dict[str, Any]) -> list[tuple[str, str, bool]]:
     """(property, link text, unquoted) for every wikilink in front-matter values."""
     found: list[tuple[str, str, bool]] = []
-
-    def walk(prop: str, value: Any) -> None:
-        if isinstance(value, str):
-            if "[[" in value:
-                found.extend((prop, m.group(1), False) for m in _FM_WIKI.finditer(value))
-        elif isinstance(value, list):
-            # YAML reads an unquoted [[T]] as a list holding a list holding "T".
-            if len(value) == 1 and isinstance(value[0], list) and len(value[0]) == 1:
-                inner = value[0][0]
-                if isinstance(inner, str) and inner.strip():
-                    found.append((prop, inner.strip(), True))
-                    return
-            for item in value:
-                walk(prop, item)
-        elif isinstance(value, dict):
-            for item in value.values():
-                walk(prop, item)
-
     for key, value in props.items():
         kind = type(value)
         if kind is str:  # most values: a string, most without a link
             if "[[" in value:
                 found.extend((str(key), m.group(1), False) for m in _FM_WIKI.finditer(value))
         elif kind is list and not (len(value) == 1 and type(value[0]) is list):
-            for item in value:  # or a list of them (not an unquoted link: see walk)
+            for item in value:  # or a list of them (not an unquoted link: see _walk_links)
                 if type(item) is str:
                     if "[[" in item:
                         found.extend((str(key), m.group(1), False) for m in _FM_WIKI.finditer(item))
                 else:
-                    walk(str(key), item)
+                    _walk_links(str(key), item, found)
         else:
-            walk(str(key), value)
+            _walk_links(str(key), value, found)
     return found
+
+
+# A function of its own rather than a closure in frontmatter_links: a closure that calls
+# itself is a reference cycle, garbage left for the cycle collector after every note.
+def _walk_links(prop: str, value: Any, found: list[tuple[str, str, bool]]) -> None:
+    if isinstance(value, str):
+        if "[[" in value:
+            found.extend((prop, m.group(1), False) for m in _FM_WIKI.finditer(value))
+    elif isinstance(value, list):
+        # YAML reads an unquoted [[T]] as a list holding a list holding "T".
+        if len(value) == 1 and isinstance(value[0], list) and len(value[0]) == 1:
+            inner = value[0][0]
+            if isinstance(inner, str) and inner.strip():
+                found.append((prop, inner.strip(), True))
+                return
+        for item in value:
+            _walk_links(prop, item, found)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _walk_links(prop, item, found)
 
 
 class Resolver:

@@ -8,6 +8,7 @@ undefined variables, so a typo is an error naming the template and line, not a b
 from __future__ import annotations
 
 import functools
+from collections.abc import MutableMapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,11 @@ class _Environment(ImmutableSandboxedEnvironment):
                     raise jinja2.exceptions.SecurityError("repetition too large")
         return super().call_binop(context, operator, left, right)
 
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        # A plain dict instead of jinja's ChainMap over the environment's globals, which
+        # every render copies twice, slowly: these globals never change once made.
+        return {**self.globals, **(d or {})}
+
 
 @functools.lru_cache(maxsize=8)
 def environment(vault: Path, cache_dir: Path | None = None) -> ImmutableSandboxedEnvironment:
@@ -78,9 +84,47 @@ def environment(vault: Path, cache_dir: Path | None = None) -> ImmutableSandboxe
 
 
 def render(vault: Path, name: str, context: dict[str, Any], cache_dir: Path | None = None) -> str:
+    return Templates(vault, cache_dir).render(name, context)
+
+
+class Templates:
+    """The templates of one batch of notes (an import), each looked up once: jinja checks
+    a template's file on disk every time it is asked for it, which costs more than
+    rendering a short note. A template edited meanwhile is seen by the next batch."""
+
+    def __init__(self, vault: Path, cache_dir: Path | None = None) -> None:
+        self._vault = vault
+        self._cache_dir = cache_dir
+        self._loaded: dict[str, jinja2.Template] = {}
+
+    def render(self, name: str, context: dict[str, Any]) -> str:
+        vault = self._vault
+        template = self._loaded.get(name)
+        if template is None:
+            template = self._loaded[name] = _template(vault, name, self._cache_dir)
+        try:
+            text = template.render(**context)
+            if len(text) > MAX_OUTPUT_CHARS:
+                raise TemplateError(
+                    f"template '{name}' produced more than {MAX_OUTPUT_CHARS:,} characters"
+                )
+            return text
+        except TemplateError:
+            raise
+        except jinja2.TemplateError as exc:
+            filename, line = _where(exc, template)
+            raise TemplateError(f"template error: {exc}", _shown(filename, vault), line) from None
+        except Exception as exc:  # a sandbox refusal or a type error inside the template
+            filename, line = _where(exc, template)
+            raise TemplateError(
+                f"template error: {type(exc).__name__}: {exc}", _shown(filename, vault), line
+            ) from None
+
+
+def _template(vault: Path, name: str, cache_dir: Path | None) -> jinja2.Template:
     env = environment(vault, cache_dir)
     try:
-        template = env.get_template(name)
+        return env.get_template(name)
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(
             f"template error: {exc.message}", _shown(exc.filename, vault), exc.lineno
@@ -89,23 +133,6 @@ def render(vault: Path, name: str, context: dict[str, Any], cache_dir: Path | No
         raise TemplateError(f"template '{name}' not found") from None
     except UnicodeDecodeError:
         raise TemplateError(f"template '{name}' is not valid UTF-8") from None
-    try:
-        text = template.render(**context)
-        if len(text) > MAX_OUTPUT_CHARS:
-            raise TemplateError(
-                f"template '{name}' produced more than {MAX_OUTPUT_CHARS:,} characters"
-            )
-        return text
-    except TemplateError:
-        raise
-    except jinja2.TemplateError as exc:
-        filename, line = _where(exc, template)
-        raise TemplateError(f"template error: {exc}", _shown(filename, vault), line) from None
-    except Exception as exc:  # a sandbox refusal or a type error inside the template
-        filename, line = _where(exc, template)
-        raise TemplateError(
-            f"template error: {type(exc).__name__}: {exc}", _shown(filename, vault), line
-        ) from None
 
 
 def _where(exc: BaseException, template: jinja2.Template) -> tuple[str | None, int | None]:

@@ -63,15 +63,21 @@ class ReadBack:
     then read whole as usual."""
 
     def __init__(self) -> None:
-        self._lines: dict[str, Any] = {}  # line → what it reads as on its own
+        # line → the entry it reads as on its own: (key, value) for `key: value` or `key:`,
+        # (None, item) for `  - item`; None when it reads as neither
+        self._lines: dict[str, tuple[str | None, Any] | None] = {}
         self._unread: set[str] = set()  # lines that could not be read alone
 
     def learn(self, blocks: Iterable[str], chunk: int = 2000) -> None:
         """Read every new line of these front-matter blocks (`---` fences included)."""
         new: dict[str, None] = {}
+        known = self._lines
         for block in blocks:
             for line in block.split("\n"):
-                if line and line != "---" and line not in self._lines and _shaped(line):
+                # (most lines are in every note: known, or met earlier in this batch)
+                if line in known or line in new or not line or line == "---":
+                    continue
+                if _shaped(line):
                     new[line] = None
         todo = list(new)
         for start in range(0, len(todo), chunk):
@@ -95,7 +101,9 @@ class ReadBack:
         if len(values) != len(lines):
             self._unread.update(lines)
             return
-        self._lines.update(zip(lines, values, strict=True))
+        self._lines.update(
+            (line, _entry(line, value)) for line, value in zip(lines, values, strict=True)
+        )
 
     def read(self, fm_lines: list[str] | None) -> dict[str, Any] | None:
         """The front-matter these lines read as, or None when this cannot say."""
@@ -105,25 +113,34 @@ class ReadBack:
             return None
         out: dict[str, Any] = {}
         key: str | None = None  # the key whose list the `  - item` lines extend
+        lines = self._lines
         for line in fm_lines:
-            value = self._lines.get(line, self)  # self: not read
-            if value is self:
+            entry = lines.get(line)
+            if entry is None:  # not read, or not one entry
                 return None
-            if line.startswith(" "):
-                if key is None or not isinstance(value, list) or len(value) != 1:
+            k, v = entry
+            if k is None:  # an item
+                if key is None:
                     return None
                 if out[key] is None:
                     out[key] = []
-                out[key].append(value[0])
+                out[key].append(v)
                 continue
-            if not isinstance(value, dict) or len(value) != 1:
-                return None
-            [(k, v)] = value.items()
-            if not isinstance(k, str) or k in out:
+            if k in out:
                 return None
             out[k] = v
             key = k if v is None else None
         return out
+
+
+def _entry(line: str, value: Any) -> tuple[str | None, Any] | None:
+    """What a line read on its own adds to a front-matter, worked out once per line."""
+    if line.startswith(" "):
+        return (None, value[0]) if isinstance(value, list) and len(value) == 1 else None
+    if not isinstance(value, dict) or len(value) != 1:
+        return None
+    [(k, v)] = value.items()
+    return (k, v) if isinstance(k, str) else None
 
 
 def _shaped(line: str) -> bool:

@@ -19,6 +19,7 @@ may spell otherwise), none is applied and the caller refreshes the index instead
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
@@ -206,9 +207,11 @@ def _render(
     from vault_crm.importing.writer import front_matter, note_text
     from vault_crm.notes import generated_pattern, parse_note
     from vault_crm.records import to_record
+    from vault_crm.render import Templates
     from vault_crm.writing import ReadBack
 
     pattern = generated_pattern(settings)
+    templates = Templates(settings.vault)
     blocks = [yaml_frontmatter(front_matter(s.props)) for s in steps]
     if read_back is None:
         read_back = ReadBack()
@@ -217,7 +220,7 @@ def _render(
     for step, block in zip(steps, blocks, strict=True):
         assert step.path is not None
         try:
-            text = note_text(settings.vault, step, today, read_back, block)
+            text = note_text(settings.vault, step, today, read_back, block, templates)
         except WriteRefusedError as exc:
             out.append((None, str(exc), None))
             continue
@@ -238,6 +241,9 @@ def _init_worker(
 
     global _worker
     _worker = (settings, today, Resolver(paths, attachments), ReadBack())
+    # What the worker holds now (forked: all the command had, the calendar read included)
+    # stays until it exits: the cycle collector need not walk it in each full collection.
+    gc.freeze()
 
 
 def _render_batch(steps: Sequence[Step]) -> list[_Rendered]:

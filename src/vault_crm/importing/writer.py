@@ -20,6 +20,7 @@ from vault_crm.importing.plan import Step
 
 if TYPE_CHECKING:
     from vault_crm.edit import NewNotes
+    from vault_crm.render import Templates
     from vault_crm.writing import ReadBack
 
 
@@ -62,12 +63,17 @@ def note_text(
     today: dt.date,
     read_back: ReadBack | None = None,
     block: str | None = None,
+    templates: Templates | None = None,
 ) -> str:
     """The whole text of a new note (a person, or an imported conversation), checked to
     read back as planned (with `read_back`: from the lines of the whole batch, read once;
-    `block` is the note's front-matter when the caller has written it already)."""
-    from vault_crm.render import render
+    `block` is the note's front-matter when the caller has written it already; `templates`
+    the batch's templates, each looked up once)."""
+    from vault_crm.render import Templates
     from vault_crm.writing import note_text as checked_text
+
+    if templates is None:
+        templates = Templates(vault)
 
     props = front_matter(step.props)
     if props.get("type", "person") != "person":
@@ -81,7 +87,7 @@ def note_text(
             "people": props.get("with", []),
             "message": step.body.strip("\n"),
         }
-        body = render(vault, "conversation.md.j2", context).lstrip("\n")
+        body = templates.render("conversation.md.j2", context).lstrip("\n")
         body = body.rstrip("\n") + "\n" if body.strip() else ""
     else:
         context = {
@@ -91,7 +97,7 @@ def note_text(
             "role": props.get("role"),
             "introduced_by": None,
         }
-        body = render(vault, "person.md.j2", context).lstrip("\n")
+        body = templates.render("person.md.j2", context).lstrip("\n")
         if step.body:
             body = body.rstrip("\n") + "\n\n" + step.body.strip("\n") + "\n"
     return checked_text(
@@ -109,6 +115,7 @@ def apply_plan(
     """Write the plan's creates and merges. `fspaths` maps a vault path to its path on
     disk (they differ only in Unicode normalisation)."""
     from vault_crm.edit import NewNotes, yaml_frontmatter
+    from vault_crm.render import Templates
     from vault_crm.writing import ReadBack
 
     todo = [s for s in steps if s.action in ("create", "merge") and s.path]
@@ -117,6 +124,7 @@ def apply_plan(
     blocks = {id(s): yaml_frontmatter(front_matter(s.props)) for s in todo if s.action == "create"}
     read_back = ReadBack()
     read_back.learn(blocks.values())
+    templates = Templates(vault)
     created: list[str] = []
     merged: list[str] = []
     refused: list[str] = []
@@ -127,7 +135,8 @@ def apply_plan(
     ) as notes:
         for done, step in enumerate(todo, start=1):
             try:
-                _apply(vault, step, today, fspaths, notes, merged, read_back, blocks.get(id(step)))
+                block = blocks.get(id(step))
+                _apply(vault, step, today, fspaths, notes, merged, read_back, block, templates)
             except WriteRefusedError as exc:
                 refused.append(str(exc))
             if progress is not None:
@@ -144,13 +153,14 @@ def _apply(
     merged: list[str],
     read_back: ReadBack | None = None,
     block: str | None = None,
+    templates: Templates | None = None,
 ) -> None:
     from vault_crm.edit import check_inside, edit_properties
 
     assert step.path is not None
     if step.action == "create":
         folder, _, name = step.path.rpartition("/")
-        text = note_text(vault, step, today, read_back, block)
+        text = note_text(vault, step, today, read_back, block, templates)
         notes.add(
             vault / folder,
             name.removesuffix(".md"),
