@@ -1,6 +1,7 @@
 """Measure `vault import ics` on a generated Google-shaped calendar (not a timed test).
 
-    python benchmarks/bench_calendar.py [--events 5000] [--runs 3] [--json]
+    python benchmarks/bench_calendar.py [--events 5000] [--runs 3] [--rounds N] [--json]
+    TMPDIR=/mnt/ext4 python benchmarks/bench_calendar.py     # the vaults on that file system
 
 The calendar is one .ics of N VEVENTs as Google Calendar exports them (UTC times plus
 `X-WR-TIMEZONE`): 92% one-off meetings, 6% weekly series (`RRULE` with `COUNT=20` and an
@@ -21,7 +22,12 @@ writing the notes, indexing them) and the floor's own three steps.
 Each run's vaults are removed only after the last run: ext4 mounted without a journal
 skips, inode by inode, the inodes freed in the last minute or more when it creates a file,
 so deleting 8,666 notes just before an import made that import's writing up to 2 s slower,
-a cost of the benchmark's own clean-up, not of the import.
+a cost of the benchmark's own clean-up, not of the import. Where the vaults go is the
+temporary folder (`TMPDIR`): on a file system that does not do this (ext4 with a journal,
+as `mkfs.ext4` makes it) the writing's figures stay steady.
+With --rounds N, N more rounds each run the floor and one import beside it (in turn, the
+order alternating) and print the median of each import's ratio to its own round's floor:
+the figure a machine whose speed drifts from minute to minute disturbs least.
 """
 
 from __future__ import annotations
@@ -227,14 +233,50 @@ def measure(n: int, runs: int, work: Path) -> dict[str, float | int]:
     }
 
 
+def alternate(n: int, rounds: int, work: Path) -> dict[str, float]:
+    """`rounds` rounds of (the floor, one import into a fresh vault), order alternating."""
+    ics = work / f"google-{n}.ics"
+    env = {**os.environ, "VAULT_TODAY": TODAY, "VAULT_CRM_CACHE": str(work / "cache")}
+    floors: list[float] = []
+    imports: list[float] = []
+    cpu: list[float] = []
+    for r in range(rounds):
+        root = work / f"round-{r}"
+        make_vault(root)
+        timed([sys.executable, "-m", "vault_crm", "--vault", str(root), "index"], env)
+        floor_cmd = [sys.executable, "-c", FLOOR, str(ics)]
+        import_cmd = [sys.executable, "-m", "vault_crm", "--vault", str(root)]
+        import_cmd += ["import", "ics", str(ics), "--json"]
+        if r % 2:
+            imports.append(timed(import_cmd, env, cpu))
+            floors.append(timed(floor_cmd, env))
+        else:
+            floors.append(timed(floor_cmd, env))
+            imports.append(timed(import_cmd, env, cpu))
+    for r in range(rounds):
+        shutil.rmtree(work / f"round-{r}")
+    med = statistics.median
+    return {
+        "rounds": rounds,
+        "round_import_s": round(med(imports), 3),
+        "round_import_cpu_s": round(med(cpu), 3),
+        "round_floor_s": round(med(floors), 3),
+        "round_ratio": round(med(i / f for i, f in zip(imports, floors, strict=True)), 2),
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--events", type=int, nargs="+", default=[5000])
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=0, help="import beside the floor, N rounds")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="vault-ics-bench-") as tmp:
         results = [measure(n, args.runs, Path(tmp)) for n in args.events]
+        if args.rounds:
+            for r in results:
+                r.update(alternate(int(r["events"]), args.rounds, Path(tmp)))
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     if args.json:
         print(json.dumps({"machine": machine, "results": results}, indent=2))
@@ -259,6 +301,12 @@ def main() -> None:
             f"{k[6:-2].replace('_', ' ')} {v} s" for k, v in r.items() if k.startswith("stage_")
         )
         print(f"        the import, stage by stage: {stages}")
+        if "rounds" in r:
+            print(
+                f"        {r['rounds']} rounds of the floor and one import beside it: import "
+                f"{r['round_import_s']} s (CPU {r['round_import_cpu_s']} s), floor "
+                f"{r['round_floor_s']} s, median ratio {r['round_ratio']}x"
+            )
 
 
 if __name__ == "__main__":
