@@ -5,6 +5,7 @@ where a file system refuses them (forced here as such a file system answers)."""
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import stat
@@ -263,3 +264,29 @@ def test_temporary_files_a_killed_run_left_do_not_block_the_note(tmp_path: Path)
     assert (folder / ".Lunch.md.1.tmp").is_symlink()
     assert outside.read_text() == "not the vault's\n"
     assert sorted(temp_files(tmp_path)) == [".Lunch.md.0.tmp", ".Lunch.md.1.tmp"]
+
+
+@both
+@pytest.mark.parametrize("change", ["replaced by a link", "moved out of the vault"])
+def test_notes_whose_folder_was_moved_or_replaced_meanwhile_land_nowhere(
+    tmp_path: Path, change: str
+) -> None:
+    vault, outside = tmp_path / "vault", tmp_path / "outside"
+    outside.mkdir()
+    created: list[str] = []
+    refused: list[str] = []
+    with NewNotes(on_created=created.append, on_refused=lambda e: refused.append(str(e))) as notes:
+        for i in range(4):
+            if i == 2:  # the user (or a sync tool) changes the folder while notes are pending
+                if change == "replaced by a link":
+                    (vault / "Meetings").rename(vault / "Meetings.old")
+                    (vault / "Meetings").symlink_to(outside, target_is_directory=True)
+                else:
+                    (vault / "Meetings").rename(outside / "Meetings")
+            with contextlib.suppress(WriteRefusedError):  # the path may be gone by now
+                notes.add(vault / "Meetings", f"n{i}", "x\n", "Meetings", key=f"n{i}", vault=vault)
+    assert created == []
+    assert "Meetings/n0.md: its folder was moved or replaced while the notes were written" in (
+        refused
+    )
+    assert not list(tmp_path.rglob("*.md")), "no note anywhere"

@@ -435,7 +435,10 @@ class NewNotes:
     a sync of its own; every `BATCH` notes (and at `finish`) one system call flushes them
     all to disk, then each is put in place under its name (refused if the name was taken
     meanwhile) and each folder is synced once. A note is only counted as created once it
-    is in place; a note refused at any step leaves no file behind.
+    is in place; a note refused at any step leaves no file behind (but for a temporary
+    file in a folder moved away meanwhile). A folder moved or replaced (a link elsewhere)
+    between its first note and the batch's flush gets none of the batch's notes: they are
+    refused, never put where the folder went nor where its name now leads.
 
     Where the system allows it (Linux, on most file systems) that file has no name until
     it is put in place (O_TMPFILE): a kill leaves nothing of a note not yet in place.
@@ -452,12 +455,16 @@ class NewNotes:
         on_created: Callable[[str], None] | None = None,
         on_refused: Callable[[WriteRefusedError], None] | None = None,
     ) -> None:
-        # fd, temporary file (None: a file without a name), folder's fd, name, shown, key
-        self._pending: list[tuple[int, str | None, int, str, str, str]] = []
+        # fd, temporary file (None: a file without a name), folder's fd, name, shown, key,
+        # folder
+        self._pending: list[tuple[int, str | None, int, str, str, str, Path]] = []
         self._names: set[str] = set()  # notes pending, so one name is written once
         self._folders: dict[Path, Path] = {}  # folder written to → its real path
         self._dirs: dict[Path, str] = {}  # folder written to → as a string, to join names to
         self._devices: dict[Path, int] = {}  # folder written to → its file system
+        # folder written to → (device, inode) when first written to: a folder moved or
+        # replaced (by a link elsewhere) meanwhile is no longer where its notes belong.
+        self._identity: dict[Path, tuple[int, int]] = {}
         self._flush_fds: dict[int, int] = {}  # file system → a pending note's fd on it
         # folder written to → its open descriptor, while its notes are files without a name
         self._unnamed: dict[Path, int] = {}
@@ -500,7 +507,9 @@ class NewNotes:
                 check_inside(vault, folder, what)
             real = self._folders[folder] = _make_folder(folder, shown_folder)
             self._dirs[folder] = os.fspath(folder)
-            self._devices[folder] = real.stat().st_dev
+            st = real.stat()
+            self._devices[folder] = st.st_dev
+            self._identity[folder] = (st.st_dev, st.st_ino)
             if _unnamed_ok():  # files without a name here, until this file system refuses
                 with contextlib.suppress(OSError):  # (no descriptor: temporary files)
                     self._unnamed[folder] = os.open(folder, _DIR_FLAGS)
@@ -542,7 +551,8 @@ class NewNotes:
                 raise WriteRefusedError(f"cannot write it ({reason})", shown) from None
             raise
         dir_fd = self._unnamed[folder] if tmp is None else -1
-        self._pending.append((fd, tmp, dir_fd, path if tmp is not None else name, shown, key))
+        where = path if tmp is not None else name
+        self._pending.append((fd, tmp, dir_fd, where, shown, key, folder))
         self._names.add(path)
         self._flush_fds.setdefault(self._devices[folder], fd)
         if len(self._pending) >= self._batch:
@@ -584,10 +594,19 @@ class NewNotes:
         if not pending:
             return
         synced = _sync_all(flush_fds)
+        # A folder moved or replaced since its first note (by the user, a sync tool) is no
+        # longer where these notes belong: they are refused rather than put in the folder
+        # as it is now (perhaps a link leading elsewhere) or where it went.
+        moved = {f for f in {p[6] for p in pending} if not self._still_there(f)}
         try:
             while pending:
-                fd, tmp, dir_fd, where, shown, key = pending[0]
+                fd, tmp, dir_fd, where, shown, key, folder = pending[0]
                 try:
+                    if folder in moved:
+                        raise WriteRefusedError(
+                            "its folder was moved or replaced while the notes were written",
+                            shown,
+                        )
                     if not synced:
                         os.fsync(fd)
                     # The note as it is put in place (a link keeps its time and size): an
@@ -616,6 +635,14 @@ class NewNotes:
             self._pending[:0] = pending
             self._drop()
 
+    def _still_there(self, folder: Path) -> bool:
+        """Whether `folder` still leads to the folder its first note was written to."""
+        try:
+            st = os.stat(self._dirs[folder])  # noqa: PTH116 (a str: cheaper)
+        except OSError:
+            return False
+        return (st.st_dev, st.st_ino) == self._identity[folder]
+
     def finish(self) -> None:
         """Flush what is queued, then make the renames durable (one sync per folder)."""
         try:
@@ -634,12 +661,13 @@ class NewNotes:
             self._set_mode.clear()
             self._dirs.clear()
             self._devices.clear()
+            self._identity.clear()
 
     def _drop(self) -> None:
         pending, self._pending = self._pending, []
         self._names.clear()
         self._flush_fds.clear()
-        for fd, tmp, _dir_fd, _where, _shown, _key in pending:
+        for fd, tmp, _dir_fd, _where, _shown, _key, _folder in pending:
             if tmp is not None:
                 with contextlib.suppress(OSError):
                     os.unlink(tmp)  # noqa: PTH108
