@@ -166,11 +166,21 @@ def test_set_property_refuses_a_front_matter_that_is_a_list() -> None:
     "value",
     ["Acme: the company", "#hashtag", "@handle", "yes", "no", "12:30", "+447700900123", "0123",
      "Zoë Ångström", 'say "hi"', "it's", "[[Ana Lima]]", "- dash", "2026-01-01", "null", "",
-     " padded ", "a # b", "100", "1e3", "~", "*star", "&amp", "!tag", "%pct", "`tick`"],
+     " padded ", "a # b", "100", "1e3", "~", "*star", "&amp", "!tag", "%pct", "`tick`",
+     "0x1F", "0b101", "0o17", "-0x1f", ".5", "+.5e3", ".Inf", "-.INF", ".NaN", ".NAN",
+     "3M Company"],
 )  # fmt: skip
 def test_yaml_scalar_round_trips(value: str) -> None:
     for loader in (yaml.safe_load, load_yaml):
         assert loader(f"k: {yaml_scalar(value)}\n") == {"k": value}
+
+
+@pytest.mark.parametrize(
+    "value", ["0x1F", "0b101", "0o17", "0o7_7", ".5", "-.5", ".Inf", "+.inf", ".NaN", ".NAN"]
+)
+def test_values_a_yaml_1_2_reader_takes_for_numbers_are_quoted(value: str) -> None:
+    # Obsidian reads YAML 1.2, where these are numbers (PyYAML, YAML 1.1, misses some).
+    assert yaml_scalar(value) == f'"{value}"'
 
 
 def test_frontmatter_lists_of_links_as_obsidian_writes_them() -> None:
