@@ -216,6 +216,42 @@ def test_a_folder_that_refuses_files_without_a_name_gets_temporary_files(tmp_pat
     assert not temp_files(tmp_path)
 
 
+def test_notes_queued_before_a_folder_stops_taking_files_without_a_name_still_land(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file system that makes a few files without a name, then answers 'not supported':
+    the notes already queued in those files are still put in place through their folder."""
+    needs_unnamed_files()
+    real = edit._create_unnamed
+    made: list[int] = []
+
+    def some(dir_fd: int) -> int:
+        if len(made) >= 3:
+            raise OSError(errno.EOPNOTSUPP, os.strerror(errno.EOPNOTSUPP))
+        made.append(dir_fd)
+        return real(dir_fd)
+
+    monkeypatch.setattr(edit, "_create_unnamed", some)
+    created: list[str] = []
+    refused: list[str] = []
+    spare: list[int] = []  # a descriptor number freed meanwhile would be taken by these
+    try:
+        with NewNotes(
+            on_created=created.append, on_refused=lambda e: refused.append(str(e))
+        ) as notes:
+            for i in range(6):
+                notes.add(tmp_path / "M", f"Note {i}", f"note {i}\n", "M", key=f"m{i}")
+                spare.append(os.open(os.devnull, os.O_RDONLY))
+    finally:
+        for fd in spare:
+            os.close(fd)
+    assert refused == []
+    assert created == [f"m{i}" for i in range(6)]
+    for i in range(6):
+        assert (tmp_path / "M" / f"Note {i}.md").read_text() == f"note {i}\n"
+    assert not temp_files(tmp_path)
+
+
 @both
 def test_a_name_taken_by_a_note_or_a_link_is_refused_and_left_alone(tmp_path: Path) -> None:
     vault = tmp_path / "vault"

@@ -468,6 +468,7 @@ class NewNotes:
         self._flush_fds: dict[int, int] = {}  # file system → a pending note's fd on it
         # folder written to → its open descriptor, while its notes are files without a name
         self._unnamed: dict[Path, int] = {}
+        self._retired: list[int] = []  # folders' descriptors no longer used for new notes
         self._mode_checked: set[Path] = set()  # folders whose first such file's mode is seen
         self._set_mode: set[Path] = set()  # folders where the mode must be set on each note
         self._mode = 0o666 & ~_umask()
@@ -569,8 +570,8 @@ class NewNotes:
                 if exc.errno not in _NO_UNNAMED:
                     raise
                 # This file system has no files without a name: temporary files from now on.
-                del self._unnamed[folder]
-                os.close(dir_fd)
+                # The folder's descriptor stays open for the notes already queued with it.
+                self._retired.append(self._unnamed.pop(folder))
             else:
                 return fd, None
         return _create_temp(self._dirs[folder], name)
@@ -656,6 +657,9 @@ class NewNotes:
                 with contextlib.suppress(OSError):
                     os.fsync(dir_fd)
                 os.close(dir_fd)
+            for dir_fd in self._retired:
+                os.close(dir_fd)
+            self._retired.clear()
             self._folders.clear()
             self._mode_checked.clear()
             self._set_mode.clear()
