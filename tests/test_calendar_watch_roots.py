@@ -3,13 +3,15 @@ with what is below it, a glob's folder (alone when it can only match calendar fi
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import time
 from pathlib import Path
 
 import pytest
 
-from vault_crm.calendar_sync import _watch_root, _watch_roots
+from vault_crm.calendar_sync import CalendarSync, _watch_root, _watch_roots
+from vault_crm.config import load_settings
 from vault_crm.watch import Watcher
 
 
@@ -91,3 +93,40 @@ def test_a_watcher_of_one_folder_sees_only_its_own_files(tmp_path: Path, poll: b
         watcher.stop()
     assert seen == {"here.ics"}
     assert not full  # a folder coming or going changes none of this folder's files
+
+
+def _next_change(sync: CalendarSync, seconds: float = 15) -> set[str] | None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        changed = sync.changed()
+        if changed is not None:
+            return changed
+        time.sleep(0.2)
+    return None
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("poll", [False, True], ids=["native", "poll"])
+def test_a_calendar_link_pointed_at_another_file_is_a_change_and_its_new_folder_watched(
+    tmp_path: Path, poll: bool
+) -> None:
+    root = Path(os.path.realpath(tmp_path))
+    vault, first, second = root / "vault", root / "dl", root / "other"
+    for folder in (vault / ".vault", first, second):
+        folder.mkdir(parents=True)
+    (vault / ".vault" / "config.toml").write_text('calendars = ["cal.ics"]\n')
+    (first / "a.ics").write_text("A")
+    (second / "b.ics").write_text("B")
+    (vault / "cal.ics").symlink_to(first / "a.ics")
+    sync = CalendarSync(load_settings(vault), dt.date.today, poll=poll, log=print)
+    sync.start(lambda: None)
+    try:
+        assert {Path(w.root) for w in sync.watchers} == {vault, first}
+        (vault / "new.lnk").symlink_to(second / "b.ics")  # `ln -sf`: a new link moved over
+        (vault / "new.lnk").replace(vault / "cal.ics")
+        assert _next_change(sync) == set()  # every calendar read again
+        assert {Path(w.root) for w in sync.watchers} == {vault, second}
+        (second / "b.ics").write_text("B, edited")
+        assert _next_change(sync) == {str(second / "b.ics")}
+    finally:
+        sync.stop()

@@ -297,10 +297,16 @@ class CalendarSync:
         self.poll = poll
         self.log = log
         self.watchers: list[Watcher] = []
+        self._wake: Callable[[], None] = lambda: None
+        # The calendar files named in config that are links, as the watchers see them, and
+        # the real path each led to when watching started.
+        self._links: dict[str, str] = {}
 
     def start(self, wake: Callable[[], None]) -> None:
         """Watch the folders of the configured calendars; `wake` interrupts the daemon's
         wait when a calendar changes."""
+        self._wake = wake
+        self._links = {}
         roots: list[tuple[Path, bool]] = []
         for given in self.settings.calendars:
             found = _watch_root(given, self.settings.vault)
@@ -308,6 +314,14 @@ class CalendarSync:
                 self.log(f"warning: calendar {given}: no such folder to watch")
                 continue
             roots.append((Path(os.path.realpath(found[0])), found[1]))
+            # A link is watched where its target is written, and in its own folder, so
+            # that pointing it at another file is a change too.
+            path = _expand(given, self.settings.vault)
+            if not glob.has_magic(str(path)) and path.is_symlink():
+                folder = Path(os.path.realpath(path.parent))
+                roots.append((folder, False))
+                link = os.path.join(folder, path.name)  # noqa: PTH118
+                self._links[link] = os.path.realpath(link)
         for root, recursive in _watch_roots(roots):
             watcher = _calendar_watcher(
                 root, recursive=recursive, poll=self.poll, log=self.log, wake=wake
@@ -334,6 +348,16 @@ class CalendarSync:
             if batch.full:
                 return set()
             changed.update(os.path.join(watcher.root, p) for p in batch.paths)  # noqa: PTH118
+        for link, target in self._links.items():
+            if changed is None or link not in changed:
+                continue
+            changed.discard(link)
+            if os.path.realpath(link) != target:
+                # The link now leads elsewhere: watch there, and read every calendar again.
+                self.stop()
+                self.start(self._wake)
+                return set()
+            changed.add(target)  # (polling sees its target's changes on the link too)
         return changed
 
     def import_changed(self, idx: Index, *, new_day: bool = False) -> int:
